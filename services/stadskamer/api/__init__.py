@@ -1,0 +1,1 @@
+"""Generated gRPC and protobuf code for the Stadskamer contracts. Do not edit."""

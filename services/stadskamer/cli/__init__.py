@@ -1,0 +1,1 @@
+"""The ``stadskamer`` command line: run the stack, manage keys and tokens."""

@@ -1,0 +1,57 @@
+"""The services ``stadskamer up`` runs together and ``stadskamer serve`` runs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stadskamer.common.auth import TokenIssuer
+from stadskamer.common.db import sqlite_url
+from stadskamer.common.server import Component, ServerSettings
+from stadskamer.pseudonyms import bootstrap as pseudonyms
+from stadskamer.pseudonyms.settings import PseudonymSettings
+
+
+@dataclass(frozen=True)
+class EmbeddedContext:
+    """What the services of ``stadskamer up`` share: folder, server, port, token issuer."""
+
+    data_dir: Path
+    server: ServerSettings
+    port: int
+    issuer: TokenIssuer
+
+    @property
+    def peer_address(self) -> str:
+        """Where the in-process services reach each other (through their gRPC contracts)."""
+        return f"127.0.0.1:{self.port}"
+
+    def database_url(self, service: str) -> str:
+        """The SQLite file of a service."""
+        return sqlite_url(self.data_dir, service)
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """How to configure, build and migrate one service."""
+
+    name: str
+    from_env: Callable[[Mapping[str, str]], Any]
+    embedded: Callable[[EmbeddedContext], Any]
+    build_component: Callable[[Any], Component]
+    migrate: Callable[[Any], None]
+
+
+SERVICES: dict[str, ServiceEntry] = {
+    "pseudonyms": ServiceEntry(
+        name="pseudonyms",
+        from_env=PseudonymSettings.from_env,
+        embedded=lambda ctx: PseudonymSettings.embedded(
+            ctx.server, ctx.data_dir, ctx.database_url("pseudonyms")
+        ),
+        build_component=pseudonyms.build_component,
+        migrate=pseudonyms.migrate_database,
+    ),
+}

@@ -1,0 +1,83 @@
+"""``stadskamer up``, ``stadskamer serve`` and ``stadskamer migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from stadskamer.cli.embedded import build_embedded, embedded_server_settings
+from stadskamer.cli.keys_commands import ensure_keys
+from stadskamer.cli.registry import SERVICES, EmbeddedContext
+from stadskamer.common.auth import KNOWN_ROLES, TokenIssuer
+from stadskamer.common.keys import KeyLayout
+from stadskamer.common.logs import configure_logging
+from stadskamer.common.server import build_server, serve_until_signal
+from stadskamer.common.telemetry import configure_tracing
+from stadskamer.pseudonyms.domain import DEFAULT_DOMAINS
+
+GRACE_SECONDS = 10.0
+
+
+def add_parsers(commands: argparse._SubParsersAction, data_dir: Path) -> None:  # type: ignore[type-arg]
+    """Register ``up``, ``serve`` and ``migrate``."""
+    up = commands.add_parser("up", help="run every service in one process (SQLite)")
+    up.add_argument("--data-dir", type=Path, default=data_dir)
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--grpc-port", type=int, default=50051)
+    up.add_argument("--trace-console", action="store_true", help="print spans to stderr")
+    up.add_argument("--log-level", default=os.environ.get("STADSKAMER_LOG_LEVEL", "INFO"))
+    up.set_defaults(handler=run_up)
+    serve = commands.add_parser("serve", help="run one service, configured by environment")
+    serve.add_argument("service", choices=sorted(SERVICES))
+    serve.add_argument("--trace-console", action="store_true")
+    serve.add_argument("--log-level", default=os.environ.get("STADSKAMER_LOG_LEVEL", "INFO"))
+    serve.set_defaults(handler=run_serve)
+    migrate = commands.add_parser("migrate", help="bring databases to the newest schema")
+    migrate.add_argument("--data-dir", type=Path, default=data_dir, help="embedded setup")
+    migrate.add_argument("--service", choices=sorted(SERVICES), help="one service, from env")
+    migrate.set_defaults(handler=run_migrate)
+
+
+def run_up(options: argparse.Namespace) -> int:
+    """Create keys on first start, migrate, serve every service on one port."""
+    configure_logging(options.log_level)
+    configure_tracing("stadskamer", console=options.trace_console)
+    data_dir: Path = options.data_dir
+    running, issuer = build_embedded(data_dir, options.host, options.grpc_port)
+    token = issuer.issue("dev", list(DEFAULT_DOMAINS), sorted(KNOWN_ROLES), 8 * 3600)
+    print(f"Stadskamer is listening on {options.host}:{running.port} (gRPC, plaintext)")
+    print(f"Data folder: {data_dir.resolve()}")
+    print(f"Development token (all domains and roles, 8 hours):\n{token}")
+    print("Stop with Ctrl-C.", flush=True)
+    serve_until_signal(running, GRACE_SECONDS)
+    return 0
+
+
+def run_serve(options: argparse.Namespace) -> int:
+    """One service alone, configured by environment variables."""
+    configure_logging(options.log_level)
+    configure_tracing(f"stadskamer-{options.service}", console=options.trace_console)
+    entry = SERVICES[options.service]
+    settings = entry.from_env(os.environ)
+    running = build_server(settings.server, lambda _port: [entry.build_component(settings)])
+    print(f"{options.service} is listening on {settings.server.host}:{running.port}", flush=True)
+    serve_until_signal(running, settings.server.grace_seconds)
+    return 0
+
+
+def run_migrate(options: argparse.Namespace) -> int:
+    """Migrate one service (from env) or every service of the embedded setup."""
+    if options.service:
+        entry = SERVICES[options.service]
+        entry.migrate(entry.from_env(os.environ))
+        print(f"migrated {options.service}")
+        return 0
+    ensure_keys(options.data_dir)
+    settings = embedded_server_settings(options.data_dir, "127.0.0.1", 0)
+    issuer = TokenIssuer.from_file(KeyLayout.under(options.data_dir).token_private_key)
+    context = EmbeddedContext(options.data_dir, settings, 0, issuer)
+    for entry in SERVICES.values():
+        entry.migrate(entry.embedded(context))
+        print(f"migrated {entry.name}")
+    return 0

@@ -1,0 +1,121 @@
+"""The database bootstrap: engines, Alembic migrations and the unit of work.
+
+One database per service. SQLite (WAL, foreign keys, a busy timeout) is the embedded default;
+PostgreSQL is used by URL. Connection failures become UNAVAILABLE, never INTERNAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from stadskamer.common.errors import Unavailable
+from stadskamer.common.telemetry import instrument_engine
+
+
+def sqlite_url(data_dir: Path, service: str) -> str:
+    """The embedded database URL of a service under ``data_dir``."""
+    return f"sqlite:///{(data_dir / f'{service}.db').resolve()}"
+
+
+def make_engine(url: str, service: str) -> Engine:
+    """An engine for ``url`` with the project's connection settings and tracing."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    instrument_engine(engine, service)
+    return engine
+
+
+def migrate(engine: Engine, migrations: Path, service: str) -> None:
+    """Bring the service's schema to the newest revision (Alembic ``upgrade head``)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.attributes["version_table"] = f"alembic_version_{service}"
+    with database_errors(), engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def run_alembic_env(metadata: MetaData) -> None:
+    """The body of every service's ``migrations/env.py``: migrate on the given connection."""
+    attributes = context.config.attributes
+    context.configure(
+        connection=attributes["connection"],
+        target_metadata=metadata,
+        version_table=attributes["version_table"],
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def is_connection_error(error: BaseException) -> bool:
+    """Whether a database exception means the database could not be reached."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn connection failures into UNAVAILABLE; other errors pass unchanged."""
+    try:
+        yield
+    except DBAPIError as error:
+        if is_connection_error(error):
+            raise Unavailable("the database is unavailable", "DATABASE_UNAVAILABLE") from None
+        raise
+
+
+class UnitOfWork:
+    """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.
+
+    A lost database connection inside the block surfaces as UNAVAILABLE.
+    """
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(self, _type: Any, error: BaseException | None, _tb: Any) -> None:
+        try:
+            self.session.rollback()
+            self.session.close()
+        except DBAPIError:
+            self.session.invalidate()
+        if isinstance(error, DBAPIError) and is_connection_error(error):
+            raise Unavailable("the database is unavailable", "DATABASE_UNAVAILABLE") from None
+
+    def commit(self) -> None:
+        """Make the transaction durable."""
+        self.session.commit()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The session factory of an engine (objects stay readable after commit)."""
+    return sessionmaker(engine, expire_on_commit=False)

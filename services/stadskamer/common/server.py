@@ -1,0 +1,155 @@
+"""The gRPC server factory shared by every service, and graceful shutdown.
+
+A service contributes a :class:`Component` (its servicers, validators, public methods and a
+close hook). :func:`build_server` binds the port first, so components that call peers on the
+same server (as in ``stadskamer up``) can be built knowing that port, then adds health and
+reflection and the interceptor chain.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from stadskamer.common import settings as env
+from stadskamer.common.auth import DEFAULT_ISSUER, TokenVerifier
+from stadskamer.common.interceptors import Validator, server_interceptors
+
+_log = logging.getLogger("stadskamer.server")
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where a server listens and whose tokens it trusts.
+
+    Environment: ``STADSKAMER_GRPC_HOST`` (default 127.0.0.1), ``STADSKAMER_GRPC_PORT``
+    (50051), ``STADSKAMER_GRPC_THREADS`` (32), ``STADSKAMER_GRACE_SECONDS`` (10),
+    ``STADSKAMER_TOKEN_PUBLIC_KEY_FILE`` and/or ``STADSKAMER_TOKEN_JWKS_FILE`` (one required),
+    ``STADSKAMER_TOKEN_ISSUERS`` (default ``stadskamer-local``).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    threads: int = 32
+    grace_seconds: float = 10.0
+    token_public_key_file: Path | None = None
+    token_jwks_file: Path | None = None
+    token_issuers: frozenset[str] = frozenset({DEFAULT_ISSUER})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ServerSettings:
+        """Read from environment variables (see the class docstring)."""
+        public_key = environ.get("STADSKAMER_TOKEN_PUBLIC_KEY_FILE", "").strip()
+        jwks = environ.get("STADSKAMER_TOKEN_JWKS_FILE", "").strip()
+        if not public_key and not jwks:
+            raise env.ConfigurationError(
+                "STADSKAMER_TOKEN_PUBLIC_KEY_FILE or STADSKAMER_TOKEN_JWKS_FILE is required"
+            )
+        return cls(
+            host=env.text(environ, "STADSKAMER_GRPC_HOST", "127.0.0.1"),
+            port=env.integer(environ, "STADSKAMER_GRPC_PORT", 50051),
+            threads=env.integer(environ, "STADSKAMER_GRPC_THREADS", 32),
+            grace_seconds=float(env.integer(environ, "STADSKAMER_GRACE_SECONDS", 10)),
+            token_public_key_file=Path(public_key) if public_key else None,
+            token_jwks_file=Path(jwks) if jwks else None,
+            token_issuers=frozenset(
+                env.names(environ, "STADSKAMER_TOKEN_ISSUERS", (DEFAULT_ISSUER,))
+            ),
+        )
+
+    def verifier(self) -> TokenVerifier:
+        """The token verifier for these settings."""
+        return TokenVerifier.from_files(
+            self.token_public_key_file, self.token_jwks_file, self.token_issuers
+        )
+
+
+@dataclass
+class Component:
+    """What one service contributes to a server."""
+
+    name: str
+    service_names: Sequence[str]
+    register: Callable[[grpc.Server], None]
+    validators: Mapping[str, Validator] = field(default_factory=dict)
+    public_methods: frozenset[str] = frozenset()
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass
+class RunningServer:
+    """A started server with its port, components and health servicer."""
+
+    server: grpc.Server
+    port: int
+    components: list[Component]
+    health: health.HealthServicer
+
+    def stop(self, grace: float | None = 5.0) -> None:
+        """Refuse new RPCs, let in-flight ones finish (up to ``grace`` s), close components."""
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+        for component in self.components:
+            component.close()
+
+
+def build_server(
+    settings: ServerSettings,
+    make_components: Callable[[int], list[Component]],
+    reuse_port: bool = False,
+) -> RunningServer:
+    """Bind, build the components for the bound port, register everything; not yet started."""
+    validators: dict[str, Validator] = {}
+    public: set[str] = set()
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="rpc"),
+        interceptors=server_interceptors(settings.verifier(), public, validators),
+        options=[
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ],
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if port == 0:
+        raise OSError(f"cannot listen on {settings.host}:{settings.port}")
+    components = make_components(port)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    names = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
+    for component in components:
+        component.register(server)
+        validators.update(component.validators)
+        public.update(component.public_methods)
+        for name in component.service_names:
+            health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+            names.append(name)
+    health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection([*names, reflection.SERVICE_NAME], server)
+    return RunningServer(server, port, components, health_servicer)
+
+
+def serve_until_signal(running: RunningServer, grace_seconds: float) -> None:
+    """Start, then block until SIGTERM or SIGINT and stop gracefully."""
+    stop = threading.Event()
+
+    def _request_stop(signum: int, _frame: object) -> None:
+        _log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    running.server.start()
+    stop.wait()
+    running.stop(grace_seconds)
+    _log.info("stopped")

@@ -1,0 +1,1 @@
+"""The pseudonym service: transcryptor and key server of the polymorphic pseudonym scheme."""

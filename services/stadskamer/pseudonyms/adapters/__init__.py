@@ -1,0 +1,1 @@
+"""Adapters of the pseudonym service: its database tables and repository."""

@@ -1,0 +1,20 @@
+"""Tables of the pseudonym service's own database."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+
+metadata = MetaData()
+
+# Every hand-out of a domain decryption key: which caller received which domain's key when.
+# The key itself is never stored.
+key_issuances = Table(
+    "key_issuances",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("domain", String(63), nullable=False, index=True),
+    Column("key_version", String(16), nullable=False),
+    Column("caller", String(255), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("trace_id", LargeBinary(16), nullable=False),
+)

@@ -1,0 +1,73 @@
+"""Wiring of the pseudonym service: secrets, database, use cases, servicer, server."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import grpc
+
+from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
+from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.keys import read_secret
+from stadskamer.common.server import Component, RunningServer, build_server
+from stadskamer.common.settings import ConfigurationError
+from stadskamer.pep import InvalidEncodingError, validate_scalar
+from stadskamer.pseudonyms.domain import Secrets, Transcryptor
+from stadskamer.pseudonyms.entrypoint import SERVICE_NAME, VALIDATORS, PseudonymServicer
+from stadskamer.pseudonyms.service import PseudonymService
+from stadskamer.pseudonyms.settings import PseudonymSettings
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+def load_transcryptor(settings: PseudonymSettings) -> Transcryptor:
+    """Read the secrets (refusing missing or world-readable files) and derive the factors."""
+    master = read_secret(settings.master_secret_file)
+    try:
+        validate_scalar(master)
+    except InvalidEncodingError:
+        raise ConfigurationError(
+            f"{settings.master_secret_file} does not hold a valid 32-byte scalar"
+        ) from None
+    secrets = Secrets(
+        master_secret=master,
+        pseudonymisation_secret=read_secret(settings.pseudonymisation_secret_file),
+        rekey_secret=read_secret(settings.rekey_secret_file),
+    )
+    return Transcryptor(secrets, settings.domains, settings.key_version)
+
+
+def build_component(settings: PseudonymSettings) -> Component:
+    """The pseudonym service as a server component; migrates its database first."""
+    transcryptor = load_transcryptor(settings)
+    engine = make_engine(settings.database_url, "pseudonyms")
+    migrate(engine, MIGRATIONS, "pseudonyms")
+    service = PseudonymService(transcryptor, partial(UnitOfWork, session_factory(engine)))
+    servicer = PseudonymServicer(service)
+
+    def register(server: grpc.Server) -> None:
+        pb_grpc.add_PseudonymServiceServicer_to_server(servicer, server)
+
+    return Component(
+        name="pseudonyms",
+        service_names=[SERVICE_NAME],
+        register=register,
+        validators=VALIDATORS,
+        close=engine.dispose,
+    )
+
+
+def create_server(settings: PseudonymSettings) -> tuple[RunningServer, int]:
+    """The pseudonym service alone on its own server (not started)."""
+    running = build_server(settings.server, lambda _port: [build_component(settings)])
+    return running, running.port
+
+
+def migrate_database(settings: PseudonymSettings) -> None:
+    """Run the migrations only (``stadskamer migrate``)."""
+    engine = make_engine(settings.database_url, "pseudonyms")
+    try:
+        migrate(engine, MIGRATIONS, "pseudonyms")
+    finally:
+        engine.dispose()

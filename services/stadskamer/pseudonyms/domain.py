@@ -1,0 +1,144 @@
+"""The transcryptor's rules: domain factors, conversions, and who may convert what.
+
+Plain Python: no gRPC, no SQL. Field names in errors are those of the public contract, so the
+caller learns which input was wrong; no error message contains a pseudonym or key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from stadskamer import pep
+from stadskamer.common.errors import InvalidArgument, PermissionDenied
+from stadskamer.pep import group
+from stadskamer.pep.factors import PSEUDONYM_LABEL, REKEY_LABEL
+
+DEFAULT_DOMAINS = (
+    "kcc",
+    "burgerzaken",
+    "sociale-zaken",
+    "belastingen",
+    "klachten",
+    "onderzoek",
+    "consent",
+    "audit",
+)
+MAX_DOMAIN_LENGTH = 63
+
+
+@dataclass(frozen=True)
+class DomainFactors:
+    """The secret factors of one domain and its public key."""
+
+    name: str
+    pseudonym_factor: bytes  # s_d
+    rekey_factor: bytes  # k_d
+    public_key: bytes  # Y_d
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The key server's and transcryptor's secrets."""
+
+    master_secret: bytes  # y
+    pseudonymisation_secret: bytes  # PS
+    rekey_secret: bytes  # ES
+
+
+def parse_ciphertext(raw: bytes, field: str) -> pep.Ciphertext:
+    """Parse a 96-byte ciphertext or raise INVALID_ARGUMENT naming ``field``."""
+    try:
+        return pep.Ciphertext.from_bytes(raw)
+    except pep.InvalidEncodingError as error:
+        raise InvalidArgument.for_field(field, str(error), "MALFORMED_PSEUDONYM") from None
+
+
+class Transcryptor:
+    """Converts polymorphic and encrypted pseudonyms between domains, on ciphertexts only."""
+
+    def __init__(self, secrets: Secrets, domains: Iterable[str], version: str = "v1") -> None:
+        self.version = version
+        self.master_public_key = pep.public_key(secrets.master_secret)
+        self._master_secret = secrets.master_secret
+        self._domains: dict[str, DomainFactors] = {}
+        for name in sorted(set(domains)):
+            s_d = pep.derive_factor(secrets.pseudonymisation_secret, PSEUDONYM_LABEL, name, version)
+            k_d = pep.derive_factor(secrets.rekey_secret, REKEY_LABEL, name, version)
+            _, public = pep.domain_key_pair(secrets.master_secret, k_d)
+            self._domains[name] = DomainFactors(name, s_d, k_d, public)
+
+    @property
+    def domains(self) -> list[DomainFactors]:
+        """The catalogue, sorted by name."""
+        return list(self._domains.values())
+
+    def domain(self, name: str, field: str) -> DomainFactors:
+        """A domain of the catalogue, or INVALID_ARGUMENT naming ``field``."""
+        factors = self._domains.get(name)
+        if factors is None:
+            raise InvalidArgument.for_field(
+                field, "not a domain of this deployment", "UNKNOWN_DOMAIN"
+            )
+        return factors
+
+    def domain_secret_key(self, name: str) -> tuple[bytes, bytes]:
+        """The decryption key ``y_d`` and public key ``Y_d`` of a domain."""
+        return pep.domain_key_pair(self._master_secret, self.domain(name, "domain").rekey_factor)
+
+    def from_polymorphic(
+        self, pseudonym: pep.Ciphertext, target: str, rerandomizer: bytes | None = None
+    ) -> pep.Ciphertext:
+        """``EP_target = rerandomize(RSK(PP; s_target, k_target))``."""
+        if pseudonym.public_key != self.master_public_key:
+            raise InvalidArgument.for_field(
+                "polymorphic_pseudonym",
+                "not made with this deployment's public key",
+                "WRONG_PUBLIC_KEY",
+            )
+        factors = self.domain(target, "target_domain")
+        converted = pep.rsk(pseudonym, factors.pseudonym_factor, factors.rekey_factor)
+        return pep.rerandomize(converted, rerandomizer)
+
+    def between_domains(
+        self,
+        pseudonym: pep.Ciphertext,
+        source: str,
+        target: str,
+        rerandomizer: bytes | None = None,
+    ) -> pep.Ciphertext:
+        """``EP_B = rerandomize(RSK(EP_A; s_B·s_A⁻¹, k_B·k_A⁻¹))``."""
+        origin = self.domain(source, "source_domain")
+        destination = self.domain(target, "target_domain")
+        if pseudonym.public_key != origin.public_key:
+            raise InvalidArgument.for_field(
+                "encrypted_pseudonym",
+                "not encrypted under the source domain's public key",
+                "WRONG_PUBLIC_KEY",
+            )
+        n, k = conversion_factors(origin, destination)
+        return pep.rerandomize(pep.rsk(pseudonym, n, k), rerandomizer)
+
+
+def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[bytes, bytes]:
+    """The RSK factors ``(s_B·s_A⁻¹, k_B·k_A⁻¹)`` for a conversion from A to B."""
+    n = group.scalar_mul(target.pseudonym_factor, group.scalar_invert(source.pseudonym_factor))
+    k = group.scalar_mul(target.rekey_factor, group.scalar_invert(source.rekey_factor))
+    return n, k
+
+
+def authorize_conversion(caller_domains: frozenset[str], source: str | None, target: str) -> None:
+    """Who may convert what, before the consent service exists.
+
+    A polymorphic pseudonym may be turned into one of the caller's own domains, and an
+    encrypted pseudonym of one of the caller's domains may be rerandomized within it. Any
+    conversion into another domain is a link between domains and needs a link grant, which
+    this deployment cannot issue yet: it is refused.
+    """
+    if target in caller_domains and (source is None or source == target):
+        return
+    raise PermissionDenied(
+        "a conversion into another domain needs a link grant from the consent service",
+        "LINK_GRANT_REQUIRED",
+        {"target_domain": target},
+    )
