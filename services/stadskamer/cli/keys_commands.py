@@ -43,16 +43,23 @@ def run_init(options: argparse.Namespace) -> int:
     return 0
 
 
-def run_export(options: argparse.Namespace) -> int:
-    """Export ``y_d`` for one domain, from the data folder's or the mounted secrets."""
-    layout = KeyLayout.under(options.data_dir)
+def export_domain_key(
+    layout: KeyLayout, domain: str, key_version: str = "v1", output: Path | None = None
+) -> Path:
+    """Write ``y_d`` of one domain to a private file, from the data folder's or the mounted
+    secrets (``STADSKAMER_MASTER_SECRET_FILE``, ``STADSKAMER_REKEY_SECRET_FILE``)."""
     master_file = Path(os.environ.get("STADSKAMER_MASTER_SECRET_FILE", layout.master_secret))
     rekey_file = Path(os.environ.get("STADSKAMER_REKEY_SECRET_FILE", layout.rekey_secret))
-    rekey_factor = pep.derive_factor(
-        read_secret(rekey_file), REKEY_LABEL, options.domain, options.key_version
-    )
+    rekey_factor = pep.derive_factor(read_secret(rekey_file), REKEY_LABEL, domain, key_version)
     secret, public = pep.domain_key_pair(read_secret(master_file), rekey_factor)
-    output = options.output or layout.domain_key(options.domain)
-    DomainKeyFile(options.domain, options.key_version, secret, public).dump(output)
-    print(f"wrote the {options.domain} key to {output} (mode 0600)")
+    target = output or layout.domain_key(domain)
+    DomainKeyFile(domain, key_version, secret, public).dump(target)
+    return target
+
+
+def run_export(options: argparse.Namespace) -> int:
+    """Export one domain's key."""
+    layout = KeyLayout.under(options.data_dir)
+    target = export_domain_key(layout, options.domain, options.key_version, options.output)
+    print(f"wrote the {options.domain} key to {target} (mode 0600)")
     return 0

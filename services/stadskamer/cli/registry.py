@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stadskamer.cli.keys_commands import export_domain_key
 from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.db import sqlite_url
+from stadskamer.common.keys import KeyLayout
+from stadskamer.common.peers import IssuedTokenSource, TokenSource
 from stadskamer.common.server import Component, ServerSettings
 from stadskamer.pseudonyms import bootstrap as pseudonyms
 from stadskamer.pseudonyms.settings import PseudonymSettings
@@ -31,6 +34,16 @@ class EmbeddedContext:
     def database_url(self, service: str) -> str:
         """The SQLite file of a service."""
         return sqlite_url(self.data_dir, service)
+
+    def service_token(self, service: str, domains: list[str]) -> TokenSource:
+        """A renewing token for a service of ``domains`` (role ``service``)."""
+        return IssuedTokenSource(self.issuer, f"{service}-service", domains, ["service"])
+
+    def domain_key_file(self, domain: str) -> Path:
+        """The exported key file of a domain, written on first use (as a mounted secret)."""
+        layout = KeyLayout.under(self.data_dir)
+        path = layout.domain_key(domain)
+        return path if path.exists() else export_domain_key(layout, domain)
 
 
 @dataclass(frozen=True)

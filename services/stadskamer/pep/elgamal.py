@@ -83,12 +83,15 @@ def rekey(ciphertext: Ciphertext, k: bytes) -> Ciphertext:
     )
 
 
-def rsk(ciphertext: Ciphertext, n: bytes, k: bytes) -> Ciphertext:
-    """Reshuffle and rekey at once: ``(n·k⁻¹·b, n·c, k·Y)``."""
+def rsk(
+    ciphertext: Ciphertext, n: bytes, k: bytes, rekeyed_public_key: bytes | None = None
+) -> Ciphertext:
+    """Reshuffle and rekey at once: ``(n·k⁻¹·b, n·c, k·Y)``.
+
+    A caller that already knows ``k·Y`` (a domain's public key) passes it as
+    ``rekeyed_public_key`` to save one scalar multiplication; it is not checked.
+    """
     validate_scalar(n)
     factor = scalar_mul(n, scalar_invert(k))
-    return Ciphertext(
-        point_mul(factor, ciphertext.b),
-        point_mul(n, ciphertext.c),
-        point_mul(k, ciphertext.public_key),
-    )
+    new_public_key = rekeyed_public_key or point_mul(k, ciphertext.public_key)
+    return Ciphertext(point_mul(factor, ciphertext.b), point_mul(n, ciphertext.c), new_public_key)

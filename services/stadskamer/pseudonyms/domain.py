@@ -97,7 +97,9 @@ class Transcryptor:
                 "WRONG_PUBLIC_KEY",
             )
         factors = self.domain(target, "target_domain")
-        converted = pep.rsk(pseudonym, factors.pseudonym_factor, factors.rekey_factor)
+        converted = pep.rsk(
+            pseudonym, factors.pseudonym_factor, factors.rekey_factor, factors.public_key
+        )
         return pep.rerandomize(converted, rerandomizer)
 
     def between_domains(
@@ -117,7 +119,8 @@ class Transcryptor:
                 "WRONG_PUBLIC_KEY",
             )
         n, k = conversion_factors(origin, destination)
-        return pep.rerandomize(pep.rsk(pseudonym, n, k), rerandomizer)
+        converted = pep.rsk(pseudonym, n, k, destination.public_key)
+        return pep.rerandomize(converted, rerandomizer)
 
 
 def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[bytes, bytes]:
