@@ -1,0 +1,44 @@
+"""Settings: documented defaults, and a clear failure for a missing required value."""
+
+from __future__ import annotations
+
+import pytest
+
+from stadskamer.common.settings import ConfigurationError
+from stadskamer.pseudonyms.settings import PseudonymSettings
+
+COMPLETE = {
+    "STADSKAMER_TOKEN_PUBLIC_KEY_FILE": "/run/secrets/token.pub.pem",
+    "STADSKAMER_PSEUDONYMS_DATABASE_URL": "postgresql+psycopg://db/pseudonyms",
+    "STADSKAMER_MASTER_SECRET_FILE": "/run/secrets/master",
+    "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": "/run/secrets/ps",
+    "STADSKAMER_REKEY_SECRET_FILE": "/run/secrets/es",
+}
+
+
+def test_defaults_apply_when_only_required_values_are_given() -> None:
+    settings = PseudonymSettings.from_env(COMPLETE)
+    assert settings.server.port == 50051
+    assert settings.server.host == "127.0.0.1"
+    assert "sociale-zaken" in settings.domains
+    assert settings.key_version == "v1"
+
+
+@pytest.mark.parametrize("missing", sorted(COMPLETE))
+def test_a_missing_required_value_names_the_variable(missing: str) -> None:
+    environ = {k: v for k, v in COMPLETE.items() if k != missing}
+    with pytest.raises(ConfigurationError) as raised:
+        PseudonymSettings.from_env(environ)
+    assert missing in str(raised.value)
+
+
+def test_a_malformed_number_is_refused() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        PseudonymSettings.from_env({**COMPLETE, "STADSKAMER_GRPC_PORT": "fifty"})
+    assert "STADSKAMER_GRPC_PORT" in str(raised.value)
+
+
+def test_settings_are_frozen() -> None:
+    settings = PseudonymSettings.from_env(COMPLETE)
+    with pytest.raises(AttributeError):
+        settings.key_version = "v2"  # type: ignore[misc]
