@@ -15,6 +15,7 @@ from stadskamer.pep.elgamal import (
     rerandomize,
     reshuffle,
     rsk,
+    rsk_prepared,
 )
 from stadskamer.pep.factors import derive_factor, domain_key_pair
 from stadskamer.pep.group import (
@@ -47,6 +48,7 @@ __all__ = [
     "rerandomize",
     "reshuffle",
     "rsk",
+    "rsk_prepared",
     "validate_point",
     "validate_scalar",
 ]

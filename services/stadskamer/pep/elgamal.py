@@ -92,6 +92,12 @@ def rsk(
     ``rekeyed_public_key`` to save one scalar multiplication; it is not checked.
     """
     validate_scalar(n)
-    factor = scalar_mul(n, scalar_invert(k))
     new_public_key = rekeyed_public_key or point_mul(k, ciphertext.public_key)
-    return Ciphertext(point_mul(factor, ciphertext.b), point_mul(n, ciphertext.c), new_public_key)
+    return rsk_prepared(ciphertext, n, scalar_mul(n, scalar_invert(k)), new_public_key)
+
+
+def rsk_prepared(
+    ciphertext: Ciphertext, n: bytes, n_over_k: bytes, new_public_key: bytes
+) -> Ciphertext:
+    """RSK with factors prepared once per domain (pair): ``n``, ``n·k⁻¹`` and ``k·Y``."""
+    return Ciphertext(point_mul(n_over_k, ciphertext.b), point_mul(n, ciphertext.c), new_public_key)

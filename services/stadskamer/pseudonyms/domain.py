@@ -36,6 +36,25 @@ class DomainFactors:
     rekey_factor: bytes  # k_d
     public_key: bytes  # Y_d
 
+    @property
+    def pseudonym_over_rekey(self) -> bytes:
+        """``s_d·k_d⁻¹``, the factor applied to ``b`` when converting from a polymorphic form."""
+        return group.scalar_mul(self.pseudonym_factor, group.scalar_invert(self.rekey_factor))
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """RSK factors prepared for one target: ``n``, ``n·k⁻¹`` and the target's public key."""
+
+    n: bytes
+    n_over_k: bytes
+    public_key: bytes
+
+    def apply(self, ciphertext: pep.Ciphertext, rerandomizer: bytes | None) -> pep.Ciphertext:
+        """``rerandomize(RSK(ciphertext))``."""
+        converted = pep.rsk_prepared(ciphertext, self.n, self.n_over_k, self.public_key)
+        return pep.rerandomize(converted, rerandomizer)
+
 
 @dataclass(frozen=True)
 class Secrets:
@@ -62,11 +81,14 @@ class Transcryptor:
         self.master_public_key = pep.public_key(secrets.master_secret)
         self._master_secret = secrets.master_secret
         self._domains: dict[str, DomainFactors] = {}
+        self._conversions: dict[tuple[str | None, str], Conversion] = {}
         for name in sorted(set(domains)):
             s_d = pep.derive_factor(secrets.pseudonymisation_secret, PSEUDONYM_LABEL, name, version)
             k_d = pep.derive_factor(secrets.rekey_secret, REKEY_LABEL, name, version)
             _, public = pep.domain_key_pair(secrets.master_secret, k_d)
-            self._domains[name] = DomainFactors(name, s_d, k_d, public)
+            factors = DomainFactors(name, s_d, k_d, public)
+            self._domains[name] = factors
+            self._conversions[(None, name)] = Conversion(s_d, factors.pseudonym_over_rekey, public)
 
     @property
     def domains(self) -> list[DomainFactors]:
@@ -96,11 +118,8 @@ class Transcryptor:
                 "not made with this deployment's public key",
                 "WRONG_PUBLIC_KEY",
             )
-        factors = self.domain(target, "target_domain")
-        converted = pep.rsk(
-            pseudonym, factors.pseudonym_factor, factors.rekey_factor, factors.public_key
-        )
-        return pep.rerandomize(converted, rerandomizer)
+        self.domain(target, "target_domain")
+        return self._conversions[(None, target)].apply(pseudonym, rerandomizer)
 
     def between_domains(
         self,
@@ -118,9 +137,13 @@ class Transcryptor:
                 "not encrypted under the source domain's public key",
                 "WRONG_PUBLIC_KEY",
             )
-        n, k = conversion_factors(origin, destination)
-        converted = pep.rsk(pseudonym, n, k, destination.public_key)
-        return pep.rerandomize(converted, rerandomizer)
+        conversion = self._conversions.get((source, target))
+        if conversion is None:
+            n, k = conversion_factors(origin, destination)
+            n_over_k = group.scalar_mul(n, group.scalar_invert(k))
+            conversion = Conversion(n, n_over_k, destination.public_key)
+            self._conversions[(source, target)] = conversion
+        return conversion.apply(pseudonym, rerandomizer)
 
 
 def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[bytes, bytes]:
