@@ -9,6 +9,7 @@ statements with placeholders.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -36,7 +37,7 @@ def configure_tracing(service_name: str, console: bool = False) -> TracerProvide
         trace.set_tracer_provider(provider)
     exporter = os.environ.get("OTEL_TRACES_EXPORTER", "none").strip().lower()
     if console or exporter == "console":
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
     elif exporter == "otlp":
         try:
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found]

@@ -134,3 +134,34 @@ def test_up_serves_and_stops_gracefully_on_sigterm_finishing_in_flight_calls(
             process.kill()
     stat_mode = stat.S_IMODE((tmp_path / "var").stat().st_mode)
     assert stat_mode & 0o077 == 0
+
+
+def test_migrate_creates_every_database_of_the_embedded_setup(tmp_path: Path) -> None:
+    result = run("migrate", "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "pseudonyms.db").exists()
+    assert "migrated pseudonyms" in result.stdout
+
+
+def test_trace_console_prints_rpc_and_database_spans(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "up", "--data-dir", str(tmp_path), "--grpc-port", "0", "--trace-console"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        text = ""
+        while "Stop with Ctrl-C" not in text:
+            text += process.stdout.readline()
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
+        token = text.split("8 hours):\n", 1)[1].split("\n", 1)[0]
+        client = PseudonymClient(grpc.insecure_channel(f"127.0.0.1:{port}"), token)
+        client.transcrypt(client.polymorphic_pseudonym("111222333"), "kcc")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert '"name": "stadskamer.pseudonyms.v1.PseudonymService/Transcrypt"' in stderr
+    assert '"rpc.grpc.status_code": "OK"' in stderr
+    assert "111222333" not in stderr

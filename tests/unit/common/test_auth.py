@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import jwt
 import pytest
@@ -67,3 +68,24 @@ def test_principal_checks_domains_and_roles() -> None:
         principal.require_domain("sociale-zaken")
     with pytest.raises(PermissionDenied):
         principal.require_role("privacy-officer")
+
+
+def test_an_external_issuer_is_trusted_through_a_jwks_file(tmp_path: Path) -> None:
+    external = Ed25519PrivateKey.generate()
+    jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(external.public_key()))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "idp-1", "use": "sig"}]}))
+    verifier = TokenVerifier.from_files(None, jwks, frozenset({"https://idp.example"}))
+    now = int(time.time())
+    claims = {
+        "sub": "a.agent",
+        "iss": "https://idp.example",
+        "aud": "stadskamer",
+        "exp": now + 60,
+        "domains": ["kcc"],
+        "roles": ["agent"],
+    }
+    token = jwt.encode(claims, external, algorithm="EdDSA", headers={"kid": "idp-1"})
+    assert verifier.verify(token).subject == "a.agent"
+    with pytest.raises(Unauthenticated):
+        verifier.verify(ISSUER.issue("x", ["kcc"], ["agent"], 60))
