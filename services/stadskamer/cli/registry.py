@@ -13,6 +13,8 @@ from stadskamer.common.db import sqlite_url
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.peers import IssuedTokenSource, TokenSource
 from stadskamer.common.server import Component, ServerSettings
+from stadskamer.consent import bootstrap as consent
+from stadskamer.consent.settings import ConsentSettings
 from stadskamer.pseudonyms import bootstrap as pseudonyms
 from stadskamer.pseudonyms.settings import PseudonymSettings
 
@@ -66,5 +68,19 @@ SERVICES: dict[str, ServiceEntry] = {
         ),
         build_component=pseudonyms.build_component,
         migrate=pseudonyms.migrate_database,
+    ),
+    "consent": ServiceEntry(
+        name="consent",
+        from_env=ConsentSettings.from_env,
+        embedded=lambda ctx: ConsentSettings.embedded(
+            ctx.server,
+            ctx.data_dir,
+            ctx.database_url("consent"),
+            ctx.peer_address,
+            ctx.service_token("consent", ["consent"]),
+            ctx.domain_key_file("consent"),
+        ),
+        build_component=consent.build_component,
+        migrate=consent.migrate_database,
     ),
 }

@@ -61,6 +61,9 @@ class Principal:
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
     "stadskamer_principal", default=None
 )
+_current_token: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "stadskamer_bearer_token", default=""
+)
 
 
 def current_principal() -> Principal:
@@ -71,14 +74,27 @@ def current_principal() -> Principal:
     return principal
 
 
+def current_bearer_token() -> str:
+    """The verified bearer token of the RPC being served, to carry the caller's identity on.
+
+    Only the edge (the gateway) forwards it; services call their peers with their own token.
+    """
+    token = _current_token.get()
+    if not token:
+        raise Unauthenticated("no caller identity", "NO_PRINCIPAL")
+    return token
+
+
 @contextmanager
-def acting_as(principal: Principal | None) -> Iterator[None]:
-    """Set the current principal for the duration of a block."""
-    token = _current.set(principal)
+def acting_as(principal: Principal | None, bearer_token: str = "") -> Iterator[None]:
+    """Set the current principal (and its verified token) for the duration of a block."""
+    principal_mark = _current.set(principal)
+    token_mark = _current_token.set(bearer_token)
     try:
         yield
     finally:
-        _current.reset(token)
+        _current_token.reset(token_mark)
+        _current.reset(principal_mark)
 
 
 class TokenIssuer:

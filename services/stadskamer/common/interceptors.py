@@ -160,7 +160,7 @@ class AuthInterceptor(_AroundInterceptor):
         except Unauthenticated as error:
             status.abort(context, error)
             raise  # abort raises; this only satisfies type checkers
-        with acting_as(principal):
+        with acting_as(principal, token.strip()):
             return behavior(request, context)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from stadskamer.common.settings import ConfigurationError
 
@@ -53,6 +53,26 @@ class KeyLayout:
     def token_public_key(self) -> Path:
         """Its public half, which every service uses to verify tokens (PEM)."""
         return self.folder / "token-signing.pub.pem"
+
+    @property
+    def consent_private_key(self) -> Path:
+        """The Ed25519 key that signs consent receipts and link grants (PEM)."""
+        return self.folder / "consent-signing.pem"
+
+    @property
+    def consent_public_key(self) -> Path:
+        """Its public half, with which anyone verifies receipts and link grants (PEM)."""
+        return self.folder / "consent-signing.pub.pem"
+
+    @property
+    def audit_private_key(self) -> Path:
+        """The Ed25519 key that signs the processing log's tree heads (PEM)."""
+        return self.folder / "audit-signing.pem"
+
+    @property
+    def audit_public_key(self) -> Path:
+        """Its public half, with which ``audit verify`` and witnesses check tree heads (PEM)."""
+        return self.folder / "audit-signing.pub.pem"
 
     def domain_key(self, domain: str) -> Path:
         """An exported domain key file."""
@@ -114,20 +134,53 @@ def init_keys(layout: KeyLayout, master_secret: bytes) -> list[Path]:
         if not target.exists():
             write_secret(target, value)
             created.append(target)
-    if not layout.token_private_key.exists():
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        write_private(layout.token_private_key, pem)
-        public = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        layout.token_public_key.write_bytes(public)
-        created += [layout.token_private_key, layout.token_public_key]
+    for private, public in (
+        (layout.token_private_key, layout.token_public_key),
+        (layout.consent_private_key, layout.consent_public_key),
+        (layout.audit_private_key, layout.audit_public_key),
+    ):
+        if not private.exists():
+            _write_signing_key_pair(private, public)
+            created += [private, public]
     return created
+
+
+def _write_signing_key_pair(private: Path, public: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    write_private(private, pem)
+    write_private(
+        public,
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )
+
+
+def read_ed25519_private_key(path: Path) -> Ed25519PrivateKey:
+    """Load an Ed25519 private key from a PEM file (refused if readable by everyone)."""
+    try:
+        key = serialization.load_pem_private_key(read_private(path), password=None)
+    except ValueError:
+        raise ConfigurationError(f"{path} is not a PEM private key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigurationError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def read_ed25519_public_key(path: Path) -> Ed25519PublicKey:
+    """Load an Ed25519 public key from a PEM file (e.g. to verify link grants)."""
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"cannot read public key {path}: {error}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ConfigurationError(f"{path} is not an Ed25519 public key")
+    return key
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,9 @@ def names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
 def path(env: Mapping[str, str], name: str, default: Path | None = None) -> Path:
     """A file path variable; without a default it is required."""
     return Path(text(env, name, str(default) if default is not None else None))
+
+
+def optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    """A file path variable that may be absent."""
+    raw = env.get(name, "").strip()
+    return Path(raw) if raw else None

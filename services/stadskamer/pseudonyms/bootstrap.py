@@ -9,7 +9,8 @@ import grpc
 
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.keys import read_secret
+from stadskamer.common.keys import read_ed25519_public_key, read_secret
+from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.pep import InvalidEncodingError, validate_scalar
@@ -43,7 +44,17 @@ def build_component(settings: PseudonymSettings) -> Component:
     transcryptor = load_transcryptor(settings)
     engine = make_engine(settings.database_url, "pseudonyms")
     migrate(engine, MIGRATIONS, "pseudonyms")
-    service = PseudonymService(transcryptor, partial(UnitOfWork, session_factory(engine)))
+    grant_key = (
+        read_ed25519_public_key(settings.consent_public_key_file)
+        if settings.consent_public_key_file is not None
+        else None
+    )
+    service = PseudonymService(
+        transcryptor,
+        partial(UnitOfWork, session_factory(engine)),
+        JsonLinesProcessingLog.for_service(settings.processing_log_dir, "pseudonyms"),
+        grant_key,
+    )
     servicer = PseudonymServicer(service)
 
     def register(server: grpc.Server) -> None:

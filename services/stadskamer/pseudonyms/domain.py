@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from stadskamer import pep
 from stadskamer.common.errors import InvalidArgument, PermissionDenied
+from stadskamer.common.link_grants import LinkGrant
 from stadskamer.pep import group
 from stadskamer.pep.factors import PSEUDONYM_LABEL, REKEY_LABEL
 
@@ -153,18 +154,45 @@ def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[by
     return n, k
 
 
-def authorize_conversion(caller_domains: frozenset[str], source: str | None, target: str) -> None:
-    """Who may convert what, before the consent service exists.
+OWN_DOMAIN = "own-domain"
+
+
+def authorize_conversion(
+    caller_domains: frozenset[str],
+    source: str | None,
+    target: str,
+    grant: LinkGrant | None,
+    subject: bytes,
+) -> str:
+    """Decide whether the caller may have ``subject`` converted into ``target``; the basis.
 
     A polymorphic pseudonym may be turned into one of the caller's own domains, and an
-    encrypted pseudonym of one of the caller's domains may be rerandomized within it. Any
-    conversion into another domain is a link between domains and needs a link grant, which
-    this deployment cannot issue yet: it is refused.
+    encrypted pseudonym of one of the caller's domains rerandomized within it: basis
+    ``own-domain``. Any other conversion links two domains and needs a link grant that names
+    ``target``, names one of the caller's domains as requester (and, for an encrypted
+    pseudonym, as its source), and is bound to exactly the ``subject`` bytes sent. The
+    grant's signature and validity in time are checked by the caller of this function.
     """
     if target in caller_domains and (source is None or source == target):
-        return
-    raise PermissionDenied(
-        "a conversion into another domain needs a link grant from the consent service",
-        "LINK_GRANT_REQUIRED",
-        {"target_domain": target},
-    )
+        return OWN_DOMAIN
+    if grant is None:
+        raise PermissionDenied(
+            "a conversion into another domain needs a link grant from the consent service",
+            "LINK_GRANT_REQUIRED",
+            {"target_domain": target},
+        )
+    if grant.target_domain != target:
+        raise PermissionDenied("the link grant is for another domain", "LINK_GRANT_WRONG_TARGET")
+    if grant.requester_domain not in caller_domains:
+        raise PermissionDenied(
+            "the link grant was issued to another requester", "LINK_GRANT_WRONG_REQUESTER"
+        )
+    if source is not None and source != grant.requester_domain:
+        raise PermissionDenied(
+            "the link grant does not cover this source domain", "LINK_GRANT_WRONG_SOURCE"
+        )
+    if not grant.is_for(subject):
+        raise PermissionDenied(
+            "the link grant was issued for another pseudonym", "LINK_GRANT_WRONG_SUBJECT"
+        )
+    return grant.basis

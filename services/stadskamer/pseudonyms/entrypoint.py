@@ -24,6 +24,7 @@ def _command(request: pb.TranscryptRequest) -> TranscryptCommand:
         polymorphic=request.polymorphic_pseudonym if source == "polymorphic_pseudonym" else None,
         encrypted=request.encrypted_pseudonym if source == "encrypted_pseudonym" else None,
         source_domain=request.source_domain,
+        link_grant=request.link_grant,
     )
 
 

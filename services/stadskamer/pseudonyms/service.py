@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from stadskamer import pep
+from stadskamer.common import link_grants
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
-from stadskamer.common.errors import FieldViolation, InvalidArgument
+from stadskamer.common.errors import FieldViolation, InvalidArgument, PermissionDenied
+from stadskamer.common.link_grants import LinkGrant
+from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
 from stadskamer.common.telemetry import current_trace_ids
-from stadskamer.pseudonyms.adapters.repository import KeyIssuance, KeyIssuanceRepository
-from stadskamer.pseudonyms.domain import Transcryptor, authorize_conversion, parse_ciphertext
+from stadskamer.pseudonyms.adapters.repository import (
+    KeyIssuance,
+    KeyIssuanceRepository,
+    UsedGrantRepository,
+)
+from stadskamer.pseudonyms.domain import (
+    OWN_DOMAIN,
+    Transcryptor,
+    authorize_conversion,
+    parse_ciphertext,
+)
 
 MAX_BATCH = 1000
+PRUNE_EVERY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class TranscryptCommand:
     polymorphic: bytes | None = None
     encrypted: bytes | None = None
     source_domain: str = ""
+    link_grant: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,11 +60,16 @@ class PseudonymService:
         self,
         transcryptor: Transcryptor,
         unit_of_work: Callable[[], UnitOfWork],
+        processing_log: ProcessingLog,
+        grant_key: Ed25519PublicKey | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._transcryptor = transcryptor
         self._unit_of_work = unit_of_work
+        self._processing_log = processing_log
+        self._grant_key = grant_key
         self._clock = clock
+        self._last_prune = datetime.min.replace(tzinfo=UTC)
 
     @property
     def transcryptor(self) -> Transcryptor:
@@ -56,21 +77,89 @@ class PseudonymService:
         return self._transcryptor
 
     def transcrypt(self, caller: Principal, command: TranscryptCommand) -> pep.Ciphertext:
-        """Convert one pseudonym for ``command.target_domain`` after checking the caller."""
+        """Convert one pseudonym for ``command.target_domain`` after checking the caller.
+
+        A conversion between domains is honoured only with a valid, unused link grant; it is
+        recorded in the processing log (fail-closed) before the result is returned.
+        """
         transcryptor = self._transcryptor
-        transcryptor.domain(command.target_domain, "target_domain")
+        target = command.target_domain
+        transcryptor.domain(target, "target_domain")
         if command.encrypted is not None:
             transcryptor.domain(command.source_domain, "source_domain")
-            source = parse_ciphertext(command.encrypted, "encrypted_pseudonym")
-            authorize_conversion(caller.domains, command.source_domain, command.target_domain)
-            return transcryptor.between_domains(
-                source, command.source_domain, command.target_domain
-            )
-        if command.polymorphic is None:
+            source: str | None = command.source_domain
+            subject = command.encrypted
+            pseudonym = parse_ciphertext(subject, "encrypted_pseudonym")
+        elif command.polymorphic is not None:
+            source, subject = None, command.polymorphic
+            pseudonym = parse_ciphertext(subject, "polymorphic_pseudonym")
+        else:
             raise InvalidArgument.for_field("source", "give a polymorphic or encrypted pseudonym")
-        pseudonym = parse_ciphertext(command.polymorphic, "polymorphic_pseudonym")
-        authorize_conversion(caller.domains, None, command.target_domain)
-        return transcryptor.from_polymorphic(pseudonym, command.target_domain)
+        self._authorize(caller, command, source, subject)
+        if source is None:
+            return transcryptor.from_polymorphic(pseudonym, target)
+        return transcryptor.between_domains(pseudonym, source, target)
+
+    def _authorize(
+        self, caller: Principal, command: TranscryptCommand, source: str | None, subject: bytes
+    ) -> None:
+        if not command.link_grant:
+            authorize_conversion(caller.domains, source, command.target_domain, None, subject)
+            return
+        try:
+            grant = self._read_grant(command.link_grant)
+            basis = authorize_conversion(
+                caller.domains, source, command.target_domain, grant, subject
+            )
+            if basis == OWN_DOMAIN:
+                return
+            self._claim(grant)
+        except PermissionDenied as refusal:
+            self._record(caller, command.target_domain, "DENIED", refusal.reason)
+            raise
+        self._record(caller, command.target_domain, "OK", grant.grant_id, grant)
+
+    def _read_grant(self, token: str) -> LinkGrant:
+        if self._grant_key is None:
+            raise PermissionDenied(
+                "this deployment does not honour link grants", "LINK_GRANT_NOT_TRUSTED"
+            )
+        return link_grants.verify(token, self._grant_key, self._clock())
+
+    def _claim(self, grant: LinkGrant) -> None:
+        now = self._clock()
+        with self._unit_of_work() as uow:
+            grants = UsedGrantRepository(uow.session)
+            if not grants.claim(grant.grant_id, grant.expires_at):
+                raise PermissionDenied(
+                    "the link grant has been used already", "LINK_GRANT_REPLAYED"
+                )
+            if now - self._last_prune > PRUNE_EVERY:
+                grants.prune(now - PRUNE_EVERY)
+                self._last_prune = now
+            uow.commit()
+
+    def _record(
+        self,
+        caller: Principal,
+        target: str,
+        status: str,
+        reference: str,
+        grant: LinkGrant | None = None,
+    ) -> None:
+        self._processing_log.append(
+            ProcessingRecord.now(
+                "pseudonyms.transcrypt",
+                status,
+                self._clock,
+                actor=caller.subject,
+                target_domain=target,
+                requester_domain=grant.requester_domain if grant else "",
+                purpose=grant.purpose if grant else "",
+                basis=grant.basis if grant else "",
+                reference=reference,
+            )
+        )
 
     def transcrypt_batch(
         self, caller: Principal, commands: Sequence[TranscryptCommand]

@@ -8,6 +8,8 @@
 | STADSKAMER_REKEY_SECRET_FILE | required | hex file with ES |
 | STADSKAMER_DOMAINS | the default catalogue | comma-separated domain names |
 | STADSKAMER_KEY_VERSION | v1 | version string of the factor derivation |
+| STADSKAMER_CONSENT_PUBLIC_KEY_FILE | none | consent PEM key; without it no grant is honoured |
+| STADSKAMER_PROCESSING_LOG_DIR | required | folder of the local processing log |
 
 plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
 """
@@ -33,6 +35,8 @@ class PseudonymSettings:
     master_secret_file: Path
     pseudonymisation_secret_file: Path
     rekey_secret_file: Path
+    processing_log_dir: Path
+    consent_public_key_file: Path | None = None
     domains: tuple[str, ...] = DEFAULT_DOMAINS
     key_version: str = "v1"
 
@@ -47,6 +51,10 @@ class PseudonymSettings:
                 environ, "STADSKAMER_PSEUDONYMISATION_SECRET_FILE"
             ),
             rekey_secret_file=env.path(environ, "STADSKAMER_REKEY_SECRET_FILE"),
+            processing_log_dir=env.path(environ, "STADSKAMER_PROCESSING_LOG_DIR"),
+            consent_public_key_file=env.optional_path(
+                environ, "STADSKAMER_CONSENT_PUBLIC_KEY_FILE"
+            ),
             domains=env.names(environ, "STADSKAMER_DOMAINS", DEFAULT_DOMAINS),
             key_version=env.text(environ, "STADSKAMER_KEY_VERSION", "v1"),
         )
@@ -63,4 +71,6 @@ class PseudonymSettings:
             master_secret_file=layout.master_secret,
             pseudonymisation_secret_file=layout.pseudonymisation_secret,
             rekey_secret_file=layout.rekey_secret,
+            processing_log_dir=data_dir / "processing-log",
+            consent_public_key_file=layout.consent_public_key,
         )

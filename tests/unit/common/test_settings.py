@@ -13,6 +13,7 @@ COMPLETE = {
     "STADSKAMER_MASTER_SECRET_FILE": "/run/secrets/master",
     "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": "/run/secrets/ps",
     "STADSKAMER_REKEY_SECRET_FILE": "/run/secrets/es",
+    "STADSKAMER_PROCESSING_LOG_DIR": "/var/lib/stadskamer/processing-log",
 }
 
 

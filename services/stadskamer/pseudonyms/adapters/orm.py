@@ -18,3 +18,12 @@ key_issuances = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("trace_id", LargeBinary(16), nullable=False),
 )
+
+# Link grants already honoured: the grant id may be used once. Rows are kept until well after
+# the grant expired, then pruned.
+used_link_grants = Table(
+    "used_link_grants",
+    metadata,
+    Column("grant_id", String(32), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

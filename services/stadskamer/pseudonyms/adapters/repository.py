@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stadskamer.pseudonyms.adapters.orm import key_issuances
+from stadskamer.pseudonyms.adapters.orm import key_issuances, used_link_grants
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,28 @@ class KeyIssuanceRepository:
         return [
             KeyIssuance(r.domain, r.key_version, r.caller, r.issued_at, r.trace_id) for r in rows
         ]
+
+
+class UsedGrantRepository:
+    """Remembers honoured link grants so that each is honoured once, across processes."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim(self, grant_id: str, expires_at: datetime) -> bool:
+        """Record the grant as used; False when it was used before (by anyone)."""
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    insert(used_link_grants).values(grant_id=grant_id, expires_at=expires_at)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def prune(self, before: datetime) -> int:
+        """Forget grants that expired before ``before``; returns how many."""
+        result = self._session.execute(
+            delete(used_link_grants).where(used_link_grants.c.expires_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)stadskamer/pseudonyms/v1/pseudonyms.proto\x12\x18stadskamer.pseudonyms.v1\"\x15\n\x13GetPublicKeyRequest\"B\n\x14GetPublicKeyResponse\x12\x12\n\npublic_key\x18\x01 \x01(\x0c\x12\x16\n\x0escheme_version\x18\x02 \x01(\t\"\x14\n\x12ListDomainsRequest\"H\n\x13ListDomainsResponse\x12\x31\n\x07\x64omains\x18\x01 \x03(\x0b\x32 .stadskamer.pseudonyms.v1.Domain\"*\n\x06\x44omain\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\"\x8b\x01\n\x11TranscryptRequest\x12\x1f\n\x15polymorphic_pseudonym\x18\x01 \x01(\x0cH\x00\x12\x1d\n\x13\x65ncrypted_pseudonym\x18\x02 \x01(\x0cH\x00\x12\x15\n\rsource_domain\x18\x03 \x01(\t\x12\x15\n\rtarget_domain\x18\x04 \x01(\tB\x08\n\x06source\"H\n\x12TranscryptResponse\x12\x1b\n\x13\x65ncrypted_pseudonym\x18\x01 \x01(\x0c\x12\x15\n\rtarget_domain\x18\x02 \x01(\t\"W\n\x16\x42\x61tchTranscryptRequest\x12=\n\x08requests\x18\x01 \x03(\x0b\x32+.stadskamer.pseudonyms.v1.TranscryptRequest\"Z\n\x17\x42\x61tchTranscryptResponse\x12?\n\tresponses\x18\x01 \x03(\x0b\x32,.stadskamer.pseudonyms.v1.TranscryptResponse\"%\n\x13GetDomainKeyRequest\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\"c\n\x14GetDomainKeyResponse\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x13\n\x0bkey_version\x18\x02 \x01(\t\x12\x12\n\nsecret_key\x18\x03 \x01(\x0c\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x32\xbd\x04\n\x10PseudonymService\x12m\n\x0cGetPublicKey\x12-.stadskamer.pseudonyms.v1.GetPublicKeyRequest\x1a..stadskamer.pseudonyms.v1.GetPublicKeyResponse\x12j\n\x0bListDomains\x12,.stadskamer.pseudonyms.v1.ListDomainsRequest\x1a-.stadskamer.pseudonyms.v1.ListDomainsResponse\x12g\n\nTranscrypt\x12+.stadskamer.pseudonyms.v1.TranscryptRequest\x1a,.stadskamer.pseudonyms.v1.TranscryptResponse\x12v\n\x0f\x42\x61tchTranscrypt\x12\x30.stadskamer.pseudonyms.v1.BatchTranscryptRequest\x1a\x31.stadskamer.pseudonyms.v1.BatchTranscryptResponse\x12m\n\x0cGetDomainKey\x12-.stadskamer.pseudonyms.v1.GetDomainKeyRequest\x1a..stadskamer.pseudonyms.v1.GetDomainKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)stadskamer/pseudonyms/v1/pseudonyms.proto\x12\x18stadskamer.pseudonyms.v1\"\x15\n\x13GetPublicKeyRequest\"B\n\x14GetPublicKeyResponse\x12\x12\n\npublic_key\x18\x01 \x01(\x0c\x12\x16\n\x0escheme_version\x18\x02 \x01(\t\"\x14\n\x12ListDomainsRequest\"H\n\x13ListDomainsResponse\x12\x31\n\x07\x64omains\x18\x01 \x03(\x0b\x32 .stadskamer.pseudonyms.v1.Domain\"*\n\x06\x44omain\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\"\x9f\x01\n\x11TranscryptRequest\x12\x1f\n\x15polymorphic_pseudonym\x18\x01 \x01(\x0cH\x00\x12\x1d\n\x13\x65ncrypted_pseudonym\x18\x02 \x01(\x0cH\x00\x12\x15\n\rsource_domain\x18\x03 \x01(\t\x12\x15\n\rtarget_domain\x18\x04 \x01(\t\x12\x12\n\nlink_grant\x18\x05 \x01(\tB\x08\n\x06source\"H\n\x12TranscryptResponse\x12\x1b\n\x13\x65ncrypted_pseudonym\x18\x01 \x01(\x0c\x12\x15\n\rtarget_domain\x18\x02 \x01(\t\"W\n\x16\x42\x61tchTranscryptRequest\x12=\n\x08requests\x18\x01 \x03(\x0b\x32+.stadskamer.pseudonyms.v1.TranscryptRequest\"Z\n\x17\x42\x61tchTranscryptResponse\x12?\n\tresponses\x18\x01 \x03(\x0b\x32,.stadskamer.pseudonyms.v1.TranscryptResponse\"%\n\x13GetDomainKeyRequest\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\"c\n\x14GetDomainKeyResponse\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x13\n\x0bkey_version\x18\x02 \x01(\t\x12\x12\n\nsecret_key\x18\x03 \x01(\x0c\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x32\xbd\x04\n\x10PseudonymService\x12m\n\x0cGetPublicKey\x12-.stadskamer.pseudonyms.v1.GetPublicKeyRequest\x1a..stadskamer.pseudonyms.v1.GetPublicKeyResponse\x12j\n\x0bListDomains\x12,.stadskamer.pseudonyms.v1.ListDomainsRequest\x1a-.stadskamer.pseudonyms.v1.ListDomainsResponse\x12g\n\nTranscrypt\x12+.stadskamer.pseudonyms.v1.TranscryptRequest\x1a,.stadskamer.pseudonyms.v1.TranscryptResponse\x12v\n\x0f\x42\x61tchTranscrypt\x12\x30.stadskamer.pseudonyms.v1.BatchTranscryptRequest\x1a\x31.stadskamer.pseudonyms.v1.BatchTranscryptResponse\x12m\n\x0cGetDomainKey\x12-.stadskamer.pseudonyms.v1.GetDomainKeyRequest\x1a..stadskamer.pseudonyms.v1.GetDomainKeyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,17 +42,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DOMAIN']._serialized_start=258
   _globals['_DOMAIN']._serialized_end=300
   _globals['_TRANSCRYPTREQUEST']._serialized_start=303
-  _globals['_TRANSCRYPTREQUEST']._serialized_end=442
-  _globals['_TRANSCRYPTRESPONSE']._serialized_start=444
-  _globals['_TRANSCRYPTRESPONSE']._serialized_end=516
-  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_start=518
-  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_end=605
-  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_start=607
-  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_end=697
-  _globals['_GETDOMAINKEYREQUEST']._serialized_start=699
-  _globals['_GETDOMAINKEYREQUEST']._serialized_end=736
-  _globals['_GETDOMAINKEYRESPONSE']._serialized_start=738
-  _globals['_GETDOMAINKEYRESPONSE']._serialized_end=837
-  _globals['_PSEUDONYMSERVICE']._serialized_start=840
-  _globals['_PSEUDONYMSERVICE']._serialized_end=1413
+  _globals['_TRANSCRYPTREQUEST']._serialized_end=462
+  _globals['_TRANSCRYPTRESPONSE']._serialized_start=464
+  _globals['_TRANSCRYPTRESPONSE']._serialized_end=536
+  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_start=538
+  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_end=625
+  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_start=627
+  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_end=717
+  _globals['_GETDOMAINKEYREQUEST']._serialized_start=719
+  _globals['_GETDOMAINKEYREQUEST']._serialized_end=756
+  _globals['_GETDOMAINKEYRESPONSE']._serialized_start=758
+  _globals['_GETDOMAINKEYRESPONSE']._serialized_end=857
+  _globals['_PSEUDONYMSERVICE']._serialized_start=860
+  _globals['_PSEUDONYMSERVICE']._serialized_end=1433
 # @@protoc_insertion_point(module_scope)

@@ -138,6 +138,7 @@ class TranscryptRequest(_message.Message):
     ENCRYPTED_PSEUDONYM_FIELD_NUMBER: _builtins.int
     SOURCE_DOMAIN_FIELD_NUMBER: _builtins.int
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
+    LINK_GRANT_FIELD_NUMBER: _builtins.int
     polymorphic_pseudonym: _builtins.bytes
     """A polymorphic pseudonym Enc_Y(M): 96 bytes b || c || Y."""
     encrypted_pseudonym: _builtins.bytes
@@ -146,6 +147,13 @@ class TranscryptRequest(_message.Message):
     """The domain that encrypted_pseudonym belongs to; required with encrypted_pseudonym."""
     target_domain: _builtins.str
     """The domain to convert to."""
+    link_grant: _builtins.str
+    """A link grant from ConsentService.IssueLinkGrant (a compact JWS). Required for every
+    conversion except a polymorphic pseudonym into, or a rerandomization within, one of the
+    caller's own domains. It must name this target domain, one of the caller's domains as
+    requester, and be bound to exactly the source bytes sent here; it is valid for at most
+    60 seconds and is honoured once.
+    """
     def __init__(
         self,
         *,
@@ -153,10 +161,11 @@ class TranscryptRequest(_message.Message):
         encrypted_pseudonym: _builtins.bytes = ...,
         source_domain: _builtins.str = ...,
         target_domain: _builtins.str = ...,
+        link_grant: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source", "source_domain", b"source_domain", "target_domain", b"target_domain"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "link_grant", b"link_grant", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source", "source_domain", b"source_domain", "target_domain", b"target_domain"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_source: _TypeAlias = _typing.Literal["polymorphic_pseudonym", "encrypted_pseudonym"]  # noqa: Y015
     _WhichOneofArgType_source: _TypeAlias = _typing.Literal["source", b"source"]  # noqa: Y015

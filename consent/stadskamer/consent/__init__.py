@@ -1,0 +1,1 @@
+"""The consent service: purpose catalogue, consent registry, policy checks and link grants."""

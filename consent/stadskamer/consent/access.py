@@ -1,0 +1,139 @@
+"""Use cases of the door between domains: check a link, and issue a link grant.
+
+The caller must act for the requester domain (``Principal.require_domain``) and have one of
+the roles ``agent``, ``system`` or ``service``. Every check and every grant issued (or
+refused) is appended to the processing log before the answer is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from stadskamer.common import link_grants
+from stadskamer.common.auth import Principal
+from stadskamer.common.errors import PermissionDenied
+from stadskamer.common.link_grants import LinkGrant
+from stadskamer.consent.adapters.repository import ConsentRepository
+from stadskamer.consent.domain import CheckOutcome, evaluate
+from stadskamer.consent.policy import Policy, Verdict
+from stadskamer.consent.service import Collaborators
+
+CHECKERS = ("agent", "system", "service")
+
+
+@dataclass(frozen=True)
+class LinkQuery:
+    """May ``requester_domain`` receive ``target_domain``'s data on ``subject`` for ``purpose``?
+
+    ``subject`` is the polymorphic pseudonym (96 bytes); a grant is bound to exactly these bytes.
+    """
+
+    subject: bytes
+    purpose: str
+    requester_domain: str
+    target_domain: str
+
+
+@dataclass(frozen=True)
+class IssuedGrant:
+    """A signed link grant with what it says and why it was allowed."""
+
+    token: str
+    grant: LinkGrant
+    outcome: CheckOutcome
+
+
+class AccessService:
+    """Consent and policy checks, and link grants after a positive check."""
+
+    def __init__(
+        self,
+        parts: Collaborators,
+        policy: Policy,
+        grant_key: Ed25519PrivateKey,
+        grant_lifetime: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._parts = parts
+        self._policy = policy
+        self._grant_key = grant_key
+        self._grant_lifetime = grant_lifetime
+
+    def check(self, caller: Principal, query: LinkQuery) -> CheckOutcome:
+        """Allowed or not, with the basis or the reason."""
+        outcome, subject = self._decide(caller, query)
+        status = "ALLOWED" if outcome.allowed else _denied(outcome)
+        self._log("consent.check", status, caller, query, outcome, subject)
+        return outcome
+
+    def issue_link_grant(self, caller: Principal, query: LinkQuery) -> IssuedGrant:
+        """A signed grant after a positive check; PERMISSION_DENIED with the reason otherwise."""
+        outcome, subject = self._decide(caller, query)
+        if not outcome.allowed:
+            self._log("link-grant.issue", _denied(outcome), caller, query, outcome, subject)
+            assert outcome.denial is not None
+            metadata = {"purpose": query.purpose, "target_domain": query.target_domain}
+            if outcome.rule_id:
+                metadata["policy_rule"] = outcome.rule_id
+            raise PermissionDenied(
+                "neither a consent nor the policy allows this link",
+                outcome.denial.value,
+                metadata,
+            )
+        grant = LinkGrant.create(
+            query.subject,
+            query.requester_domain,
+            query.target_domain,
+            query.purpose,
+            outcome.basis,
+            self._parts.clock(),
+            self._grant_lifetime,
+        )
+        token = link_grants.issue(grant, self._grant_key)
+        self._log("link-grant.issue", "OK", caller, query, outcome, subject, grant.grant_id)
+        return IssuedGrant(token, grant, outcome)
+
+    def _decide(self, caller: Principal, query: LinkQuery) -> tuple[CheckOutcome, bytes]:
+        caller.require_role(*CHECKERS)
+        caller.require_domain(query.requester_domain)
+        parts = self._parts
+        parts.catalogue.current(query.purpose)
+        subject = parts.resolver.consent_pseudonym(query.subject)
+        decision = self._policy.decide(query.requester_domain, query.target_domain, query.purpose)
+        consents = []
+        if decision.verdict is Verdict.NEEDS_CONSENT:
+            with parts.unit_of_work() as uow:
+                consents = ConsentRepository(uow.session).for_subject(subject, query.purpose)
+        outcome = evaluate(
+            decision, parts.catalogue, query.purpose, query.target_domain, consents, parts.clock()
+        )
+        return outcome, subject
+
+    def _log(
+        self,
+        name: str,
+        status: str,
+        caller: Principal,
+        query: LinkQuery,
+        outcome: CheckOutcome,
+        subject: bytes,
+        reference: str = "",
+    ) -> None:
+        self._parts.log(
+            name,
+            status,
+            caller,
+            purpose=query.purpose,
+            legal_basis=outcome.legal_basis,
+            requester_domain=query.requester_domain,
+            target_domain=query.target_domain,
+            basis=outcome.basis or outcome.rule_id,
+            subject=subject.hex(),
+            reference=reference,
+        )
+
+
+def _denied(outcome: CheckOutcome) -> str:
+    return f"DENIED:{outcome.denial.value if outcome.denial else 'UNKNOWN'}"

@@ -1,0 +1,45 @@
+"""Tables of the consent service's own database.
+
+A consent row is written once when given and updated once when withdrawn (the withdrawal
+columns); rows are never deleted. The subject is the 32-byte consent-domain pseudonym only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(32), nullable=False, unique=True),
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("subject", LargeBinary(32), nullable=False),
+    Column("purpose", String(63), nullable=False),
+    Column("purpose_version", Integer, nullable=False),
+    Column("notice_hash", LargeBinary(32), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("capture_method", String(16), nullable=False),
+    Column("agent_id", String(64), nullable=False),
+    Column("recorded_by", String(255), nullable=False),
+    Column("given_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("receipt", Text, nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawal_reason", String(32), nullable=True),
+    Column("withdrawn_by", String(255), nullable=True),
+    Column("withdrawal_receipt", Text, nullable=True),
+    Index("ix_consents_subject_purpose", "subject", "purpose"),
+)

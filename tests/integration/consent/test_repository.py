@@ -1,0 +1,84 @@
+"""The consent repository on SQLite and PostgreSQL: round trip, uniqueness, single withdrawal."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
+from stadskamer.consent.bootstrap import MIGRATIONS
+from stadskamer.consent.domain import Capture, CaptureMethod, Consent, WithdrawalReason
+
+GIVEN = datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
+CONSENT = Consent(
+    id="1" * 32,
+    request_id="req-1",
+    subject=hashlib.sha256(b"subject").digest(),
+    purpose="research-panel",
+    purpose_version=1,
+    notice_hash=hashlib.sha256(b"text").digest(),
+    capture=Capture("counter", CaptureMethod.AGENT, "agent-7"),
+    recorded_by="agent-7",
+    given_at=GIVEN,
+    expires_at=GIVEN + timedelta(days=365),
+    receipt="receipt.jws.text",
+)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated consent database."""
+    built = make_engine(database_url, "consent")
+    migrate(built, MIGRATIONS, "consent")
+    yield built
+    built.dispose()
+
+
+def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
+    unit = partial(UnitOfWork, session_factory(engine))
+    with unit() as uow:
+        ConsentRepository(uow.session).add(CONSENT)
+        uow.commit()
+    with unit() as uow:
+        repository = ConsentRepository(uow.session)
+        assert repository.get(CONSENT.id) == CONSENT
+        assert repository.by_request_id("req-1") == CONSENT
+        assert repository.for_subject(CONSENT.subject, "research-panel") == [CONSENT]
+        assert repository.for_subject(CONSENT.subject, "complaint-callback") == []
+        assert [c for _, c in repository.page(CONSENT.subject, 0, 10)] == [CONSENT]
+
+
+def test_a_second_consent_with_the_same_request_id_is_refused(engine: Engine) -> None:
+    unit = partial(UnitOfWork, session_factory(engine))
+    with unit() as uow:
+        ConsentRepository(uow.session).add(CONSENT)
+        uow.commit()
+    with pytest.raises(DuplicateRequest), unit() as uow:
+        ConsentRepository(uow.session).add(replace(CONSENT, id="2" * 32))
+
+
+def test_a_consent_is_withdrawn_once_and_nothing_is_deleted(engine: Engine) -> None:
+    unit = partial(UnitOfWork, session_factory(engine))
+    with unit() as uow:
+        ConsentRepository(uow.session).add(CONSENT)
+        uow.commit()
+    withdrawn = replace(
+        CONSENT.withdraw(GIVEN + timedelta(days=1), WithdrawalReason.CITIZEN_REQUEST, "agent-8"),
+        withdrawal_receipt="withdrawal.jws.text",
+    )
+    with unit() as uow:
+        assert ConsentRepository(uow.session).withdraw(withdrawn)
+        uow.commit()
+    later = replace(withdrawn, withdrawn_at=GIVEN + timedelta(days=2))
+    with unit() as uow:
+        assert not ConsentRepository(uow.session).withdraw(later)
+        uow.commit()
+    with unit() as uow:
+        assert ConsentRepository(uow.session).get(CONSENT.id) == withdrawn

@@ -1,0 +1,211 @@
+"""The consent use cases on SQLite and PostgreSQL: idempotency, withdrawal, expiry, fail-closed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from stadskamer.common import link_grants
+from stadskamer.common.auth import Principal
+from stadskamer.common.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    StadskamerError,
+    Unavailable,
+)
+from stadskamer.consent.access import LinkQuery
+from stadskamer.consent.domain import Consent, Denial, WithdrawalReason
+from tests.integration.consent.harness import HISTORY, Harness, build_harness, grant_command
+from tests.unit.consent.fakes import agent, subject
+
+AGENT = agent()
+CHECK = LinkQuery(subject(1), HISTORY, "kcc", "burgerzaken")
+
+
+@pytest.fixture
+def harness(database_url: str) -> Iterator[Harness]:
+    """The use cases on a fresh database."""
+    built = build_harness(database_url)
+    yield built
+    built.engine.dispose()
+
+
+def test_a_retried_grant_returns_the_first_consent_and_writes_nothing_new(
+    harness: Harness,
+) -> None:
+    first = harness.consents.grant(AGENT, grant_command())
+    harness.clock.advance(timedelta(seconds=5))
+    again = harness.consents.grant(AGENT, grant_command())
+    assert again == first and harness.rows() == 1
+    assert [r.status for r in harness.log.records] == ["OK", "REPLAYED"]
+    with pytest.raises(FailedPrecondition) as reused:
+        harness.consents.grant(AGENT, grant_command(purpose="research-panel"))
+    assert reused.value.reason == "REQUEST_ID_REUSED" and harness.rows() == 1
+
+
+def test_concurrent_retries_of_one_request_make_one_consent(harness: Harness) -> None:
+    start = threading.Barrier(4)
+    results: list[Consent] = []
+    failures: list[BaseException] = []
+
+    def retry() -> None:
+        start.wait()
+        try:
+            results.append(harness.consents.grant(AGENT, grant_command("same-request")))
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len({c.name for c in results}) == 1 and len(results) == 4
+    assert harness.rows() == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (grant_command(purpose="marketing"), "purpose"),
+        (grant_command(purpose_version=7), "purpose_version"),
+        (grant_command(purpose="complaint-handling"), "purpose"),
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(
+    harness: Harness, command: object, field: str
+) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        harness.consents.grant(AGENT, command)  # type: ignore[arg-type]
+    assert refused.value.violations[0].field == field
+    assert harness.rows() == 0 and harness.log.records == [] and harness.resolver.calls == 0
+
+
+def test_an_expiry_in_the_past_is_refused(harness: Harness) -> None:
+    past = harness.clock() - timedelta(seconds=1)
+    with pytest.raises(InvalidArgument) as refused:
+        harness.consents.grant(AGENT, grant_command(expires_at=past))
+    assert refused.value.violations[0].field == "expire_time" and harness.rows() == 0
+
+
+def test_an_unreachable_pseudonym_service_or_processing_log_leaves_nothing_done(
+    harness: Harness,
+) -> None:
+    harness.resolver.available = False
+    with pytest.raises(Unavailable):
+        harness.consents.grant(AGENT, grant_command())
+    harness.resolver.available = True
+    harness.log.failing = True
+    with pytest.raises(Unavailable):
+        harness.consents.grant(AGENT, grant_command())
+    assert harness.rows() == 0
+    harness.log.failing = False
+    consent = harness.consents.grant(AGENT, grant_command())
+    harness.log.failing = True
+    with pytest.raises(Unavailable):
+        harness.consents.withdraw(AGENT, consent.name, WithdrawalReason.CITIZEN_REQUEST)
+    with pytest.raises(Unavailable):
+        harness.access.check(AGENT, CHECK)
+    with pytest.raises(Unavailable):
+        harness.access.issue_link_grant(AGENT, CHECK)
+    harness.log.failing = False
+    assert harness.access.check(AGENT, CHECK).allowed
+
+
+def test_withdrawal_takes_effect_on_the_next_check_and_keeps_the_history(
+    harness: Harness,
+) -> None:
+    consent = harness.consents.grant(AGENT, grant_command())
+    assert harness.access.check(AGENT, CHECK).consent_name == consent.name
+    harness.clock.advance(timedelta(minutes=3))
+    withdrawn = harness.consents.withdraw(AGENT, consent.name, WithdrawalReason.CITIZEN_REQUEST)
+    assert harness.access.check(AGENT, CHECK).denial is Denial.CONSENT_WITHDRAWN
+    stored = harness.consents.get(agent(name="agent-9"), consent.name)
+    assert stored == withdrawn and stored.given_at == consent.given_at
+    assert stored.withdrawn_at == consent.given_at + timedelta(minutes=3)
+    assert stored.receipt == consent.receipt and stored.withdrawal_receipt
+    with pytest.raises(FailedPrecondition):
+        harness.consents.withdraw(AGENT, consent.name, WithdrawalReason.PURPOSE_ENDED)
+    with pytest.raises(NotFound):
+        harness.consents.withdraw(AGENT, "consents/" + "0" * 32, WithdrawalReason.PURPOSE_ENDED)
+    assert harness.rows() == 1
+
+
+def test_a_consent_stops_allowing_at_its_expiry(harness: Harness) -> None:
+    expiry = harness.clock() + timedelta(days=30)
+    harness.consents.grant(AGENT, grant_command(expires_at=expiry))
+    harness.clock.advance(timedelta(days=30) - timedelta(seconds=1))
+    assert harness.access.check(AGENT, CHECK).allowed
+    harness.clock.advance(timedelta(seconds=1))
+    assert harness.access.check(AGENT, CHECK).denial is Denial.CONSENT_EXPIRED
+
+
+def test_a_link_grant_is_bound_to_the_subject_bytes_and_verifies_with_the_consent_key(
+    harness: Harness,
+) -> None:
+    consent = harness.consents.grant(AGENT, grant_command())
+    issued = harness.access.issue_link_grant(AGENT, CHECK)
+    grant = link_grants.verify(issued.token, harness.key.public_key(), harness.clock())
+    assert grant.is_for(subject(1)) and grant.basis == consent.name
+    assert (grant.requester_domain, grant.target_domain) == ("kcc", "burgerzaken")
+    record = harness.log.records[-1]
+    assert (record.name, record.reference, record.basis) == (
+        "link-grant.issue",
+        grant.grant_id,
+        consent.name,
+    )
+    with pytest.raises(PermissionDenied) as refused:
+        harness.access.issue_link_grant(AGENT, replace(CHECK, subject=subject(2)))
+    assert refused.value.reason == "NO_CONSENT"
+    assert harness.log.records[-1].status == "DENIED:NO_CONSENT"
+
+
+def test_a_subjects_consents_are_listed_page_by_page(harness: Harness) -> None:
+    for index in range(3):
+        harness.consents.grant(AGENT, grant_command(f"req-{index}"))
+    harness.consents.grant(AGENT, grant_command("other", person=2))
+    officer = Principal("privacy-1", frozenset(), frozenset({"privacy-officer"}))
+    first, token = harness.consents.list(officer, subject(1), 2, "")
+    second, last = harness.consents.list(officer, subject(1), 2, token)
+    assert (len(first), len(second), last) == (2, 1, "")
+    assert {c.request_id for c in first + second} == {"req-0", "req-1", "req-2"}
+    with pytest.raises(InvalidArgument) as refused:
+        harness.consents.list(officer, subject(1), 2, "not-a-token")
+    assert refused.value.violations[0].field == "page_token"
+
+
+@pytest.mark.parametrize(
+    ("caller", "action"),
+    [
+        (Principal("po", frozenset({"kcc"}), frozenset({"privacy-officer"})), "grant"),
+        (Principal("an", frozenset({"kcc"}), frozenset({"analyst"})), "list"),
+        (agent(("burgerzaken",)), "check"),
+        (Principal("po", frozenset({"kcc"}), frozenset({"privacy-officer"})), "check"),
+    ],
+)
+def test_callers_without_the_role_or_domain_are_refused(
+    harness: Harness, caller: Principal, action: str
+) -> None:
+    calls = {
+        "grant": lambda: harness.consents.grant(caller, grant_command()),
+        "list": lambda: harness.consents.list(caller, subject(1), 0, ""),
+        "check": lambda: harness.access.check(caller, CHECK),
+    }
+    with pytest.raises(PermissionDenied):
+        calls[action]()
+    assert harness.rows() == 0 and harness.log.records == []
+
+
+def test_errors_never_carry_the_subject(harness: Harness) -> None:
+    harness.consents.grant(AGENT, grant_command())
+    with pytest.raises(StadskamerError) as refused:
+        harness.access.issue_link_grant(AGENT, replace(CHECK, subject=subject(3)))
+    text = f"{refused.value} {refused.value.metadata}"
+    assert subject(3).hex() not in text and "person" not in text
