@@ -28,13 +28,15 @@ CHECKERS = ("agent", "system", "service")
 class LinkQuery:
     """May ``requester_domain`` receive ``target_domain``'s data on ``subject`` for ``purpose``?
 
-    ``subject`` is the polymorphic pseudonym (96 bytes); a grant is bound to exactly these bytes.
+    ``subject`` is the polymorphic pseudonym (96 bytes), or the encrypted pseudonym of
+    ``subject_domain`` when that is set; a grant is bound to exactly these bytes.
     """
 
     subject: bytes
     purpose: str
     requester_domain: str
     target_domain: str
+    subject_domain: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class AccessService:
         caller.require_domain(query.requester_domain)
         parts = self._parts
         parts.catalogue.current(query.purpose)
-        subject = parts.resolver.consent_pseudonym(query.subject)
+        subject = parts.resolver.consent_pseudonym(query.subject, query.subject_domain)
         decision = self._policy.decide(query.requester_domain, query.target_domain, query.purpose)
         consents = []
         if decision.verdict is Verdict.NEEDS_CONSENT:

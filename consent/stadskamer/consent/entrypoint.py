@@ -92,12 +92,15 @@ def _list_violations(request: pb.ListConsentsRequest) -> Iterable[FieldViolation
 def _link_violations(
     request: pb.CheckConsentRequest | pb.IssueLinkGrantRequest,
 ) -> Iterable[FieldViolation]:
-    return (
+    found = (
         _subject(request.subject)
         + _name("purpose", request.purpose)
         + _name("requester_domain", request.requester_domain)
         + _name("target_domain", request.target_domain)
     )
+    if request.subject_domain not in ("", request.requester_domain, request.target_domain):
+        found.append(FieldViolation("subject_domain", "must be the requester or target domain"))
+    return found
 
 
 VALIDATORS: dict[str, Validator] = {
@@ -112,7 +115,11 @@ VALIDATORS: dict[str, Validator] = {
 
 def _query(request: pb.CheckConsentRequest | pb.IssueLinkGrantRequest) -> LinkQuery:
     return LinkQuery(
-        request.subject, request.purpose, request.requester_domain, request.target_domain
+        request.subject,
+        request.purpose,
+        request.requester_domain,
+        request.target_domain,
+        request.subject_domain,
     )
 
 

@@ -13,6 +13,8 @@ from stadskamer.common.db import sqlite_url
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.peers import IssuedTokenSource, TokenSource
 from stadskamer.common.server import Component, ServerSettings
+from stadskamer.complaints import bootstrap as complaints
+from stadskamer.complaints.settings import ComplaintsSettings
 from stadskamer.consent import bootstrap as consent
 from stadskamer.consent.settings import ConsentSettings
 from stadskamer.pseudonyms import bootstrap as pseudonyms
@@ -82,5 +84,19 @@ SERVICES: dict[str, ServiceEntry] = {
         ),
         build_component=consent.build_component,
         migrate=consent.migrate_database,
+    ),
+    "complaints": ServiceEntry(
+        name="complaints",
+        from_env=ComplaintsSettings.from_env,
+        embedded=lambda ctx: ComplaintsSettings.embedded(
+            ctx.server,
+            ctx.data_dir,
+            ctx.database_url("complaints"),
+            ctx.peer_address,
+            ctx.service_token("complaints", ["klachten"]),
+            ctx.domain_key_file("klachten"),
+        ),
+        build_component=complaints.build_component,
+        migrate=complaints.migrate_database,
     ),
 }

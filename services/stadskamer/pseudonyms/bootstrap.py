@@ -54,6 +54,7 @@ def build_component(settings: PseudonymSettings) -> Component:
         partial(UnitOfWork, session_factory(engine)),
         JsonLinesProcessingLog.for_service(settings.processing_log_dir, "pseudonyms"),
         grant_key,
+        oversight_domains=frozenset(settings.oversight_domains),
     )
     servicer = PseudonymServicer(service)
 

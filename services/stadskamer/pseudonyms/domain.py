@@ -155,6 +155,8 @@ def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[by
 
 
 OWN_DOMAIN = "own-domain"
+OVERSIGHT = "oversight"
+DEFAULT_OVERSIGHT_DOMAINS = ("consent", "audit")
 
 
 def authorize_conversion(
@@ -163,34 +165,44 @@ def authorize_conversion(
     target: str,
     grant: LinkGrant | None,
     subject: bytes,
+    oversight_domains: frozenset[str] = frozenset(DEFAULT_OVERSIGHT_DOMAINS),
 ) -> str:
     """Decide whether the caller may have ``subject`` converted into ``target``; the basis.
 
-    A polymorphic pseudonym may be turned into one of the caller's own domains, and an
-    encrypted pseudonym of one of the caller's domains rerandomized within it: basis
-    ``own-domain``. Any other conversion links two domains and needs a link grant that names
-    ``target``, names one of the caller's domains as requester (and, for an encrypted
-    pseudonym, as its source), and is bound to exactly the ``subject`` bytes sent. The
+    Without a grant:
+
+    - ``own-domain``: a polymorphic pseudonym into one of the caller's domains, or an
+      encrypted pseudonym rerandomized within one;
+    - ``oversight``: a service of an oversight domain (consent, audit) converting any
+      pseudonym into that domain, to check consent or keep the processing log. Those domains
+      never hand their pseudonyms to anyone.
+
+    Any other conversion links two domains and needs a link grant in which the requester is
+    one of the caller's domains, bound to exactly the ``subject`` bytes sent, in one of two
+    orientations: *pull*, the requester has the subject converted into the grant's target
+    domain to query it (source: a polymorphic pseudonym or the requester's own); or *push*,
+    the requester has the target domain's pseudonym converted into its own domain. The
     grant's signature and validity in time are checked by the caller of this function.
     """
     if target in caller_domains and (source is None or source == target):
         return OWN_DOMAIN
+    if target in caller_domains and target in oversight_domains:
+        return OVERSIGHT
     if grant is None:
         raise PermissionDenied(
             "a conversion into another domain needs a link grant from the consent service",
             "LINK_GRANT_REQUIRED",
             {"target_domain": target},
         )
-    if grant.target_domain != target:
-        raise PermissionDenied("the link grant is for another domain", "LINK_GRANT_WRONG_TARGET")
     if grant.requester_domain not in caller_domains:
         raise PermissionDenied(
             "the link grant was issued to another requester", "LINK_GRANT_WRONG_REQUESTER"
         )
-    if source is not None and source != grant.requester_domain:
-        raise PermissionDenied(
-            "the link grant does not cover this source domain", "LINK_GRANT_WRONG_SOURCE"
-        )
+    pull = grant.target_domain == target and source in (None, grant.requester_domain)
+    push = grant.requester_domain == target and source == grant.target_domain
+    if not (pull or push):
+        reason = "LINK_GRANT_WRONG_TARGET" if source is None else "LINK_GRANT_WRONG_SOURCE"
+        raise PermissionDenied("the link grant does not cover this conversion", reason)
     if not grant.is_for(subject):
         raise PermissionDenied(
             "the link grant was issued for another pseudonym", "LINK_GRANT_WRONG_SUBJECT"

@@ -22,6 +22,8 @@ from stadskamer.pseudonyms.adapters.repository import (
     UsedGrantRepository,
 )
 from stadskamer.pseudonyms.domain import (
+    DEFAULT_OVERSIGHT_DOMAINS,
+    OVERSIGHT,
     OWN_DOMAIN,
     Transcryptor,
     authorize_conversion,
@@ -63,12 +65,14 @@ class PseudonymService:
         processing_log: ProcessingLog,
         grant_key: Ed25519PublicKey | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        oversight_domains: frozenset[str] = frozenset(DEFAULT_OVERSIGHT_DOMAINS),
     ) -> None:
         self._transcryptor = transcryptor
         self._unit_of_work = unit_of_work
         self._processing_log = processing_log
         self._grant_key = grant_key
         self._clock = clock
+        self._oversight_domains = oversight_domains
         self._last_prune = datetime.min.replace(tzinfo=UTC)
 
     @property
@@ -103,15 +107,15 @@ class PseudonymService:
     def _authorize(
         self, caller: Principal, command: TranscryptCommand, source: str | None, subject: bytes
     ) -> None:
+        oversight = self._oversight_domains if "service" in caller.roles else frozenset()
+        target = command.target_domain
         if not command.link_grant:
-            authorize_conversion(caller.domains, source, command.target_domain, None, subject)
+            authorize_conversion(caller.domains, source, target, None, subject, oversight)
             return
         try:
             grant = self._read_grant(command.link_grant)
-            basis = authorize_conversion(
-                caller.domains, source, command.target_domain, grant, subject
-            )
-            if basis == OWN_DOMAIN:
+            basis = authorize_conversion(caller.domains, source, target, grant, subject, oversight)
+            if basis in (OWN_DOMAIN, OVERSIGHT):
                 return
             self._claim(grant)
         except PermissionDenied as refusal:

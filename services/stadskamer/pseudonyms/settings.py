@@ -10,6 +10,7 @@
 | STADSKAMER_KEY_VERSION | v1 | version string of the factor derivation |
 | STADSKAMER_CONSENT_PUBLIC_KEY_FILE | none | consent PEM key; without it no grant is honoured |
 | STADSKAMER_PROCESSING_LOG_DIR | required | folder of the local processing log |
+| STADSKAMER_OVERSIGHT_DOMAINS | consent,audit | domains whose services may convert into them |
 
 plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from stadskamer.common import settings as env
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.server import ServerSettings
-from stadskamer.pseudonyms.domain import DEFAULT_DOMAINS
+from stadskamer.pseudonyms.domain import DEFAULT_DOMAINS, DEFAULT_OVERSIGHT_DOMAINS
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class PseudonymSettings:
     consent_public_key_file: Path | None = None
     domains: tuple[str, ...] = DEFAULT_DOMAINS
     key_version: str = "v1"
+    oversight_domains: tuple[str, ...] = DEFAULT_OVERSIGHT_DOMAINS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PseudonymSettings:
@@ -57,6 +59,9 @@ class PseudonymSettings:
             ),
             domains=env.names(environ, "STADSKAMER_DOMAINS", DEFAULT_DOMAINS),
             key_version=env.text(environ, "STADSKAMER_KEY_VERSION", "v1"),
+            oversight_domains=env.names(
+                environ, "STADSKAMER_OVERSIGHT_DOMAINS", DEFAULT_OVERSIGHT_DOMAINS
+            ),
         )
 
     @classmethod

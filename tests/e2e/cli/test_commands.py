@@ -145,24 +145,35 @@ def test_migrate_creates_every_database_of_the_embedded_setup(tmp_path: Path) ->
 
 
 def test_trace_console_prints_rpc_and_database_spans(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [*COMMAND, "up", "--data-dir", str(tmp_path), "--grpc-port", "0", "--trace-console"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        text = ""
-        while "Stop with Ctrl-C" not in text:
-            text += process.stdout.readline()
-        port = int(re.search(r"127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
-        token = text.split("8 hours):\n", 1)[1].split("\n", 1)[0]
-        client = PseudonymClient(grpc.insecure_channel(f"127.0.0.1:{port}"), token)
-        client.transcrypt(client.polymorphic_pseudonym("111222333"), "kcc")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-    assert '"name": "stadskamer.pseudonyms.v1.PseudonymService/Transcrypt"' in stderr
-    assert '"rpc.grpc.status_code": "OK"' in stderr
-    assert "111222333" not in stderr
+    spans_file = tmp_path / "spans.txt"
+    with spans_file.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                *COMMAND,
+                "up",
+                "--data-dir",
+                str(tmp_path / "var"),
+                "--grpc-port",
+                "0",
+                "--trace-console",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            text = ""
+            while "Stop with Ctrl-C" not in text:
+                text += process.stdout.readline()
+            port = int(re.search(r"127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
+            token = text.split("8 hours):\n", 1)[1].split("\n", 1)[0]
+            client = PseudonymClient(grpc.insecure_channel(f"127.0.0.1:{port}"), token)
+            client.transcrypt(client.polymorphic_pseudonym("111222333"), "kcc")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    spans = spans_file.read_text()
+    assert '"name": "stadskamer.pseudonyms.v1.PseudonymService/Transcrypt"' in spans
+    assert '"rpc.grpc.status_code": "OK"' in spans
+    assert "111222333" not in spans

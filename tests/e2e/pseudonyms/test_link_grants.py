@@ -159,3 +159,56 @@ def test_a_processing_log_that_cannot_be_written_stops_the_conversion(stack: Sta
             stack, token, polymorphic_pseudonym=pp, target_domain="burgerzaken", link_grant=signed
         )
     assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_a_pushed_pseudonym_reaches_the_receiving_domain_under_a_consent_service_grant(
+    stack: Stack,
+) -> None:
+    from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
+
+    klachten = PseudonymClient(stack.channel, stack.token("complaints", ["klachten"], ["service"]))
+    klachten_key = klachten.domain_key("klachten")
+    p_klachten = decrypt_pseudonym(
+        klachten.transcrypt(klachten.polymorphic_pseudonym(BSN), "klachten"), klachten_key
+    )
+    pushed = encrypt_pseudonym(p_klachten, klachten_key)
+    surveys_token = stack.token("surveys", ["onderzoek"], ["service"])
+    consent = consent_pb2_grpc.ConsentServiceStub(stack.channel)
+    metadata = [("authorization", f"Bearer {surveys_token}")]
+    granted = consent.IssueLinkGrant(
+        consent_pb2.IssueLinkGrantRequest(
+            subject=pushed,
+            subject_domain="klachten",
+            purpose="satisfaction-survey",
+            requester_domain="onderzoek",
+            target_domain="klachten",
+        ),
+        metadata=metadata,
+    )
+    assert granted.basis.kind == consent_pb2.BASIS_KIND_LEGAL_BASIS
+    converted = _transcrypt(
+        stack,
+        surveys_token,
+        encrypted_pseudonym=pushed,
+        source_domain="klachten",
+        target_domain="onderzoek",
+        link_grant=granted.link_grant,
+    )
+    onderzoek = PseudonymClient(
+        stack.channel, stack.token("o", ["onderzoek"], ["service", "agent"])
+    )
+    own = onderzoek.transcrypt(onderzoek.polymorphic_pseudonym(BSN), "onderzoek")
+    key = onderzoek.domain_key("onderzoek")
+    assert decrypt_pseudonym(converted, key) == decrypt_pseudonym(own, key)
+    with pytest.raises(grpc.RpcError) as raised:
+        consent.IssueLinkGrant(
+            consent_pb2.IssueLinkGrantRequest(
+                subject=pushed,
+                subject_domain="klachten",
+                purpose="research-panel",
+                requester_domain="onderzoek",
+                target_domain="klachten",
+            ),
+            metadata=metadata,
+        )
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -37,7 +37,7 @@ class FakeResolver:
         self.available = True
         self.calls = 0
 
-    def consent_pseudonym(self, polymorphic: bytes) -> bytes:
+    def consent_pseudonym(self, polymorphic: bytes, subject_domain: str = "") -> bytes:
         """SHA-256 of the subject bytes (so one subject keeps one pseudonym)."""
         self.calls += 1
         if not self.available:

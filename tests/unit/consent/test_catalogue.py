@@ -14,7 +14,7 @@ from stadskamer.consent.catalogue import load_catalogue, parse_catalogue
 CATALOGUE = load_catalogue()
 
 
-def test_the_default_catalogue_holds_the_four_consent_purposes_and_one_legal_basis() -> None:
+def test_the_default_catalogue_holds_four_consent_purposes_and_two_on_a_legal_basis() -> None:
     consent_based = {p.id for p in CATALOGUE.all() if p.requires_consent}
     assert consent_based == {
         "integrated-contact-history",
@@ -22,7 +22,10 @@ def test_the_default_catalogue_holds_the_four_consent_purposes_and_one_legal_bas
         "complaint-callback",
         "survey-followup-call",
     }
-    assert {p.id for p in CATALOGUE.all() if not p.requires_consent} == {"complaint-handling"}
+    assert {p.id for p in CATALOGUE.all() if not p.requires_consent} == {
+        "complaint-handling",
+        "satisfaction-survey",
+    }
     for purpose in CATALOGUE.all():
         assert purpose.dpv_category.startswith("dpv:")
         assert CATALOGUE.is_current(purpose)

@@ -79,3 +79,24 @@ def test_everything_else_is_refused_with_a_reason(
     with pytest.raises(PermissionDenied) as raised:
         authorize_conversion(caller, source, target, grant, subject)
     assert raised.value.reason == reason
+
+
+def test_a_grant_also_allows_the_push_orientation_into_the_requester() -> None:
+    grant = LinkGrant.create(
+        SUBJECT, "onderzoek", "klachten", "satisfaction-survey", "rule-x", datetime.now(UTC)
+    )
+    onderzoek = frozenset({"onderzoek"})
+    assert authorize_conversion(onderzoek, "klachten", "onderzoek", grant, SUBJECT) == "rule-x"
+    with pytest.raises(PermissionDenied) as raised:
+        authorize_conversion(onderzoek, "kcc", "onderzoek", grant, SUBJECT)
+    assert raised.value.reason == "LINK_GRANT_WRONG_SOURCE"
+
+
+def test_oversight_domains_convert_into_themselves_without_a_grant() -> None:
+    oversight = frozenset({"consent", "audit"})
+    consent = frozenset({"consent"})
+    assert authorize_conversion(consent, "kcc", "consent", None, SUBJECT, oversight) == "oversight"
+    with pytest.raises(PermissionDenied):
+        authorize_conversion(consent, "kcc", "consent", None, SUBJECT, frozenset())
+    with pytest.raises(PermissionDenied):
+        authorize_conversion(KCC, "consent", "kcc", None, SUBJECT, oversight)

@@ -22,18 +22,25 @@ class PseudonymServiceResolver:
         self._key = key
         self._timeout = timeout
 
-    def consent_pseudonym(self, polymorphic: bytes) -> bytes:
-        """The consent-domain pseudonym; INVALID_ARGUMENT on ``subject``, or UNAVAILABLE."""
-        request = pb.TranscryptRequest(
-            polymorphic_pseudonym=polymorphic, target_domain=self._key.domain
-        )
+    def consent_pseudonym(self, subject: bytes, subject_domain: str = "") -> bytes:
+        """The consent-domain pseudonym; INVALID_ARGUMENT on ``subject``, or UNAVAILABLE.
+
+        An encrypted pseudonym of another domain is converted under the pseudonym service's
+        oversight rule (the consent domain may receive any pseudonym to check consent).
+        """
+        request = pb.TranscryptRequest(target_domain=self._key.domain)
+        if subject_domain:
+            request.encrypted_pseudonym = subject
+            request.source_domain = subject_domain
+        else:
+            request.polymorphic_pseudonym = subject
         try:
             response = self._stub.Transcrypt(request, timeout=self._timeout)
         except grpc.RpcError as error:
             failure = from_rpc_error(error, PEER)
             if isinstance(failure, InvalidArgument):
                 raise InvalidArgument.for_field(
-                    "subject", "not a polymorphic pseudonym of this deployment", failure.reason
+                    "subject", "not a pseudonym of this deployment", failure.reason
                 ) from None
             raise failure from None
         try:

@@ -645,6 +645,7 @@ class CheckConsentRequest(_message.Message):
     PURPOSE_FIELD_NUMBER: _builtins.int
     REQUESTER_DOMAIN_FIELD_NUMBER: _builtins.int
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
+    SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
     """The citizen's polymorphic pseudonym (96 bytes)."""
     purpose: _builtins.str
@@ -653,6 +654,11 @@ class CheckConsentRequest(_message.Message):
     """The domain that would receive the data; the caller must act for it."""
     target_domain: _builtins.str
     """The domain whose data would be joined."""
+    subject_domain: _builtins.str
+    """When set, `subject` is an encrypted pseudonym of this domain (96 bytes, under the domain's
+    public key) instead of a polymorphic pseudonym, e.g. a pseudonym pushed to another domain
+    in an event. It must be the requester or the target domain.
+    """
     def __init__(
         self,
         *,
@@ -660,10 +666,11 @@ class CheckConsentRequest(_message.Message):
         purpose: _builtins.str = ...,
         requester_domain: _builtins.str = ...,
         target_domain: _builtins.str = ...,
+        subject_domain: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["purpose", b"purpose", "requester_domain", b"requester_domain", "subject", b"subject", "target_domain", b"target_domain"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["purpose", b"purpose", "requester_domain", b"requester_domain", "subject", b"subject", "subject_domain", b"subject_domain", "target_domain", b"target_domain"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -711,6 +718,7 @@ class IssueLinkGrantRequest(_message.Message):
     PURPOSE_FIELD_NUMBER: _builtins.int
     REQUESTER_DOMAIN_FIELD_NUMBER: _builtins.int
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
+    SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
     """The citizen's polymorphic pseudonym (96 bytes); the grant is bound to these exact bytes."""
     purpose: _builtins.str
@@ -719,6 +727,11 @@ class IssueLinkGrantRequest(_message.Message):
     """The domain that receives the data; the caller must act for it."""
     target_domain: _builtins.str
     """The domain whose data is joined."""
+    subject_domain: _builtins.str
+    """When set, `subject` is an encrypted pseudonym of this domain (96 bytes, under the domain's
+    public key) instead of a polymorphic pseudonym, e.g. a pseudonym pushed to another domain
+    in an event. It must be the requester or the target domain.
+    """
     def __init__(
         self,
         *,
@@ -726,10 +739,11 @@ class IssueLinkGrantRequest(_message.Message):
         purpose: _builtins.str = ...,
         requester_domain: _builtins.str = ...,
         target_domain: _builtins.str = ...,
+        subject_domain: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["purpose", b"purpose", "requester_domain", b"requester_domain", "subject", b"subject", "target_domain", b"target_domain"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["purpose", b"purpose", "requester_domain", b"requester_domain", "subject", b"subject", "subject_domain", b"subject_domain", "target_domain", b"target_domain"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

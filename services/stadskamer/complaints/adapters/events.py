@@ -1,0 +1,73 @@
+"""The events of the complaints service as ``stadskamer.events.v1`` messages, and their sinks.
+
+:class:`ProtoEventEncoder` builds the ComplaintClosed event with the complainant's klachten
+pseudonym freshly encrypted under the klachten public key (never a BSN, never the bare
+pseudonym). :class:`GrpcEventSink` delivers a stored event to one EventSinkService.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from stadskamer.api.events.v1 import events_pb2 as pb
+from stadskamer.api.events.v1 import events_pb2_grpc as pb_grpc
+from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer.common.outbox import OutboxEvent
+from stadskamer.complaints.domain import Complaint
+
+SOURCE = "complaints"
+COMPLAINT_CLOSED = pb.ComplaintClosed.DESCRIPTOR.full_name
+
+
+def _timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+class ProtoEventEncoder:
+    """Implements :class:`stadskamer.complaints.ports.EventEncoder` with protobuf."""
+
+    def __init__(self, key: DomainKey) -> None:
+        self._key = key
+
+    def complaint_closed(
+        self, complaint: Complaint, event_id: str, occurred_at: datetime
+    ) -> OutboxEvent:
+        """The serialized Event with a ComplaintClosed payload."""
+        closed_at = complaint.closed_at or occurred_at
+        event = pb.Event(
+            event_id=event_id,
+            type=COMPLAINT_CLOSED,
+            occurred_at=_timestamp(occurred_at),
+            source=SOURCE,
+            complaint_closed=pb.ComplaintClosed(
+                complaint=complaint.name,
+                case_number=complaint.case_number,
+                channel=int(complaint.channel),  # type: ignore[arg-type]
+                org_unit=complaint.org_unit,
+                handled_by_org_unit=complaint.handled_by_org_unit,
+                outcome=int(complaint.outcome) if complaint.outcome else 0,  # type: ignore[arg-type]
+                about_official=complaint.about_official,
+                close_time=_timestamp(closed_at),
+                encrypted_subject=encrypt_pseudonym(complaint.subject, self._key),
+                subject_domain=self._key.domain,
+            ),
+        )
+        return OutboxEvent(event_id, COMPLAINT_CLOSED, event.SerializeToString(), occurred_at)
+
+
+class GrpcEventSink:
+    """Delivers outbox events to one EventSinkService (a ``Deliver`` of the relay)."""
+
+    def __init__(self, channel: grpc.Channel, timeout: float = 5.0) -> None:
+        self._stub = pb_grpc.EventSinkServiceStub(channel)
+        self._timeout = timeout
+
+    def __call__(self, event: OutboxEvent) -> None:
+        """Send it; any gRPC error propagates, so the relay retries later."""
+        request = pb.DeliverEventRequest(event=pb.Event.FromString(event.payload))
+        self._stub.DeliverEvent(request, timeout=self._timeout)

@@ -1,0 +1,98 @@
+"""Tables of the complaints service's own database.
+
+Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
+PostgreSQL; due dates are ``Date`` columns (Dutch calendar days). The subject is the 32-byte
+``klachten`` domain pseudonym only; the description and every reason are stored sealed
+(:mod:`stadskamer.complaints.texts`). Enumerations are stored by name. No BSN, no polymorphic
+pseudonym and no free text in clear is stored.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from stadskamer.common.outbox import Outbox
+
+metadata = MetaData()
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_number", String(24), nullable=False),
+    Column("request_id", String(128), nullable=False),
+    Column("subject_pseudonym", LargeBinary(32), nullable=False),
+    Column("channel", SmallInteger, nullable=False),
+    Column("received_at_us", BigInteger, nullable=False),
+    Column("org_unit", String(64), nullable=False),
+    Column("about_official", Boolean, nullable=False),
+    Column("description_sealed", LargeBinary, nullable=False),
+    Column("key_version", String(16), nullable=False),
+    Column("contact_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("coordinator", String(64), nullable=False),
+    Column("callback_due", Date, nullable=False),
+    Column("callback_at_us", BigInteger, nullable=True),
+    Column("handling_form", String(32), nullable=True),
+    Column("advisory_committee", Boolean, nullable=False),
+    Column("decision_due", Date, nullable=False),
+    Column("deadline_extended", Boolean, nullable=False),
+    Column("extension_reason_sealed", LargeBinary, nullable=True),
+    Column("outcome", String(16), nullable=True),
+    Column("not_handled_reason", String(32), nullable=True),
+    Column("handled_by_org_unit", String(64), nullable=False),
+    Column("decided_at_us", BigInteger, nullable=True),
+    Column("closed_at_us", BigInteger, nullable=True),
+    Column("withdrawn_at_us", BigInteger, nullable=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+    # Bumped by every change; the bump is also how a change takes its row (write) lock first.
+    Column("revision", Integer, nullable=False),
+    UniqueConstraint("case_number", name="uq_complaints_case_number"),
+    UniqueConstraint("request_id", name="uq_complaints_request_id"),
+    Index("ix_complaints_received", "received_at_us", "id"),
+    Index("ix_complaints_status", "status", "received_at_us", "id"),
+    Index("ix_complaints_coordinator", "coordinator", "received_at_us", "id"),
+    Index("ix_complaints_org_unit", "org_unit", "received_at_us", "id"),
+)
+
+# The last case number given out per registration year.
+case_counters = Table(
+    "case_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_number", Integer, nullable=False),
+)
+
+# The assignment history: the routing at filing (sequence 1, no reason), then reassignments.
+assignments = Table(
+    "assignments",
+    metadata,
+    Column(
+        "complaint_id",
+        String(36),
+        ForeignKey("complaints.id", name="fk_assignments_complaint"),
+        primary_key=True,
+    ),
+    Column("sequence", Integer, primary_key=True, autoincrement=False),
+    Column("coordinator", String(64), nullable=False),
+    Column("reason_sealed", LargeBinary, nullable=True),
+    Column("assigned_by", String(255), nullable=False),
+    Column("assigned_at_us", BigInteger, nullable=False),
+)
+
+outbox = Outbox(metadata)

@@ -1,0 +1,136 @@
+"""Reading complaints: one complaint, filtered pages of a coordinator's work, and figures.
+
+Deadline filters look at one clock (call-back or decision) and only at complaints whose clock
+still runs: the call-back clock while RECEIVED, the decision clock while RECEIVED or
+IN_HANDLING. "Overdue" is a due date before today, "due within N days" a due date from today
+to today + N (calendar days in the Netherlands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from stadskamer.common.auth import Principal
+from stadskamer.common.errors import InvalidArgument, NotFound
+from stadskamer.complaints import paging
+from stadskamer.complaints.adapters.records import to_us
+from stadskamer.complaints.adapters.repository import ComplaintFilter, ComplaintRepository, Cursor
+from stadskamer.complaints.domain import DOMAIN, OPEN_STATUSES, Complaint, Status
+from stadskamer.complaints.lifecycle import COORDINATOR_ROLES, complaint_id
+from stadskamer.complaints.service import Dependencies, Records
+from stadskamer.complaints.stats import ComplaintStats, complaint_stats
+from stadskamer.complaints.workdays import local_date
+
+STATS_ROLES = ("coordinator", "analyst")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_DUE_WITHIN_DAYS = 365
+MAX_STATS_PERIOD = timedelta(days=5 * 366)
+DEADLINE_CALLBACK, DEADLINE_DECISION = 1, 2
+_RUNNING = {
+    DEADLINE_CALLBACK: ("callback_due", frozenset({Status.RECEIVED})),
+    DEADLINE_DECISION: ("decision_due", OPEN_STATUSES),
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The filters and paging of ListComplaints; empty values mean "any"."""
+
+    status: int = 0
+    coordinator: str = ""
+    org_unit: str = ""
+    deadline: int = 0
+    overdue: bool = False
+    due_within_days: int | None = None
+    page_size: int = 0
+    page_token: str = ""
+
+    def fingerprint(self) -> str:
+        """What a page token is bound to: every filter, not the paging."""
+        return paging.fingerprint(
+            self.status,
+            self.coordinator,
+            self.org_unit,
+            self.deadline or DEADLINE_CALLBACK,
+            self.overdue,
+            self.due_within_days,
+        )
+
+
+@dataclass(frozen=True)
+class ComplaintPage:
+    """One page of complaints (without texts) and the token of the next (empty on the last)."""
+
+    complaints: list[Complaint]
+    next_page_token: str
+
+
+class ComplaintQueries:
+    """The read use cases."""
+
+    def __init__(self, deps: Dependencies) -> None:
+        self._deps = deps
+        self._records = Records(deps)
+
+    def get(self, caller: Principal, name: str, case_number: str) -> Complaint:
+        """One complaint by resource name or case number, with texts and history."""
+        caller.require_domain(DOMAIN)
+        caller.require_role(*COORDINATOR_ROLES)
+        with self._deps.unit_of_work() as uow:
+            repository = ComplaintRepository(uow.session)
+            if name:
+                record = repository.get(complaint_id(name))
+            else:
+                record = repository.by_case_number(case_number)
+            if record is None:
+                raise NotFound("no such complaint", "COMPLAINT_NOT_FOUND")
+            complaint = self._records.open(repository, record)
+        self._records.log(caller, "complaints.read", complaint)
+        return complaint
+
+    def list(self, caller: Principal, query: ListQuery) -> ComplaintPage:
+        """A page of complaints, oldest receipt first."""
+        caller.require_domain(DOMAIN)
+        caller.require_role(*COORDINATOR_ROLES)
+        if query.overdue and query.due_within_days is not None:
+            raise InvalidArgument.for_field("due_within_days", "not together with overdue")
+        fingerprint = query.fingerprint()
+        after = paging.decode(query.page_token, fingerprint) if query.page_token else None
+        size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        selection = self._selection(query)
+        with self._deps.unit_of_work() as uow:
+            rows = ComplaintRepository(uow.session).page(selection, after, size + 1)
+        found = [r.complaint for r in rows[:size]]
+        token = ""
+        if len(rows) > size:
+            last = found[-1]
+            token = paging.encode(fingerprint, Cursor(to_us(last.received_at), last.id))
+        self._records.log(caller, "complaints.list", None)
+        return ComplaintPage(found, token)
+
+    def _selection(self, query: ListQuery) -> ComplaintFilter:
+        statuses = frozenset({Status(query.status)}) if query.status else None
+        column, running = _RUNNING[query.deadline or DEADLINE_CALLBACK]
+        if not query.overdue and query.due_within_days is None:
+            return ComplaintFilter(statuses, query.coordinator, query.org_unit)
+        today = local_date(self._deps.clock())
+        statuses = running if statuses is None else statuses & running
+        if query.overdue:
+            return ComplaintFilter(
+                statuses, query.coordinator, query.org_unit, column, None, today - timedelta(1)
+            )
+        until = today + timedelta(days=query.due_within_days or 0)
+        return ComplaintFilter(statuses, query.coordinator, query.org_unit, column, today, until)
+
+    def stats(self, caller: Principal, start: datetime, end: datetime) -> ComplaintStats:
+        """The figures over the complaints received in [start, end)."""
+        caller.require_domain(DOMAIN)
+        caller.require_role(*STATS_ROLES)
+        if not start < end <= start + MAX_STATS_PERIOD:
+            raise InvalidArgument.for_field("end_time", "after start_time, at most 5 years later")
+        with self._deps.unit_of_work() as uow:
+            rows = ComplaintRepository(uow.session).stats_rows(start, end)
+        today = local_date(self._deps.clock())
+        return complaint_stats(rows, start, end, today, self._deps.deadlines.callback_working_days)

@@ -1,0 +1,59 @@
+"""Encryption at rest of a complaint's free texts: AES-256-GCM under the klachten key.
+
+The key is ``HKDF-SHA256(y_d, salt=None, info="stadskamer/complaints/description/v1")`` with
+``y_d`` the ``klachten`` domain's secret key, so only a holder of that key can read the texts.
+A sealed text is a random 12-byte nonce followed by the ciphertext and tag. The associated
+data binds it to its place: the complaint id for the description, ``<id>/extension`` for the
+extension reason and ``<id>/assignment/<n>`` for the n-th assignment's reason, so a sealed
+text cannot be moved to another complaint or field.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+INFO = b"stadskamer/complaints/description/v1"
+NONCE_BYTES = 12
+
+
+def text_key(domain_secret_key: bytes) -> bytes:
+    """The 32-byte AES key derived from the klachten secret key ``y_d``."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=INFO).derive(
+        domain_secret_key
+    )
+
+
+def description_context(complaint_id: str) -> str:
+    """Associated data of a complaint's description."""
+    return complaint_id
+
+
+def extension_context(complaint_id: str) -> str:
+    """Associated data of the decision-deadline extension reason."""
+    return f"{complaint_id}/extension"
+
+
+def assignment_context(complaint_id: str, sequence: int) -> str:
+    """Associated data of the reason of the ``sequence``-th assignment."""
+    return f"{complaint_id}/assignment/{sequence}"
+
+
+class TextCipher:
+    """Seals and opens texts with the key derived from ``y_d``."""
+
+    def __init__(self, domain_secret_key: bytes) -> None:
+        self._aead = AESGCM(text_key(domain_secret_key))
+
+    def seal(self, text: str, context: str) -> bytes:
+        """``nonce || AES-GCM(text)`` with ``context`` as associated data."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, text.encode("utf-8"), context.encode())
+
+    def open(self, sealed: bytes, context: str) -> str:
+        """The text; ``cryptography.exceptions.InvalidTag`` when tampered with or moved."""
+        nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+        return self._aead.decrypt(nonce, body, context.encode()).decode("utf-8")

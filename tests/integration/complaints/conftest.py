@@ -1,0 +1,20 @@
+"""Fixtures of the complaints storage tests: the use cases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.complaints.support import World, build_world
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    """The complaints use cases on a fresh database (both databases, via ``database_url``)."""
+    built = build_world(database_url, tmp_path)
+    try:
+        yield built
+    finally:
+        built.engine.dispose()
