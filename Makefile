@@ -18,7 +18,7 @@ install: $(STAMP) ## create the virtual environment and install Stadskamer with 
 
 run: install ## initialise keys, start every service on SQLite under $(DATA_DIR)
 	$(BIN)/stadskamer keys init --data-dir $(DATA_DIR)
-	$(BIN)/stadskamer up --data-dir $(DATA_DIR) --grpc-port $(GRPC_PORT)
+	$(BIN)/stadskamer up --data-dir $(DATA_DIR) --grpc-port $(GRPC_PORT) --demo
 
 gen: install ## regenerate the Python code from protos/
 	$(BIN)/python tools/generate_protos.py
@@ -52,6 +52,7 @@ test: check-gen buf-lint buf-breaking lint typecheck pytest ## everything CI run
 
 bench: install ## benchmarks (print figures, assert nothing)
 	$(BIN)/python bench/pseudonyms.py
+	$(BIN)/python bench/contacts.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

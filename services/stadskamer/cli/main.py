@@ -7,7 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from stadskamer.cli import keys_commands, run_commands, token_commands
+from stadskamer.cli import (
+    contacts_commands,
+    keys_commands,
+    run_commands,
+    token_commands,
+)
 from stadskamer.common.settings import ConfigurationError
 
 DEFAULT_DATA_DIR = Path("./var")
@@ -21,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     run_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     keys_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     token_commands.add_parsers(commands, DEFAULT_DATA_DIR)
+    contacts_commands.add_parsers(commands)
     return parser
 
 

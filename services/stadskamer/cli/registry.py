@@ -17,6 +17,10 @@ from stadskamer.complaints import bootstrap as complaints
 from stadskamer.complaints.settings import ComplaintsSettings
 from stadskamer.consent import bootstrap as consent
 from stadskamer.consent.settings import ConsentSettings
+from stadskamer.contacts import bootstrap as contacts
+from stadskamer.contacts.settings import ContactsSettings
+from stadskamer.gateway.history import bootstrap as gateway
+from stadskamer.gateway.history.settings import HistorySettings
 from stadskamer.pseudonyms import bootstrap as pseudonyms
 from stadskamer.pseudonyms.settings import PseudonymSettings
 
@@ -71,6 +75,20 @@ SERVICES: dict[str, ServiceEntry] = {
         build_component=pseudonyms.build_component,
         migrate=pseudonyms.migrate_database,
     ),
+    "contacts": ServiceEntry(
+        name="contacts",
+        from_env=ContactsSettings.from_env,
+        embedded=lambda ctx: ContactsSettings.embedded(
+            ctx.server,
+            ctx.database_url("contacts"),
+            ctx.peer_address,
+            lambda domains: ctx.service_token("contacts", domains),
+            ctx.domain_key_file,
+            KeyLayout.under(ctx.data_dir).consent_public_key,
+        ),
+        build_component=contacts.build_component,
+        migrate=contacts.migrate_database,
+    ),
     "consent": ServiceEntry(
         name="consent",
         from_env=ConsentSettings.from_env,
@@ -98,5 +116,12 @@ SERVICES: dict[str, ServiceEntry] = {
         ),
         build_component=complaints.build_component,
         migrate=complaints.migrate_database,
+    ),
+    "gateway": ServiceEntry(
+        name="gateway",
+        from_env=HistorySettings.from_env,
+        embedded=lambda ctx: HistorySettings.embedded(ctx.server, ctx.peer_address, ctx.data_dir),
+        build_component=gateway.build_component,
+        migrate=lambda _settings: None,
     ),
 }

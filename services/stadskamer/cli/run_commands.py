@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 from pathlib import Path
 
+from stadskamer.cli.contacts_commands import load_demo_when_empty
 from stadskamer.cli.embedded import build_embedded, embedded_server_settings
 from stadskamer.cli.keys_commands import ensure_keys
 from stadskamer.cli.registry import SERVICES, EmbeddedContext
@@ -27,6 +29,9 @@ def add_parsers(commands: argparse._SubParsersAction, data_dir: Path) -> None:  
     up.add_argument("--grpc-port", type=int, default=50051)
     up.add_argument("--trace-console", action="store_true", help="print spans to stderr")
     up.add_argument("--log-level", default=os.environ.get("STADSKAMER_LOG_LEVEL", "INFO"))
+    up.add_argument(
+        "--demo", action="store_true", help="load demo contacts when there are none yet"
+    )
     up.set_defaults(handler=run_up)
     serve = commands.add_parser("serve", help="run one service, configured by environment")
     serve.add_argument("service", choices=sorted(SERVICES))
@@ -50,6 +55,13 @@ def run_up(options: argparse.Namespace) -> int:
     print(f"Data folder: {data_dir.resolve()}")
     print(f"Development token (all domains and roles, 8 hours):\n{token}")
     print("Stop with Ctrl-C.", flush=True)
+    if options.demo:
+        wildcard = options.host in {"0.0.0.0", "::", ""}  # noqa: S104
+        local = "127.0.0.1" if wildcard else options.host
+        address = f"{local}:{running.port}"
+        threading.Thread(
+            target=load_demo_when_empty, args=(address, token), name="demo", daemon=True
+        ).start()
     serve_until_signal(running, GRACE_SECONDS)
     return 0
 

@@ -1,0 +1,401 @@
+"""Benchmark of the contacts service, every figure beside the raw gRPC echo rate.
+
+Servers run as subprocesses of real commands; the client runs in this process:
+
+- SQLite: ``stadskamer up`` on a fresh data folder (every service on one server, the
+  contacts service calling the pseudonym service over gRPC on the same port);
+- PostgreSQL: ``stadskamer serve pseudonyms`` and ``stadskamer serve contacts`` as two
+  processes, each on its own fresh schema of ``STADSKAMER_BENCH_POSTGRES_URL`` (default the
+  local ``test`` database), configured by environment variables as in a cluster.
+
+On each it measures RegisterContact (a new contact of one of 2,000 citizens per call, with a
+summary) at 1 and 16 in flight; the bulk path (``stadskamer import``'s code: BSNs
+pseudonymised locally, BatchRegisterContacts of 1,000, two in flight) in contacts/s; then
+seeds 1,000,000 contacts directly through the repository and measures ListContacts by
+subject (page of 50) at 1 and 16 in flight. Only prints figures.
+
+Run: ``.venv/bin/python bench/contacts.py [--requests N] [--seconds S] [--rows N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from harness import (
+    EchoRate,
+    LoadResult,
+    measure_echo_rates,
+    print_echo_rates,
+    print_figure,
+    print_header,
+    print_machine,
+    run_load,
+)
+from processes import start_process, stop_process
+from pseudonyms import valid_bsns
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from stadskamer.api.contacts.v1 import contacts_pb2 as pb
+from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
+from stadskamer.cli.contacts_commands import Progress, public_key, register_rows
+from stadskamer.cli.contacts_rows import ContactRow
+from stadskamer.cli.keys_commands import ensure_keys, export_domain_key
+from stadskamer.client import DomainKey, PseudonymClient, decrypt_pseudonym
+from stadskamer.common.auth import TokenIssuer
+from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.keys import KeyLayout, write_private
+from stadskamer.contacts.adapters.repository import (
+    ContactFilter,
+    ContactRepository,
+    StoredContact,
+)
+from stadskamer.contacts.bootstrap import MIGRATIONS
+from stadskamer.contacts.domain import DEFAULT_DOMAINS, Channel, Contact
+
+CONCURRENCIES = (1, 16)
+DOMAIN = "kcc"
+PEOPLE = 2000
+TARGETS = 1000
+_LISTENING = re.compile(r"\S+ is listening on (\S+:\d+)")
+_COMMAND = str(Path(sys.executable).with_name("stadskamer"))
+POSTGRES_URL = os.environ.get(
+    "STADSKAMER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A running contacts service: address, a token for every domain, its database."""
+
+    name: str
+    address: str
+    pseudonyms_address: str
+    token: str
+    database_url: str
+    domain_key: Path
+
+
+def _start(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start a server command (with extra environment variables) and read its address."""
+    prefix = ["env", *(f"{k}={v}" for k, v in (env or {}).items())]
+    process, lines = start_process([*prefix, *command], log)
+    try:
+        match = _LISTENING.match(lines.wait_for("", 120.0))
+        if match is None:
+            raise RuntimeError(f"unexpected announcement: {lines.seen}")
+    except BaseException:
+        stop_process(process)
+        print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
+        raise
+    return process, match.group(1)
+
+
+@contextmanager
+def sqlite_target(folder: Path) -> Iterator[Target]:
+    """``stadskamer up`` on a fresh data folder."""
+    data = folder / "sqlite"
+    process, address = _start(
+        [_COMMAND, "up", "--data-dir", str(data), "--grpc-port", "0", "--log-level", "WARNING"],
+        folder / "up.log",
+    )
+    try:
+        issuer = TokenIssuer.from_file(KeyLayout.under(data).token_private_key)
+        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
+        database = f"sqlite:///{(data / 'contacts.db').resolve()}"
+        key = KeyLayout.under(data).domain_key(DOMAIN)
+        yield Target("SQLite", address, address, token, database, key)
+    finally:
+        print(f"stadskamer up stopped with exit code {stop_process(process)}")
+
+
+@contextmanager
+def postgres_target(folder: Path) -> Iterator[Target]:
+    """``stadskamer serve pseudonyms`` and ``serve contacts``, each on its own schema."""
+    data = folder / "postgres"
+    ensure_keys(data)
+    layout = KeyLayout.under(data)
+    keys = [export_domain_key(layout, d) for d in DEFAULT_DOMAINS]
+    issuer = TokenIssuer.from_file(layout.token_private_key)
+    token_file = data / "contacts.token"
+    write_private(token_file, issuer.issue("contacts", list(DEFAULT_DOMAINS), ["service"]).encode())
+    schemas = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        for schema in schemas:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    urls = [f"{POSTGRES_URL}?options=-csearch_path%3D{schema}" for schema in schemas]
+    common = {
+        "STADSKAMER_GRPC_PORT": "0",
+        "STADSKAMER_TOKEN_PUBLIC_KEY_FILE": str(layout.token_public_key),
+        "STADSKAMER_LOG_LEVEL": "WARNING",
+    }
+    pseudonyms, pseudonyms_address = _start(
+        [_COMMAND, "serve", "pseudonyms"],
+        folder / "pseudonyms.log",
+        {
+            **common,
+            "STADSKAMER_PSEUDONYMS_DATABASE_URL": urls[0],
+            "STADSKAMER_MASTER_SECRET_FILE": str(layout.master_secret),
+            "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(layout.pseudonymisation_secret),
+            "STADSKAMER_REKEY_SECRET_FILE": str(layout.rekey_secret),
+            "STADSKAMER_PROCESSING_LOG_DIR": str(data / "processing-log"),
+            "STADSKAMER_CONSENT_PUBLIC_KEY_FILE": str(layout.consent_public_key),
+        },
+    )
+    try:
+        contacts, address = _start(
+            [_COMMAND, "serve", "contacts"],
+            folder / "contacts.log",
+            {
+                **common,
+                "STADSKAMER_CONTACTS_DATABASE_URL": urls[1],
+                "STADSKAMER_PSEUDONYMS_ADDRESS": pseudonyms_address,
+                "STADSKAMER_SERVICE_TOKEN_FILE": str(token_file),
+                "STADSKAMER_CONTACTS_DOMAIN_KEY_FILES": ",".join(map(str, keys)),
+            },
+        )
+        try:
+            token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
+            key = layout.domain_key(DOMAIN)
+            yield Target("PostgreSQL", address, pseudonyms_address, token, urls[1], key)
+        finally:
+            stop_process(contacts)
+    finally:
+        stop_process(pseudonyms)
+        with admin.begin() as connection:
+            for schema in schemas:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _ago(seconds: float) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC) - timedelta(seconds=seconds))
+    return stamp
+
+
+def register_factory(
+    stub: pb_grpc.ContactsServiceStub, token: str, pool: list[bytes]
+) -> Callable[[], Callable[[], object]]:
+    """Per thread: RegisterContact of a new contact of the next citizen of ``pool``."""
+    metadata = (("authorization", f"Bearer {token}"),)
+    numbers = itertools.count()
+    run = uuid.uuid4().hex[:8]
+
+    def make() -> Callable[[], object]:
+        def call() -> object:
+            n = next(numbers)
+            request = pb.RegisterContactRequest(
+                request_id=f"bench-{run}-{n}",
+                domain=DOMAIN,
+                subject=pool[n % len(pool)],
+                channel=Channel.PHONE.value,
+                topic="afval",
+                org_unit="kcc-telefonie",
+                occurred_at=_ago(60),
+                summary="Container niet geleegd, melding doorgezet.",
+            )
+            return stub.RegisterContact(request, metadata=metadata, timeout=10)
+
+        return call
+
+    return make
+
+
+def list_factory(
+    stub: pb_grpc.ContactsServiceStub, token: str, subjects: list[bytes]
+) -> Callable[[], Callable[[], object]]:
+    """Per thread: ListContacts of one domain filtered by the next target citizen."""
+    metadata = (("authorization", f"Bearer {token}"),)
+    numbers = itertools.count()
+
+    def make() -> Callable[[], object]:
+        def call() -> object:
+            subject = subjects[next(numbers) % len(subjects)]
+            request = pb.ListContactsRequest(domain=DOMAIN, subject=subject, page_size=50)
+            page = stub.ListContacts(request, metadata=metadata, timeout=10)
+            if not page.contacts:
+                raise RuntimeError("a target citizen has no contacts")
+            return page
+
+        return call
+
+    return make
+
+
+def bulk_import(target: Target, channel: grpc.Channel, rows: int) -> LoadResult:
+    """``stadskamer import``'s path for ``rows`` contacts of citizens given by BSN."""
+    bsns = valid_bsns(PEOPLE, start=30_000_000)
+    start = datetime.now(UTC) - timedelta(days=20)
+    contacts = [
+        ContactRow(
+            f"bulk-{i}",
+            DOMAIN,
+            Channel.WEB_FORM.value,
+            "paspoort",
+            "kcc-digitaal",
+            start + timedelta(seconds=i),
+            False,
+            "Vraag over de levertijd.",
+            bsn=bsns[i % len(bsns)],
+        )
+        for i in range(rows)
+    ]
+    started = time.perf_counter()
+    key = public_key(target.pseudonyms_address, target.token)
+    register_rows(channel, target.token, contacts, Progress(f"import {target.name}", rows), key)
+    seconds = time.perf_counter() - started
+    return LoadResult(1, rows, 0, seconds, 0.0, 0.0)
+
+
+def seed(target: Target, targets: list[bytes], total: int) -> None:
+    """Store ``total`` contacts over a year directly: 12 per target citizen, the rest random."""
+    rng = random.Random(7)
+    engine = make_engine(target.database_url, "contacts-seed")
+    migrate(engine, MIGRATIONS, "contacts")
+    now = datetime.now(UTC)
+    fillers = [rng.randbytes(32) for _ in range(total // 4)]
+    subjects = [t for t in targets for _ in range(12)]
+    started = time.perf_counter()
+    for offset in range(0, total, 20_000):
+        batch = []
+        for i in range(offset, min(offset + 20_000, total)):
+            subject = subjects[i] if i < len(subjects) else rng.choice(fillers)
+            moment = now - timedelta(seconds=rng.uniform(3600, 365 * 86400))
+            batch.append(
+                StoredContact(
+                    Contact(
+                        str(uuid.uuid4()),
+                        DOMAIN,
+                        f"seed-{i}",
+                        subject,
+                        Channel(1 + i % 10),
+                        "afval",
+                        "kcc-telefonie",
+                        moment,
+                        True,
+                        "",
+                        now,
+                    ),
+                    None,
+                    "v1",
+                )
+            )
+        with Session(engine) as session:
+            ContactRepository(session).add(batch)
+            session.commit()
+    print(f"{target.name}: seeded {total} contacts in {time.perf_counter() - started:.0f} s")
+    engine.dispose()
+
+
+def measure(target: Target, options: argparse.Namespace) -> dict[str, LoadResult]:
+    """Every figure of one target, keyed by figure name."""
+    results: dict[str, LoadResult] = {}
+    with grpc.insecure_channel(target.address) as channel:
+        grpc.channel_ready_future(channel).result(timeout=30)
+        client = PseudonymClient(grpc.insecure_channel(target.pseudonyms_address), target.token)
+        pool = [client.polymorphic_pseudonym(b) for b in valid_bsns(PEOPLE)]
+        stub = pb_grpc.ContactsServiceStub(channel)
+        for level in CONCURRENCIES:
+            results[f"RegisterContact, {level} in flight"] = run_load(
+                register_factory(stub, target.token, pool),
+                requests=options.requests,
+                concurrency=level,
+                max_seconds=options.seconds,
+            )
+        results["import (BatchRegister x1000, 2 in flight)"] = bulk_import(
+            target, channel, options.bulk
+        )
+        key = DomainKey.from_file(target.domain_key)
+        queries = pool[:TARGETS]
+        encrypted = client.transcrypt_many(queries, DOMAIN)
+        subjects = [decrypt_pseudonym(e, key) for e in encrypted]
+        seed(target, subjects, options.rows)
+        for level in CONCURRENCIES:
+            results[f"ListContacts by subject, {level} in flight"] = run_load(
+                list_factory(stub, target.token, queries),
+                requests=options.requests,
+                concurrency=level,
+                max_seconds=options.seconds,
+            )
+        cursor = itertools.cycle(queries)
+        results["(part) Transcrypt alone, 1 in flight"] = run_load(
+            lambda: lambda: client.transcrypt(next(cursor), DOMAIN),
+            requests=options.requests,
+            concurrency=1,
+            max_seconds=options.seconds,
+        )
+    name = f"(part) list query alone, {options.rows:,} rows, 1 in flight"
+    results[name] = query_alone(target, subjects, options)
+    return results
+
+
+def query_alone(target: Target, subjects: list[bytes], options: argparse.Namespace) -> LoadResult:
+    """The storage part of ListContacts by subject: the repository query, in this process."""
+    engine = make_engine(target.database_url, "contacts-bench")
+    sessions = session_factory(engine)
+    cursor = itertools.cycle(subjects)
+
+    def call() -> object:
+        where = ContactFilter((DOMAIN,), subjects={DOMAIN: next(cursor)})
+        with UnitOfWork(sessions) as uow:
+            return ContactRepository(uow.session).page(where, None, 51)
+
+    try:
+        return run_load(
+            lambda: call, requests=options.requests, concurrency=1, max_seconds=options.seconds
+        )
+    finally:
+        engine.dispose()
+
+
+def main() -> int:
+    """Parse options, measure the echo rate and both databases, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="calls per figure")
+    parser.add_argument("--seconds", type=float, default=8.0, help="time cap per figure")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="contacts stored for lists")
+    parser.add_argument("--bulk", type=int, default=20_000, help="contacts imported in bulk")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    options = parser.parse_args()
+    print_machine()
+    echo = measure_echo_rates(CONCURRENCIES, requests=options.requests, max_seconds=options.seconds)
+    with tempfile.TemporaryDirectory(prefix="stadskamer-bench-") as folder:
+        for name, target_of in (("sqlite", sqlite_target), ("postgresql", postgres_target)):
+            if options.only in (None, name):
+                with target_of(Path(folder)) as target:
+                    report(target.name, measure(target, options), echo)
+    return 0
+
+
+def report(database: str, results: dict[str, LoadResult], echo: dict[int, EchoRate]) -> None:
+    """Print the figures of one database below the echo rates of the same run."""
+    print_header()
+    print_echo_rates(echo)
+    for name, result in results.items():
+        unit = "items/s" if name.startswith("import") else "req/s"
+        print_figure(f"{database}: {name}", result, echo[result.concurrency], unit=unit)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

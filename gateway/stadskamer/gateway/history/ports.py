@@ -1,0 +1,39 @@
+"""What the history use case needs from other services, bound to the caller's identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from stadskamer.gateway.history.domain import Basis, HistoryItem
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A link grant issued by the consent service, with what allowed it."""
+
+    token: str
+    basis: Basis
+
+
+class Peers(Protocol):
+    """The services the fan-out calls, all as the calling user."""
+
+    def issue_link_grant(
+        self, subject: bytes, purpose: str, requester_domain: str, target_domain: str
+    ) -> Grant | None:
+        """A grant for the link, or None when the consent service denies it."""
+
+    def transcrypt(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
+        """The encrypted pseudonym of ``target_domain`` for ``subject``, under the grant."""
+
+    def own_items(
+        self, domain: str, subject: bytes, start: datetime, limit: int
+    ) -> list[HistoryItem]:
+        """Items of the caller's own domain for a polymorphic pseudonym."""
+
+    def linked_items(
+        self, domain: str, encrypted_subject: bytes, link_grant: str, start: datetime, limit: int
+    ) -> list[HistoryItem]:
+        """Items of another domain for its encrypted pseudonym, under the grant."""

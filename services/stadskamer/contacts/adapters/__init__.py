@@ -1,0 +1,1 @@
+"""Adapters of the contacts service: its tables, repository and pseudonym-service client."""

@@ -1,0 +1,52 @@
+"""Tables of the contacts service's own database.
+
+Times are stored as UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
+PostgreSQL, which keeps keyset pagination and bucket arithmetic portable. The subject is the
+32-byte domain pseudonym only (NULL for an anonymous contact); the summary is stored sealed
+(see :mod:`stadskamer.contacts.summaries`). No BSN and no polymorphic pseudonym is stored.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("domain", String(63), nullable=False),
+    Column("request_id", String(128), nullable=False),
+    Column("subject_pseudonym", LargeBinary(32), nullable=True),
+    Column("channel", SmallInteger, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("org_unit", String(64), nullable=False),
+    Column("occurred_at_us", BigInteger, nullable=False),
+    Column("resolved_first_time", Boolean, nullable=False),
+    Column("summary_sealed", LargeBinary, nullable=True),
+    Column("key_version", String(16), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    # The repeat signal as computed at registration, returned unchanged on a retry.
+    Column("is_repeat", Boolean, nullable=False),
+    Column("repeat_previous", Integer, nullable=False),
+    Column("repeat_same_topic", Boolean, nullable=False),
+    Column("repeat_last_at_us", BigInteger, nullable=True),
+    Column("repeat_channels", String(64), nullable=False),
+    Column("repeat_window_days", Integer, nullable=False),
+    UniqueConstraint("domain", "request_id", name="uq_contacts_domain_request_id"),
+    Index("ix_contacts_subject", "domain", "subject_pseudonym", "occurred_at_us", "id"),
+    Index("ix_contacts_domain_time", "domain", "occurred_at_us", "id"),
+)

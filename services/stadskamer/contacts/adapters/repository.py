@@ -1,0 +1,235 @@
+"""The contact register, stored with SQLAlchemy Core.
+
+Rows hold the sealed summary; the service opens it. Inserting a second contact with the same
+(domain, request_id) raises :class:`DuplicateRequest`, on which the caller rolls back and
+reads the first one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stadskamer.contacts.adapters.orm import contacts
+from stadskamer.contacts.domain import Channel, Contact, PriorContact, RepeatSignal
+from stadskamer.contacts.signals import CountRow
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_c = contacts.c
+
+
+def to_us(moment: datetime) -> int:
+    """UTC microseconds since the epoch."""
+    return (moment - EPOCH) // _MICROSECOND
+
+
+def from_us(value: int) -> datetime:
+    """The UTC datetime of :func:`to_us`."""
+    return EPOCH + value * _MICROSECOND
+
+
+class DuplicateRequest(Exception):
+    """A contact with this (domain, request_id) exists already; roll back and read it."""
+
+
+@dataclass(frozen=True)
+class StoredContact:
+    """A contact as stored: the summary still sealed (``contact.summary`` is empty)."""
+
+    contact: Contact
+    sealed_summary: bytes | None
+    key_version: str
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    """What ListContacts selects. With ``subjects`` (domain → pseudonym) only those pairs."""
+
+    domains: tuple[str, ...]
+    subjects: Mapping[str, bytes] | None = None
+    channel: Channel | None = None
+    topic: str = ""
+    org_unit: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last contact of a page: the next page continues strictly after it."""
+
+    occurred_at_us: int
+    id: str
+
+
+def _values(stored: StoredContact) -> dict[str, Any]:
+    contact, repeat = stored.contact, stored.contact.repeat
+    return {
+        "id": contact.id,
+        "domain": contact.domain,
+        "request_id": contact.request_id,
+        "subject_pseudonym": contact.subject,
+        "channel": int(contact.channel),
+        "topic": contact.topic,
+        "org_unit": contact.org_unit,
+        "occurred_at_us": to_us(contact.occurred_at),
+        "resolved_first_time": contact.resolved_first_time,
+        "summary_sealed": stored.sealed_summary,
+        "key_version": stored.key_version,
+        "created_at_us": to_us(contact.created_at),
+        "is_repeat": repeat.is_repeat,
+        "repeat_previous": repeat.previous_contacts,
+        "repeat_same_topic": repeat.same_topic,
+        "repeat_last_at_us": to_us(repeat.last_contact_at) if repeat.last_contact_at else None,
+        "repeat_channels": ",".join(str(int(c)) for c in repeat.channels),
+        "repeat_window_days": repeat.window_days,
+    }
+
+
+def _stored(row: Any) -> StoredContact:
+    last = row.repeat_last_at_us
+    repeat = RepeatSignal(
+        previous_contacts=row.repeat_previous,
+        same_topic=bool(row.repeat_same_topic),
+        last_contact_at=from_us(last) if last is not None else None,
+        channels=tuple(Channel(int(c)) for c in row.repeat_channels.split(",") if c),
+        window_days=row.repeat_window_days,
+    )
+    contact = Contact(
+        id=row.id,
+        domain=row.domain,
+        request_id=row.request_id,
+        subject=row.subject_pseudonym,
+        channel=Channel(row.channel),
+        topic=row.topic,
+        org_unit=row.org_unit,
+        occurred_at=from_us(row.occurred_at_us),
+        resolved_first_time=bool(row.resolved_first_time),
+        summary="",
+        created_at=from_us(row.created_at_us),
+        repeat=repeat,
+    )
+    return StoredContact(contact, row.summary_sealed, row.key_version)
+
+
+class ContactRepository:
+    """Reads and writes contacts within a unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, stored: Sequence[StoredContact]) -> None:
+        """Insert contacts; :class:`DuplicateRequest` if a (domain, request_id) exists."""
+        if not stored:
+            return
+        try:
+            self._session.execute(insert(contacts), [_values(s) for s in stored])
+        except IntegrityError:
+            raise DuplicateRequest from None
+
+    def get(self, contact_id: str) -> StoredContact | None:
+        """One contact by id."""
+        row = self._session.execute(select(contacts).where(_c.id == contact_id)).first()
+        return _stored(row) if row is not None else None
+
+    def by_request_ids(self, domain: str, request_ids: Collection[str]) -> dict[str, StoredContact]:
+        """The contacts of ``domain`` registered with any of ``request_ids``."""
+        rows = self._session.execute(
+            select(contacts).where(_c.domain == domain, _c.request_id.in_(list(request_ids)))
+        )
+        return {row.request_id: _stored(row) for row in rows}
+
+    def priors(
+        self, domain: str, subjects: Collection[bytes], start: datetime, end: datetime
+    ) -> dict[bytes, list[PriorContact]]:
+        """Contacts of ``subjects`` in ``domain`` with ``start <= occurred_at <= end``."""
+        wanted = list(subjects)
+        rows = self._session.execute(
+            select(_c.subject_pseudonym, _c.occurred_at_us, _c.topic, _c.channel).where(
+                _c.domain == domain,
+                _c.subject_pseudonym == wanted[0]
+                if len(wanted) == 1
+                else _c.subject_pseudonym.in_(wanted),
+                _c.occurred_at_us >= to_us(start),
+                _c.occurred_at_us <= to_us(end),
+            )
+        )
+        found: dict[bytes, list[PriorContact]] = defaultdict(list)
+        for row in rows:
+            found[row.subject_pseudonym].append(
+                PriorContact(from_us(row.occurred_at_us), row.topic, Channel(row.channel))
+            )
+        return found
+
+    def page(self, where: ContactFilter, after: Cursor | None, limit: int) -> list[StoredContact]:
+        """Up to ``limit`` contacts, newest first, strictly after ``after``."""
+        query = select(contacts).where(*_conditions(where))
+        if after is not None:
+            query = query.where(
+                or_(
+                    _c.occurred_at_us < after.occurred_at_us,
+                    and_(_c.occurred_at_us == after.occurred_at_us, _c.id < after.id),
+                )
+            )
+        query = query.order_by(_c.occurred_at_us.desc(), _c.id.desc()).limit(limit)
+        return [_stored(row) for row in self._session.execute(query)]
+
+    def topic_counts(
+        self, domain: str, start: datetime, width: timedelta, count: int
+    ) -> list[CountRow]:
+        """Contacts of ``domain`` per topic, bucket, channel and flags in ``count`` buckets."""
+        start_us, width_us = to_us(start), width // _MICROSECOND
+        bucket = (_c.occurred_at_us - start_us) // width_us
+        keys = (
+            _c.topic,
+            bucket,
+            _c.channel,
+            _c.is_repeat,
+            _c.repeat_same_topic,
+            _c.resolved_first_time,
+        )
+        rows = self._session.execute(
+            select(*keys, func.count())
+            .where(
+                _c.domain == domain,
+                _c.occurred_at_us >= start_us,
+                _c.occurred_at_us < start_us + count * width_us,
+            )
+            .group_by(*keys)
+        )
+        return [
+            CountRow(r[0], int(r[1]), Channel(r[2]), bool(r[3]), bool(r[4]), bool(r[5]), r[6])
+            for r in rows
+        ]
+
+
+def _conditions(where: ContactFilter) -> Iterable[Any]:
+    if where.subjects is not None:
+        yield or_(
+            *(
+                and_(_c.domain == domain, _c.subject_pseudonym == pseudonym)
+                for domain, pseudonym in where.subjects.items()
+            )
+        )
+    elif len(where.domains) == 1:
+        yield _c.domain == where.domains[0]
+    else:
+        yield _c.domain.in_(where.domains)
+    if where.channel is not None:
+        yield _c.channel == int(where.channel)
+    if where.topic:
+        yield _c.topic == where.topic
+    if where.org_unit:
+        yield _c.org_unit == where.org_unit
+    if where.start is not None:
+        yield _c.occurred_at_us >= to_us(where.start)
+    if where.end is not None:
+        yield _c.occurred_at_us < to_us(where.end)

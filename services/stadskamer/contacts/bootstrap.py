@@ -1,0 +1,101 @@
+"""Wiring of the contacts service: keys, peer channel, database, use cases, servicer, server."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from pathlib import Path
+
+import grpc
+
+from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
+from stadskamer.client import DomainKey
+from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.keys import read_ed25519_public_key
+from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
+from stadskamer.common.server import Component, RunningServer, build_server
+from stadskamer.common.settings import ConfigurationError
+from stadskamer.contacts.adapters.pseudonyms import GrpcPseudonyms
+from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
+from stadskamer.contacts.queries import ContactQueries
+from stadskamer.contacts.service import ContactsService
+from stadskamer.contacts.settings import ContactsSettings
+from stadskamer.contacts.summaries import SummaryCipher
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+def load_domain_keys(settings: ContactsSettings) -> dict[str, DomainKey]:
+    """The key of every served domain, from the key files; ConfigurationError if one lacks."""
+    keys = {key.domain: key for key in map(DomainKey.from_file, settings.domain_key_files)}
+    missing = [d for d in settings.policy.domains if d not in keys]
+    if missing:
+        raise ConfigurationError(
+            "STADSKAMER_CONTACTS_DOMAIN_KEY_FILES holds no key for " + ", ".join(missing)
+        )
+    versions = {keys[d].key_version for d in settings.policy.domains}
+    if len(versions) != 1:
+        raise ConfigurationError("the domain key files are of different key versions")
+    return {d: keys[d] for d in settings.policy.domains}
+
+
+def token_source(settings: ContactsSettings) -> TokenSource:
+    """The service's own token: given (embedded) or read from the mounted file."""
+    if settings.service_token is not None:
+        return settings.service_token
+    if settings.service_token_file is None:
+        raise ConfigurationError("STADSKAMER_SERVICE_TOKEN_FILE is required")
+    return FileTokenSource(settings.service_token_file)
+
+
+def build_component(settings: ContactsSettings) -> Component:
+    """The contacts service as a server component; migrates its database first."""
+    keys = load_domain_keys(settings)
+    channel = peer_channel(settings.pseudonyms_address, token_source(settings))
+    pseudonyms = GrpcPseudonyms(channel, keys)
+    cipher = SummaryCipher({d: k.secret_key for d, k in keys.items()})
+    engine = make_engine(settings.database_url, "contacts")
+    migrate(engine, MIGRATIONS, "contacts")
+    unit_of_work = partial(UnitOfWork, session_factory(engine))
+    key_version = next(iter(keys.values())).key_version
+    guard = threading.Lock() if engine.dialect.name == "sqlite" else None
+    service = ContactsService(
+        settings.policy, pseudonyms, cipher, unit_of_work, key_version, write_guard=guard
+    )
+    grant_key = (
+        read_ed25519_public_key(settings.consent_public_key_file)
+        if settings.consent_public_key_file is not None
+        else None
+    )
+    queries = ContactQueries(settings.policy, pseudonyms, cipher, unit_of_work, grant_key=grant_key)
+    servicer = ContactsServicer(service, queries)
+
+    def register(server: grpc.Server) -> None:
+        pb_grpc.add_ContactsServiceServicer_to_server(servicer, server)
+
+    def close() -> None:
+        channel.close()
+        engine.dispose()
+
+    return Component(
+        name="contacts",
+        service_names=[SERVICE_NAME],
+        register=register,
+        validators=VALIDATORS,
+        close=close,
+    )
+
+
+def create_server(settings: ContactsSettings) -> tuple[RunningServer, int]:
+    """The contacts service alone on its own server (not started)."""
+    running = build_server(settings.server, lambda _port: [build_component(settings)])
+    return running, running.port
+
+
+def migrate_database(settings: ContactsSettings) -> None:
+    """Run the migrations only (``stadskamer migrate``)."""
+    engine = make_engine(settings.database_url, "contacts")
+    try:
+        migrate(engine, MIGRATIONS, "contacts")
+    finally:
+        engine.dispose()

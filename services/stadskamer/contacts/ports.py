@@ -1,0 +1,38 @@
+"""What the contacts service needs from other services, as interfaces the adapters implement.
+
+The use cases depend on these ports only, so unit tests can give them a fake and
+``bootstrap`` wires the gRPC adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class RejectedPseudonym(Exception):
+    """The pseudonym service refused the item at ``index`` as malformed or foreign."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"item {index} refused: {reason}")
+        self.index = index
+        self.reason = reason
+
+
+class PseudonymPort(Protocol):
+    """Turns polymorphic pseudonyms into this service's domain pseudonyms."""
+
+    def domain_pseudonyms(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """The 32-byte domain pseudonym of each (polymorphic pseudonym, domain), in order.
+
+        Raises :class:`RejectedPseudonym` for an invalid polymorphic pseudonym, and
+        ``Unavailable`` when the pseudonym service cannot be reached.
+        """
+        ...
+
+    def decrypt(self, encrypted: bytes, domain: str) -> bytes:
+        """The domain pseudonym inside an encrypted pseudonym of ``domain``.
+
+        Raises :class:`RejectedPseudonym` when it is not one (malformed, or another key).
+        """
+        ...

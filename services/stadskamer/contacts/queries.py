@@ -1,0 +1,214 @@
+"""Reading the contact register: one contact, filtered pages, and topic signals.
+
+A caller sees only contacts of the domains in its token that this service serves. Filtering
+by subject converts the given polymorphic pseudonym to the pseudonym of each domain queried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from stadskamer.common import link_grants
+from stadskamer.common.auth import Principal
+from stadskamer.common.db import UnitOfWork
+from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
+from stadskamer.contacts import paging
+from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
+from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
+from stadskamer.contacts.ports import PseudonymPort, RejectedPseudonym
+from stadskamer.contacts.service import Clock, open_summary, utc_now
+from stadskamer.contacts.signals import Bucket, Period, TopicSignal, plan_period, topic_signals
+from stadskamer.contacts.summaries import SummaryCipher
+
+READ_ROLES = ("agent", "coordinator", "analyst", "system", "service")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The filters and paging of ListContacts; empty values mean "any"."""
+
+    domain: str = ""
+    subject: bytes = b""
+    channel: int = 0
+    topic: str = ""
+    org_unit: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    page_size: int = 0
+    page_token: str = ""
+    encrypted_subject: bytes = b""
+    link_grant: str = ""
+
+    def fingerprint(self) -> str:
+        """What a page token is bound to: every filter, not the paging."""
+        return paging.fingerprint(
+            self.domain,
+            self.subject + self.encrypted_subject,
+            self.channel,
+            self.topic,
+            self.org_unit,
+            to_us(self.start) if self.start else None,
+            to_us(self.end) if self.end else None,
+        )
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """One page of contacts and the token of the next (empty on the last)."""
+
+    contacts: list[Contact]
+    next_page_token: str
+
+
+@dataclass(frozen=True)
+class TopicReport:
+    """The topic signals of a domain over a period."""
+
+    domain: str
+    period: Period
+    topics: list[TopicSignal]
+
+
+class ContactQueries:
+    """The read use cases of the contact register."""
+
+    def __init__(
+        self,
+        policy: ContactPolicy,
+        pseudonyms: PseudonymPort,
+        cipher: SummaryCipher,
+        unit_of_work: Callable[[], UnitOfWork],
+        clock: Clock = utc_now,
+        grant_key: Ed25519PublicKey | None = None,
+    ) -> None:
+        self._grant_key = grant_key
+        self._policy = policy
+        self._pseudonyms = pseudonyms
+        self._cipher = cipher
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+
+    def get(self, caller: Principal, contact_id: str) -> Contact:
+        """One contact of one of the caller's domains; NOT_FOUND for any other."""
+        caller.require_role(*READ_ROLES)
+        with self._unit_of_work() as uow:
+            stored = ContactRepository(uow.session).get(contact_id)
+        if stored is None or stored.contact.domain not in self._visible(caller):
+            raise NotFound("no such contact", "CONTACT_NOT_FOUND")
+        return open_summary(self._cipher, stored)
+
+    def list(self, caller: Principal, query: ListQuery) -> ContactPage:
+        """A page of contacts, newest first."""
+        caller.require_role(*READ_ROLES)
+        if query.start and query.end and query.start >= query.end:
+            raise InvalidArgument.for_field("start_time", "must lie before end_time")
+        domains = (
+            self._granted_domain(caller, query)
+            if query.link_grant
+            else self._domains(caller, query.domain)
+        )
+        fingerprint = query.fingerprint()
+        after = paging.decode(query.page_token, fingerprint) if query.page_token else None
+        size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        where = ContactFilter(
+            domains=domains,
+            subjects=self._subject_filter(query, domains),
+            channel=Channel(query.channel) if query.channel else None,
+            topic=query.topic,
+            org_unit=query.org_unit,
+            start=query.start,
+            end=query.end,
+        )
+        with self._unit_of_work() as uow:
+            found = ContactRepository(uow.session).page(where, after, size + 1)
+        token = ""
+        if len(found) > size:
+            last = found[size - 1].contact
+            token = paging.encode(fingerprint, Cursor(to_us(last.occurred_at), last.id))
+        return ContactPage([open_summary(self._cipher, s) for s in found[:size]], token)
+
+    def topic_signals(
+        self,
+        caller: Principal,
+        domain: str,
+        start: datetime | None,
+        end: datetime | None,
+        bucket: Bucket,
+    ) -> TopicReport:
+        """Per topic of ``domain``: counts per bucket, shares, channel mix, rising flag."""
+        caller.require_role(*READ_ROLES)
+        self._policy.require_served(domain)
+        caller.require_domain(domain)
+        period = plan_period(start, end, bucket, self._clock())
+        with self._unit_of_work() as uow:
+            rows = ContactRepository(uow.session).topic_counts(
+                domain, period.start, bucket.width, period.count
+            )
+        return TopicReport(domain, period, topic_signals(rows, period.count))
+
+    def _visible(self, caller: Principal) -> tuple[str, ...]:
+        return tuple(d for d in self._policy.domains if d in caller.domains)
+
+    def _domains(self, caller: Principal, domain: str) -> tuple[str, ...]:
+        if domain:
+            self._policy.require_served(domain)
+            caller.require_domain(domain)
+            return (domain,)
+        visible = self._visible(caller)
+        if not visible:
+            raise PermissionDenied(
+                "the caller acts for none of the domains served here", "NO_SERVED_DOMAIN"
+            )
+        return visible
+
+    def _granted_domain(self, caller: Principal, query: ListQuery) -> tuple[str, ...]:
+        """The one domain a link grant opens to a caller who does not act for it."""
+        if not query.domain or not query.encrypted_subject:
+            raise InvalidArgument.for_field(
+                "link_grant", "needs domain and encrypted_subject", "LINK_GRANT_INCOMPLETE"
+            )
+        self._policy.require_served(query.domain)
+        if self._grant_key is None:
+            raise PermissionDenied(
+                "this service does not honour link grants", "LINK_GRANT_NOT_TRUSTED"
+            )
+        grant = link_grants.verify(query.link_grant, self._grant_key, self._clock())
+        if grant.target_domain != query.domain:
+            raise PermissionDenied(
+                "the link grant is for another domain", "LINK_GRANT_WRONG_TARGET"
+            )
+        if grant.requester_domain not in caller.domains:
+            raise PermissionDenied(
+                "the link grant was issued to another requester", "LINK_GRANT_WRONG_REQUESTER"
+            )
+        return (query.domain,)
+
+    def _subject_filter(
+        self, query: ListQuery, domains: tuple[str, ...]
+    ) -> dict[str, bytes] | None:
+        if query.encrypted_subject:
+            if len(domains) != 1:
+                raise InvalidArgument.for_field("domain", "required with encrypted_subject")
+            try:
+                pseudonym = self._pseudonyms.decrypt(query.encrypted_subject, domains[0])
+            except RejectedPseudonym as error:
+                raise InvalidArgument.for_field(
+                    "encrypted_subject", "not an encrypted pseudonym of this domain", error.reason
+                ) from None
+            return {domains[0]: pseudonym}
+        return self._subjects(query.subject, domains) if query.subject else None
+
+    def _subjects(self, subject: bytes, domains: tuple[str, ...]) -> dict[str, bytes]:
+        try:
+            converted = self._pseudonyms.domain_pseudonyms([(subject, d) for d in domains])
+        except RejectedPseudonym as error:
+            raise InvalidArgument.for_field(
+                "subject", "not a polymorphic pseudonym of this deployment", error.reason
+            ) from None
+        return dict(zip(domains, converted, strict=True))

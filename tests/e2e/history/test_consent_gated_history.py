@@ -1,0 +1,165 @@
+"""The consent-gated history through real servers: contacts, consent, pseudonyms, history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from stadskamer.api.common.v1 import channel_pb2
+from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
+from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
+from stadskamer.api.history.v1 import history_pb2, history_pb2_grpc
+from stadskamer.client import PseudonymClient
+from tests.support.stack import Stack
+
+BSN = "111222333"
+PURPOSE = "integrated-contact-history"
+DOMAINS = ["kcc", "burgerzaken", "sociale-zaken", "belastingen"]
+TOPICS = ["parkeervergunning", "paspoort", "uitkering", "belastingaanslag"]
+
+
+@dataclass
+class Citizen:
+    """Handles on the stack for one citizen."""
+
+    stack: Stack
+    subject: bytes
+
+    def metadata(self, token: str) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {token}")]
+
+    def register(self, domain: str, topic: str) -> None:
+        token = self.stack.token(f"{domain}-desk", [domain], ["agent"])
+        request = contacts_pb2.RegisterContactRequest(
+            request_id=f"{domain}-{topic}",
+            domain=domain,
+            subject=self.subject,
+            channel=channel_pb2.CHANNEL_COUNTER,
+            topic=topic,
+            org_unit="publiekszaken",
+        )
+        request.occurred_at.GetCurrentTime()
+        contacts_pb2_grpc.ContactsServiceStub(self.stack.channel).RegisterContact(
+            request, metadata=self.metadata(token)
+        )
+
+    def history(self, requester: str) -> history_pb2.GetHistoryResponse:
+        token = self.stack.token(f"{requester}-agent", [requester], ["agent"])
+        request = history_pb2.GetHistoryRequest(
+            subject=self.subject, requester_domain=requester, purpose=PURPOSE
+        )
+        return history_pb2_grpc.HistoryServiceStub(self.stack.channel).GetHistory(
+            request, metadata=self.metadata(token)
+        )
+
+    def grant(self, purpose: str = PURPOSE) -> str:
+        token = self.stack.token("kcc-agent", ["kcc"], ["agent"])
+        consent = consent_pb2_grpc.ConsentServiceStub(self.stack.channel)
+        version = next(
+            p.version
+            for p in consent.ListPurposes(consent_pb2.ListPurposesRequest()).purposes
+            if p.id == purpose
+        )
+        granted = consent.GrantConsent(
+            consent_pb2.GrantConsentRequest(
+                request_id=f"grant-{purpose}",
+                subject=self.subject,
+                purpose=purpose,
+                purpose_version=version,
+                capture=consent_pb2.Capture(
+                    channel=channel_pb2.CHANNEL_PHONE, method=consent_pb2.CAPTURE_METHOD_AGENT
+                ),
+            ),
+            metadata=self.metadata(token),
+        )
+        return str(granted.name)
+
+    def withdraw(self, name: str) -> None:
+        token = self.stack.token("kcc-agent", ["kcc"], ["agent"])
+        consent_pb2_grpc.ConsentServiceStub(self.stack.channel).WithdrawConsent(
+            consent_pb2.WithdrawConsentRequest(
+                name=name, reason=consent_pb2.WITHDRAWAL_REASON_CITIZEN_REQUEST
+            ),
+            metadata=self.metadata(token),
+        )
+
+
+@pytest.fixture
+def citizen(stack: Stack) -> Iterator[Citizen]:
+    client = PseudonymClient(stack.channel, stack.token("desk", ["kcc"], ["agent"]))
+    person = Citizen(stack, client.polymorphic_pseudonym(BSN))
+    for domain, topic in zip(DOMAINS, TOPICS, strict=True):
+        person.register(domain, topic)
+    yield person
+
+
+def _domains(response: history_pb2.GetHistoryResponse) -> set[str]:
+    return {item.domain for item in response.items}
+
+
+def test_without_consent_the_kcc_sees_only_its_own_contacts(citizen: Citizen) -> None:
+    response = citizen.history("kcc")
+    assert _domains(response) == {"kcc"}
+    assert [c.domain for c in response.consulted_domains] == ["kcc"]
+    assert response.items[0].basis.kind == consent_pb2.BASIS_KIND_OWN_DOMAIN
+
+
+def test_consent_opens_the_other_domains_and_withdrawal_closes_them_at_once(
+    citizen: Citizen,
+) -> None:
+    name = citizen.grant()
+    response = citizen.history("kcc")
+    assert _domains(response) == set(DOMAINS)
+    foreign = [item for item in response.items if item.domain != "kcc"]
+    assert all(item.basis.kind == consent_pb2.BASIS_KIND_CONSENT for item in foreign)
+    assert all(item.basis.consent == name for item in foreign)
+    citizen.withdraw(name)
+    assert _domains(citizen.history("kcc")) == {"kcc"}
+
+
+def test_burgerzaken_never_sees_sociale_zaken_even_with_every_consent(citizen: Citizen) -> None:
+    citizen.grant()
+    response = citizen.history("burgerzaken")
+    assert "sociale-zaken" not in _domains(response)
+    assert "sociale-zaken" not in {c.domain for c in response.consulted_domains}
+
+
+def test_a_caller_cannot_ask_for_another_requester_domain(citizen: Citizen) -> None:
+    token = citizen.stack.token("kcc-agent", ["kcc"], ["agent"])
+    request = history_pb2.GetHistoryRequest(
+        subject=citizen.subject, requester_domain="burgerzaken", purpose=PURPOSE
+    )
+    with pytest.raises(grpc.RpcError) as raised:
+        history_pb2_grpc.HistoryServiceStub(citizen.stack.channel).GetHistory(
+            request, metadata=citizen.metadata(token)
+        )
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_link_grant_reads_only_its_own_target_domain(citizen: Citizen) -> None:
+    citizen.grant()
+    token = citizen.stack.token("kcc-agent", ["kcc"], ["agent"])
+    metadata = citizen.metadata(token)
+    grant = consent_pb2_grpc.ConsentServiceStub(citizen.stack.channel).IssueLinkGrant(
+        consent_pb2.IssueLinkGrantRequest(
+            subject=citizen.subject,
+            purpose=PURPOSE,
+            requester_domain="kcc",
+            target_domain="burgerzaken",
+        ),
+        metadata=metadata,
+    )
+    contacts = contacts_pb2_grpc.ContactsServiceStub(citizen.stack.channel)
+    with pytest.raises(grpc.RpcError) as raised:
+        contacts.ListContacts(
+            contacts_pb2.ListContactsRequest(
+                domain="sociale-zaken",
+                encrypted_subject=b"\x01" * 96,
+                link_grant=grant.link_grant,
+            ),
+            metadata=metadata,
+        )
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -1,0 +1,115 @@
+"""Reading the register over a real database: visibility, filters, pages, topic signals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from stadskamer.common.auth import Principal
+from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
+from stadskamer.contacts.domain import Channel
+from stadskamer.contacts.queries import ListQuery
+from stadskamer.contacts.signals import Bucket
+from tests.integration.contacts.conftest import NOW, Register, person
+from tests.integration.contacts.test_registration import draft
+
+WRITER = Principal("w", frozenset({"kcc", "burgerzaken", "sociale-zaken"}), frozenset({"system"}))
+KCC_AGENT = Principal("k", frozenset({"kcc"}), frozenset({"agent"}))
+BOTH = Principal("b", frozenset({"kcc", "burgerzaken"}), frozenset({"coordinator"}))
+
+
+@pytest.fixture
+def filled(register: Register) -> Register:
+    drafts = [
+        draft(f"bz{i}", who="alice" if i % 2 else "bob", hours_ago=5 - i, domain="burgerzaken")
+        for i in range(6)
+    ]
+    drafts += [
+        draft(f"kcc{i}", who="alice", hours_ago=i + 0.5, domain="kcc", channel=Channel.PHONE)
+        for i in range(4)
+    ]
+    drafts.append(draft("sz", who="alice", domain="sociale-zaken", topic="uitkering"))
+    register.service.register_batch(WRITER, drafts)
+    return register
+
+
+def test_a_caller_sees_its_own_domains_only(filled: Register) -> None:
+    queries = filled.queries
+    page = queries.list(KCC_AGENT, ListQuery())
+    assert {c.domain for c in page.contacts} == {"kcc"}
+    assert len(page.contacts) == 4
+    assert {c.domain for c in queries.list(BOTH, ListQuery()).contacts} == {"kcc", "burgerzaken"}
+    with pytest.raises(PermissionDenied):
+        queries.list(KCC_AGENT, ListQuery(domain="burgerzaken"))
+    other = queries.list(BOTH, ListQuery(domain="burgerzaken")).contacts[0]
+    with pytest.raises(NotFound):
+        queries.get(KCC_AGENT, other.id)
+    assert queries.get(BOTH, other.id).id == other.id
+
+
+def test_filter_by_subject_converts_per_domain(filled: Register) -> None:
+    page = filled.queries.list(BOTH, ListQuery(subject=person("alice")))
+    assert sorted(c.request_id for c in page.contacts) == [
+        "bz1",
+        "bz3",
+        "bz5",
+        "kcc0",
+        "kcc1",
+        "kcc2",
+        "kcc3",
+    ]
+    assert filled.pseudonyms.calls[-1] == 2, "one conversion per domain queried, in one call"
+    only_bz = filled.queries.list(BOTH, ListQuery(subject=person("bob"), domain="burgerzaken"))
+    assert [c.request_id for c in only_bz.contacts] == ["bz4", "bz2", "bz0"]
+    with pytest.raises(InvalidArgument) as caught:
+        filled.queries.list(BOTH, ListQuery(subject=b"\x00" * 96))
+    assert caught.value.violations[0].field == "subject"
+
+
+def test_pages_cover_everything_once_and_tokens_are_bound(filled: Register) -> None:
+    query = ListQuery(page_size=3)
+    seen: list[str] = []
+    while True:
+        page = filled.queries.list(BOTH, query)
+        seen += [c.request_id for c in page.contacts]
+        if not page.next_page_token:
+            break
+        query = ListQuery(page_size=3, page_token=page.next_page_token)
+    assert len(seen) == len(set(seen)) == 10
+    first = filled.queries.list(BOTH, ListQuery(page_size=3))
+    with pytest.raises(InvalidArgument) as caught:
+        filled.queries.list(BOTH, ListQuery(topic="afval", page_token=first.next_page_token))
+    assert caught.value.violations[0].field == "page_token"
+
+
+def test_filters_by_channel_topic_unit_and_time(filled: Register) -> None:
+    queries = filled.queries
+    assert len(queries.list(BOTH, ListQuery(channel=int(Channel.PHONE))).contacts) == 4
+    assert queries.list(BOTH, ListQuery(topic="uitkering")).contacts == []
+    assert len(queries.list(BOTH, ListQuery(org_unit="stadswinkel-centrum")).contacts) == 10
+    recent = ListQuery(start=NOW - timedelta(hours=2), end=NOW)
+    assert sorted(c.request_id for c in queries.list(BOTH, recent).contacts) == [
+        "bz3",
+        "bz4",
+        "kcc0",
+        "kcc1",
+    ]
+    with pytest.raises(InvalidArgument):
+        queries.list(BOTH, ListQuery(start=NOW, end=NOW - timedelta(hours=1)))
+
+
+def test_topic_signals_of_a_domain(filled: Register) -> None:
+    report = filled.queries.topic_signals(BOTH, "burgerzaken", None, None, Bucket.DAY)
+    assert report.period.count == 28
+    assert [t.topic for t in report.topics] == ["paspoort"]
+    paspoort = report.topics[0]
+    assert paspoort.total == 5, "the contact at the end of the period is outside it"
+    assert paspoort.counts[-1] == 5
+    assert paspoort.repeat_share == pytest.approx(3 / 5)
+    assert paspoort.same_topic_repeat_share == pytest.approx(3 / 5)
+    assert not paspoort.rising.rising
+    with pytest.raises(PermissionDenied):
+        filled.queries.topic_signals(KCC_AGENT, "burgerzaken", None, None, Bucket.DAY)
+    with pytest.raises(InvalidArgument):
+        filled.queries.topic_signals(BOTH, "onderzoek", None, None, Bucket.DAY)
