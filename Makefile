@@ -53,6 +53,7 @@ test: check-gen buf-lint buf-breaking lint typecheck pytest ## everything CI run
 bench: install ## benchmarks (print figures, assert nothing)
 	$(BIN)/python bench/pseudonyms.py
 	$(BIN)/python bench/contacts.py
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stadskamer.cli import (
+    audit_commands,
     contacts_commands,
     keys_commands,
     run_commands,
@@ -27,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     keys_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     token_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     contacts_commands.add_parsers(commands)
+    audit_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     return parser
 
 

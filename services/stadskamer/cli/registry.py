@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stadskamer.audit import bootstrap as audit
+from stadskamer.audit.settings import AuditSettings
 from stadskamer.cli.keys_commands import export_domain_key
 from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.db import sqlite_url
@@ -116,6 +119,21 @@ SERVICES: dict[str, ServiceEntry] = {
         ),
         build_component=complaints.build_component,
         migrate=complaints.migrate_database,
+    ),
+    "audit": ServiceEntry(
+        name="audit",
+        from_env=AuditSettings.from_env,
+        embedded=lambda ctx: AuditSettings.embedded(
+            ctx.server,
+            ctx.data_dir,
+            ctx.database_url("audit"),
+            ctx.peer_address,
+            ctx.service_token("audit", ["audit"]),
+            ctx.domain_key_file("audit"),
+            os.environ,
+        ),
+        build_component=audit.build_component,
+        migrate=audit.migrate_database,
     ),
     "gateway": ServiceEntry(
         name="gateway",

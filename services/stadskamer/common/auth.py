@@ -27,6 +27,7 @@ from stadskamer.common.settings import ConfigurationError
 
 AUDIENCE = "stadskamer"
 DEFAULT_ISSUER = "stadskamer-local"
+VERIFIED_CACHE_SIZE = 10_000
 KNOWN_ROLES = frozenset({"agent", "coordinator", "analyst", "privacy-officer", "system", "service"})
 
 
@@ -147,6 +148,7 @@ class TokenVerifier:
             raise ConfigurationError("no token verification key configured")
         self._keys = keys
         self._issuers = issuers
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @classmethod
     def from_files(
@@ -179,7 +181,21 @@ class TokenVerifier:
         return cls(keys, issuers)
 
     def verify(self, token: str) -> Principal:
-        """The principal of a valid token; UNAUTHENTICATED for anything else."""
+        """The principal of a valid token; UNAUTHENTICATED for anything else.
+
+        A verified token is remembered until it expires, so a caller that sends the same
+        token on every call pays for one signature check, not one per call.
+        """
+        remembered = self._verified.get(token)
+        if remembered is not None and time.time() < remembered[1]:
+            return remembered[0]
+        principal, expires = self._verify_signed(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(str(header.get("kid", "")))
@@ -205,9 +221,10 @@ class TokenVerifier:
             raise Unauthenticated("the token is not valid", "TOKEN_INVALID") from None
         if claims["iss"] not in self._issuers:
             raise Unauthenticated("the token issuer is not trusted", "TOKEN_ISSUER_UNTRUSTED")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             domains=frozenset(str(d) for d in claims.get("domains", [])),
             roles=frozenset(str(r) for r in claims.get("roles", [])),
             token_id=str(claims.get("jti", "")),
         )
+        return principal, float(claims["exp"])

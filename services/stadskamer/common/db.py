@@ -42,7 +42,10 @@ def make_engine(url: str, service: str) -> Engine:
             cursor.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # No pre-ping (a round trip per checkout): a connection lost to a server restart fails
+        # its statement (UNAVAILABLE), SQLAlchemy then invalidates the pool, and the next
+        # request connects afresh.
+        engine = create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
     instrument_engine(engine, service)
     return engine
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from pathlib import Path
 
@@ -55,18 +56,23 @@ def build_component(settings: PseudonymSettings) -> Component:
         JsonLinesProcessingLog.for_service(settings.processing_log_dir, "pseudonyms"),
         grant_key,
         oversight_domains=frozenset(settings.oversight_domains),
+        workers=os.cpu_count() or 1,
     )
     servicer = PseudonymServicer(service)
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_PseudonymServiceServicer_to_server(servicer, server)
 
+    def close() -> None:
+        service.close()
+        engine.dispose()
+
     return Component(
         name="pseudonyms",
         service_names=[SERVICE_NAME],
         register=register,
         validators=VALIDATORS,
-        close=engine.dispose,
+        close=close,
     )
 
 

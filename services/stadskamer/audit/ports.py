@@ -1,0 +1,26 @@
+"""What the audit service needs from other services, as an interface its adapter implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class RejectedSubject(Exception):
+    """The pseudonym service refused the polymorphic pseudonym at ``index``."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"subject {index} refused")
+        self.index = index
+
+
+class SubjectResolver(Protocol):
+    """Turns polymorphic pseudonyms into audit-domain pseudonyms."""
+
+    def audit_pseudonyms(self, polymorphics: Sequence[bytes]) -> list[bytes]:
+        """The 32-byte audit-domain pseudonym of each polymorphic pseudonym, in order.
+
+        Raises :class:`RejectedSubject` for one the transcryptor refuses, and ``Unavailable``
+        when the pseudonym service cannot be reached.
+        """
+        ...
