@@ -13,7 +13,6 @@ from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.keys import read_ed25519_private_key
 from stadskamer.common.peers import peer_channel
-from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.consent.access import AccessService
@@ -55,7 +54,7 @@ def build_component(settings: ConsentSettings) -> Component:
         resolver=PseudonymServiceResolver(channel, domain_key),
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
         receipts=ReceiptSigner(signing_key, settings.controller),
-        processing_log=JsonLinesProcessingLog.for_service(settings.processing_log_dir, "consent"),
+        processing_log=settings.processing_log.open(),
         clock=settings.clock,
     )
     lifetime = timedelta(seconds=settings.link_grant_ttl_seconds)

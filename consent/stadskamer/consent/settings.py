@@ -7,7 +7,7 @@
 | STADSKAMER_SERVICE_TOKEN_FILE | required | token of domain ``consent``, role ``service`` |
 | STADSKAMER_CONSENT_DOMAIN_KEY_FILE | required | the ``consent`` domain key file |
 | STADSKAMER_CONSENT_SIGNING_KEY_FILE | required | Ed25519 PEM key for receipts and grants |
-| STADSKAMER_PROCESSING_LOG_DIR | required | folder of the processing log (``consent.jsonl``) |
+| STADSKAMER_AUDIT_ADDRESS or STADSKAMER_PROCESSING_LOG_DIR | one required | the processing log |
 | STADSKAMER_CONSENT_PURPOSES_FILE | the packaged ``purposes.toml`` | the purpose catalogue |
 | STADSKAMER_CONSENT_POLICY_FILE | the packaged ``policy.toml`` | the linking policy |
 | STADSKAMER_CONSENT_CONTROLLER | Gemeente Stadskamer | the controller named in receipts |
@@ -30,6 +30,7 @@ from stadskamer.common import settings as env
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.link_grants import MAX_LIFETIME
 from stadskamer.common.peers import FileTokenSource, TokenSource
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
 from stadskamer.consent.catalogue import DEFAULT_PURPOSES_FILE
 from stadskamer.consent.policy import DEFAULT_POLICY_FILE
@@ -54,7 +55,7 @@ class ConsentSettings:
     pseudonyms_address: str
     domain_key_file: Path
     signing_key_file: Path
-    processing_log_dir: Path
+    processing_log: ProcessingLogSettings
     service_token_file: Path | None = None
     service_token: TokenSource | None = None
     purposes_file: Path = DEFAULT_PURPOSES_FILE
@@ -84,7 +85,7 @@ class ConsentSettings:
             pseudonyms_address=env.text(environ, "STADSKAMER_PSEUDONYMS_ADDRESS"),
             domain_key_file=env.path(environ, "STADSKAMER_CONSENT_DOMAIN_KEY_FILE"),
             signing_key_file=env.path(environ, "STADSKAMER_CONSENT_SIGNING_KEY_FILE"),
-            processing_log_dir=env.path(environ, "STADSKAMER_PROCESSING_LOG_DIR"),
+            processing_log=ProcessingLogSettings.from_env(environ, "consent"),
             service_token_file=env.path(environ, "STADSKAMER_SERVICE_TOKEN_FILE"),
             link_grant_ttl_seconds=env.integer(environ, "STADSKAMER_LINK_GRANT_TTL_SECONDS", 30),
             purposes_file=_purposes_file(environ),
@@ -111,7 +112,7 @@ class ConsentSettings:
             pseudonyms_address=pseudonyms_address,
             domain_key_file=domain_key_file,
             signing_key_file=KeyLayout.under(data_dir).consent_private_key,
-            processing_log_dir=data_dir / "processing-log",
+            processing_log=ProcessingLogSettings("consent", local_dir=data_dir / "processing-log"),
             service_token=service_token,
             purposes_file=_purposes_file(environ),
             policy_file=_policy_file(environ),

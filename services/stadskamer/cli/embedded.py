@@ -11,11 +11,19 @@ from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.server import Component, RunningServer, ServerSettings, build_server
 
+# Every service shares one server here, and one request nests calls (a service calls the
+# pseudonym service and the audit service, which calls the pseudonym service again): enough
+# threads for many requests at that depth, so nested calls never wait for a free thread.
+EMBEDDED_THREADS = 128
+
 
 def embedded_server_settings(data_dir: Path, host: str, port: int) -> ServerSettings:
     """Server settings of the embedded setup: trust the data folder's token key."""
     return ServerSettings(
-        host=host, port=port, token_public_key_file=KeyLayout.under(data_dir).token_public_key
+        host=host,
+        port=port,
+        threads=EMBEDDED_THREADS,
+        token_public_key_file=KeyLayout.under(data_dir).token_public_key,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.db import sqlite_url
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.peers import IssuedTokenSource, TokenSource
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import Component, ServerSettings
 from stadskamer.complaints import bootstrap as complaints
 from stadskamer.complaints.settings import ComplaintsSettings
@@ -50,6 +51,11 @@ class EmbeddedContext:
         """A renewing token for a service of ``domains`` (role ``service``)."""
         return IssuedTokenSource(self.issuer, f"{service}-service", domains, ["service"])
 
+    def processing_log(self, service: str) -> ProcessingLogSettings:
+        """The in-process audit service as the processing log of ``service``."""
+        token = IssuedTokenSource(self.issuer, f"{service}-service", ["audit"], ["service"])
+        return ProcessingLogSettings.remote(service, self.peer_address, token)
+
     def domain_key_file(self, domain: str) -> Path:
         """The exported key file of a domain, written on first use (as a mounted secret)."""
         layout = KeyLayout.under(self.data_dir)
@@ -68,12 +74,19 @@ class ServiceEntry:
     migrate: Callable[[Any], None]
 
 
+def _audited(ctx: EmbeddedContext, service: str, settings: Any) -> Any:
+    """The embedded settings with the in-process audit service as processing log."""
+    return replace(settings, processing_log=ctx.processing_log(service))
+
+
 SERVICES: dict[str, ServiceEntry] = {
     "pseudonyms": ServiceEntry(
         name="pseudonyms",
         from_env=PseudonymSettings.from_env,
-        embedded=lambda ctx: PseudonymSettings.embedded(
-            ctx.server, ctx.data_dir, ctx.database_url("pseudonyms")
+        embedded=lambda ctx: _audited(
+            ctx,
+            "pseudonyms",
+            PseudonymSettings.embedded(ctx.server, ctx.data_dir, ctx.database_url("pseudonyms")),
         ),
         build_component=pseudonyms.build_component,
         migrate=pseudonyms.migrate_database,
@@ -81,13 +94,17 @@ SERVICES: dict[str, ServiceEntry] = {
     "contacts": ServiceEntry(
         name="contacts",
         from_env=ContactsSettings.from_env,
-        embedded=lambda ctx: ContactsSettings.embedded(
-            ctx.server,
-            ctx.database_url("contacts"),
-            ctx.peer_address,
-            lambda domains: ctx.service_token("contacts", domains),
-            ctx.domain_key_file,
-            KeyLayout.under(ctx.data_dir).consent_public_key,
+        embedded=lambda ctx: _audited(
+            ctx,
+            "contacts",
+            ContactsSettings.embedded(
+                ctx.server,
+                ctx.database_url("contacts"),
+                ctx.peer_address,
+                lambda domains: ctx.service_token("contacts", domains),
+                ctx.domain_key_file,
+                KeyLayout.under(ctx.data_dir).consent_public_key,
+            ),
         ),
         build_component=contacts.build_component,
         migrate=contacts.migrate_database,
@@ -95,13 +112,17 @@ SERVICES: dict[str, ServiceEntry] = {
     "consent": ServiceEntry(
         name="consent",
         from_env=ConsentSettings.from_env,
-        embedded=lambda ctx: ConsentSettings.embedded(
-            ctx.server,
-            ctx.data_dir,
-            ctx.database_url("consent"),
-            ctx.peer_address,
-            ctx.service_token("consent", ["consent"]),
-            ctx.domain_key_file("consent"),
+        embedded=lambda ctx: _audited(
+            ctx,
+            "consent",
+            ConsentSettings.embedded(
+                ctx.server,
+                ctx.data_dir,
+                ctx.database_url("consent"),
+                ctx.peer_address,
+                ctx.service_token("consent", ["consent"]),
+                ctx.domain_key_file("consent"),
+            ),
         ),
         build_component=consent.build_component,
         migrate=consent.migrate_database,
@@ -109,13 +130,17 @@ SERVICES: dict[str, ServiceEntry] = {
     "complaints": ServiceEntry(
         name="complaints",
         from_env=ComplaintsSettings.from_env,
-        embedded=lambda ctx: ComplaintsSettings.embedded(
-            ctx.server,
-            ctx.data_dir,
-            ctx.database_url("complaints"),
-            ctx.peer_address,
-            ctx.service_token("complaints", ["klachten"]),
-            ctx.domain_key_file("klachten"),
+        embedded=lambda ctx: _audited(
+            ctx,
+            "complaints",
+            ComplaintsSettings.embedded(
+                ctx.server,
+                ctx.data_dir,
+                ctx.database_url("complaints"),
+                ctx.peer_address,
+                ctx.service_token("complaints", ["klachten"]),
+                ctx.domain_key_file("klachten"),
+            ),
         ),
         build_component=complaints.build_component,
         migrate=complaints.migrate_database,
@@ -138,7 +163,9 @@ SERVICES: dict[str, ServiceEntry] = {
     "gateway": ServiceEntry(
         name="gateway",
         from_env=HistorySettings.from_env,
-        embedded=lambda ctx: HistorySettings.embedded(ctx.server, ctx.peer_address, ctx.data_dir),
+        embedded=lambda ctx: _audited(
+            ctx, "history", HistorySettings.embedded(ctx.server, ctx.peer_address, ctx.data_dir)
+        ),
         build_component=gateway.build_component,
         migrate=lambda _settings: None,
     ),

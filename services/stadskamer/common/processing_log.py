@@ -198,3 +198,20 @@ class JsonLinesProcessingLog:
             return []
         with self.path.open(encoding="utf-8") as handle:
             return [ProcessingRecord.from_json(json.loads(line)) for line in handle if line.strip()]
+
+
+def append_all(log: ProcessingLog, records: list[ProcessingRecord]) -> None:
+    """Append several records, in one call where the log supports batches."""
+    many = getattr(log, "append_many", None)
+    if many is not None:
+        many(records)
+        return
+    for record in records:
+        log.append(record)
+
+
+def rerandomized(polymorphic: bytes) -> bytes:
+    """A fresh-looking copy of a polymorphic pseudonym, for ``subject_polymorphic``."""
+    from stadskamer import pep
+
+    return pep.rerandomize(pep.Ciphertext.from_bytes(polymorphic)).to_bytes()

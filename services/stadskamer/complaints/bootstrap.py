@@ -12,7 +12,6 @@ from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.outbox import OutboxRelay
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
-from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.complaints.adapters.events import GrpcEventSink, ProtoEventEncoder
@@ -67,7 +66,7 @@ def build_component(settings: ComplaintsSettings) -> Component:
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
         subjects=GrpcSubjectResolver(channel, key),
         cipher=TextCipher(key.secret_key),
-        processing_log=JsonLinesProcessingLog.for_service(settings.processing_log_dir, SERVICE),
+        processing_log=settings.processing_log.open(),
         events=ProtoEventEncoder(key),
         deadlines=DeadlinePolicy(settings.callback_working_days),
         routing=routing,

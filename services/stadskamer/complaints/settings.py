@@ -6,8 +6,8 @@
   domain ``klachten``); re-read whenever the file changes.
 - ``STADSKAMER_COMPLAINTS_DOMAIN_KEY_FILE`` (required): the exported ``klachten`` domain key
   (``stadskamer keys export --domain klachten``).
-- ``STADSKAMER_PROCESSING_LOG_DIR`` (required): folder of the processing log; this service
-  appends to ``complaints.jsonl`` in it.
+- ``STADSKAMER_AUDIT_ADDRESS`` or ``STADSKAMER_PROCESSING_LOG_DIR`` (one required): where the
+  processing records go (see :mod:`stadskamer.common.processing_log_settings`).
 - ``STADSKAMER_COMPLAINTS_CALLBACK_WORKING_DAYS`` (default 5): the call-back norm in working
   days, 1 to 60.
 - ``STADSKAMER_COMPLAINTS_ROUTING_FILE`` (default: the packaged ``routing.json``): the routing
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from stadskamer.common import settings as env
 from stadskamer.common.peers import TokenSource
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
 from stadskamer.complaints.deadlines import DEFAULT_CALLBACK_WORKING_DAYS, MAX_CALLBACK_WORKING_DAYS
 
@@ -39,7 +40,7 @@ class ComplaintsSettings:
     database_url: str
     pseudonyms_address: str
     domain_key_file: Path
-    processing_log_dir: Path
+    processing_log: ProcessingLogSettings
     service_token_file: Path | None = None
     service_token: TokenSource | None = field(default=None, compare=False)
     callback_working_days: int = DEFAULT_CALLBACK_WORKING_DAYS
@@ -63,7 +64,7 @@ class ComplaintsSettings:
             database_url=env.text(environ, "STADSKAMER_COMPLAINTS_DATABASE_URL"),
             pseudonyms_address=env.text(environ, "STADSKAMER_PSEUDONYMS_ADDRESS"),
             domain_key_file=env.path(environ, "STADSKAMER_COMPLAINTS_DOMAIN_KEY_FILE"),
-            processing_log_dir=env.path(environ, "STADSKAMER_PROCESSING_LOG_DIR"),
+            processing_log=ProcessingLogSettings.from_env(environ, "complaints"),
             service_token_file=env.path(environ, "STADSKAMER_SERVICE_TOKEN_FILE"),
             callback_working_days=days,
             routing_file=Path(routing) if routing else None,
@@ -91,7 +92,9 @@ class ComplaintsSettings:
             database_url=database_url,
             pseudonyms_address=pseudonyms_address,
             domain_key_file=domain_key_file,
-            processing_log_dir=data_dir / "processing-log",
+            processing_log=ProcessingLogSettings(
+                "complaints", local_dir=data_dir / "processing-log"
+            ),
             service_token=service_token,
             event_sinks=event_sinks,
         )

@@ -59,15 +59,29 @@ def build_component(settings: ContactsSettings) -> Component:
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     key_version = next(iter(keys.values())).key_version
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
+    processing_log = settings.processing_log.open()
     service = ContactsService(
-        settings.policy, pseudonyms, cipher, unit_of_work, key_version, write_guard=guard
+        settings.policy,
+        pseudonyms,
+        cipher,
+        unit_of_work,
+        key_version,
+        write_guard=guard,
+        processing_log=processing_log,
     )
     grant_key = (
         read_ed25519_public_key(settings.consent_public_key_file)
         if settings.consent_public_key_file is not None
         else None
     )
-    queries = ContactQueries(settings.policy, pseudonyms, cipher, unit_of_work, grant_key=grant_key)
+    queries = ContactQueries(
+        settings.policy,
+        pseudonyms,
+        cipher,
+        unit_of_work,
+        grant_key=grant_key,
+        processing_log=processing_log,
+    )
     servicer = ContactsServicer(service, queries)
 
     def register(server: grpc.Server) -> None:

@@ -16,6 +16,7 @@ from stadskamer.common import link_grants
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
+from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord, rerandomized
 from stadskamer.contacts import paging
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
@@ -86,7 +87,9 @@ class ContactQueries:
         unit_of_work: Callable[[], UnitOfWork],
         clock: Clock = utc_now,
         grant_key: Ed25519PublicKey | None = None,
+        processing_log: ProcessingLog | None = None,
     ) -> None:
+        self._processing_log = processing_log
         self._grant_key = grant_key
         self._policy = policy
         self._pseudonyms = pseudonyms
@@ -101,6 +104,7 @@ class ContactQueries:
             stored = ContactRepository(uow.session).get(contact_id)
         if stored is None or stored.contact.domain not in self._visible(caller):
             raise NotFound("no such contact", "CONTACT_NOT_FOUND")
+        self._record(caller, stored.contact.domain, f"contacts/{contact_id}")
         return open_summary(self._cipher, stored)
 
     def list(self, caller: Principal, query: ListQuery) -> ContactPage:
@@ -131,6 +135,8 @@ class ContactQueries:
         if len(found) > size:
             last = found[size - 1].contact
             token = paging.encode(fingerprint, Cursor(to_us(last.occurred_at), last.id))
+        if query.subject or query.encrypted_subject:
+            self._record(caller, ",".join(domains), str(len(found[:size])), query.subject)
         return ContactPage([open_summary(self._cipher, s) for s in found[:size]], token)
 
     def topic_signals(
@@ -166,6 +172,23 @@ class ContactQueries:
                 "the caller acts for none of the domains served here", "NO_SERVED_DOMAIN"
             )
         return visible
+
+    def _record(self, caller: Principal, domain: str, reference: str, subject: bytes = b"") -> None:
+        """A read of one citizen's contacts, recorded before the answer leaves."""
+        if self._processing_log is None:
+            return
+        self._processing_log.append(
+            ProcessingRecord.now(
+                "contacts.read",
+                "OK",
+                self._clock,
+                actor=caller.subject,
+                requester_domain=",".join(sorted(caller.domains))[:255],
+                target_domain=domain[:255],
+                reference=reference,
+                subject_polymorphic=rerandomized(subject) if subject else b"",
+            )
+        )
 
     def _granted_domain(self, caller: Principal, query: ListQuery) -> tuple[str, ...]:
         """The one domain a link grant opens to a caller who does not act for it."""

@@ -18,6 +18,12 @@ from uuid import uuid4
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FieldViolation, InvalidArgument, Unavailable
+from stadskamer.common.processing_log import (
+    ProcessingLog,
+    ProcessingRecord,
+    append_all,
+    rerandomized,
+)
 from stadskamer.contacts.adapters.repository import (
     ContactRepository,
     DuplicateRequest,
@@ -74,7 +80,9 @@ class ContactsService:
         key_version: str = "v1",
         clock: Clock = utc_now,
         write_guard: AbstractContextManager[object] | None = None,
+        processing_log: ProcessingLog | None = None,
     ) -> None:
+        self._processing_log = processing_log
         self._write_guard = write_guard or nullcontext()
         self._policy = policy
         self._pseudonyms = pseudonyms
@@ -102,7 +110,7 @@ class ContactsService:
         prepared = self._prepare(drafts, prefix)
         for attempt in range(_ATTEMPTS):
             try:
-                return self._store(prepared, now, lookup=attempt > 0 or len(prepared) > 1)
+                return self._store(caller, prepared, now, lookup=attempt > 0 or len(prepared) > 1)
             except DuplicateRequest:
                 continue
         raise Unavailable("concurrent registrations with these request ids", "CONTENTION")
@@ -141,7 +149,9 @@ class ContactsService:
             prepared.append(_Prepared(draft, contact_id, pseudonyms.get(index), sealed))
         return prepared
 
-    def _store(self, items: Sequence[_Prepared], now: datetime, lookup: bool) -> list[Contact]:
+    def _store(
+        self, caller: Principal, items: Sequence[_Prepared], now: datetime, lookup: bool
+    ) -> list[Contact]:
         with self._write_guard, self._unit_of_work() as uow:
             repository = ContactRepository(uow.session)
             existing = self._existing(repository, items) if lookup else {}
@@ -160,8 +170,30 @@ class ContactsService:
                 sealed = StoredContact(replace(contact, summary=""), item.sealed, self._key_version)
                 new.append(sealed)
             repository.add(new)
+            self._record(
+                caller, [i for i in items if (i.draft.domain, i.draft.request_id) in created]
+            )
             uow.commit()
         return results
+
+    def _record(self, caller: Principal, items: Sequence[_Prepared]) -> None:
+        """One processing record per new contact, durable before the contact is committed."""
+        if self._processing_log is None or not items:
+            return
+        records = [
+            ProcessingRecord.now(
+                "contacts.register",
+                "OK",
+                self._clock,
+                actor=caller.subject,
+                requester_domain=item.draft.domain,
+                target_domain=item.draft.domain,
+                reference=f"contacts/{item.id}",
+                subject_polymorphic=rerandomized(item.draft.subject) if item.draft.subject else b"",
+            )
+            for item in items
+        ]
+        append_all(self._processing_log, records)
 
     def _contact(
         self,

@@ -12,6 +12,8 @@
   per domain in whole days, e.g. ``kcc=7,burgerzaken=14``.
 - ``STADSKAMER_CONTACTS_TOPICS`` (default: common municipal topics, see
   :data:`stadskamer.contacts.domain.DEFAULT_TOPICS`): the topic codes accepted.
+- ``STADSKAMER_AUDIT_ADDRESS`` or ``STADSKAMER_PROCESSING_LOG_DIR`` (one required): where the
+  processing records go (see :mod:`stadskamer.common.processing_log_settings`).
 - ``STADSKAMER_CONSENT_PUBLIC_KEY_FILE`` (optional): the consent service's PEM public key;
   without it no link grant is honoured and other domains can never be read.
 - ``STADSKAMER_CONTACTS_CLOCK_SKEW_SECONDS`` (default 300): how far in the future a contact's
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from stadskamer.common import settings as env
 from stadskamer.common.peers import TokenSource
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
 from stadskamer.contacts.domain import DEFAULT_DOMAINS, DEFAULT_TOPICS, ContactPolicy
 
@@ -58,6 +61,9 @@ class ContactsSettings:
     service_token: TokenSource | None = field(default=None, compare=False)
     policy: ContactPolicy = field(default_factory=ContactPolicy)
     consent_public_key_file: Path | None = None
+    processing_log: ProcessingLogSettings = field(
+        default_factory=lambda: ProcessingLogSettings("contacts")
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ContactsSettings:
@@ -78,6 +84,7 @@ class ContactsSettings:
             consent_public_key_file=env.optional_path(
                 environ, "STADSKAMER_CONSENT_PUBLIC_KEY_FILE"
             ),
+            processing_log=ProcessingLogSettings.from_env(environ, "contacts"),
             policy=ContactPolicy(
                 domains=domains,
                 topics=frozenset(env.names(environ, "STADSKAMER_CONTACTS_TOPICS", DEFAULT_TOPICS)),

@@ -11,7 +11,6 @@ import grpc
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.keys import read_ed25519_public_key, read_secret
-from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.pep import InvalidEncodingError, validate_scalar
@@ -53,7 +52,7 @@ def build_component(settings: PseudonymSettings) -> Component:
     service = PseudonymService(
         transcryptor,
         partial(UnitOfWork, session_factory(engine)),
-        JsonLinesProcessingLog.for_service(settings.processing_log_dir, "pseudonyms"),
+        settings.processing_log.open(),
         grant_key,
         oversight_domains=frozenset(settings.oversight_domains),
         workers=os.cpu_count() or 1,

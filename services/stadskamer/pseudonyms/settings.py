@@ -9,10 +9,10 @@
 | STADSKAMER_DOMAINS | the default catalogue | comma-separated domain names |
 | STADSKAMER_KEY_VERSION | v1 | version string of the factor derivation |
 | STADSKAMER_CONSENT_PUBLIC_KEY_FILE | none | consent PEM key; without it no grant is honoured |
-| STADSKAMER_PROCESSING_LOG_DIR | required | folder of the local processing log |
 | STADSKAMER_OVERSIGHT_DOMAINS | consent,audit | domains whose services may convert into them |
 
-plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
+plus the processing log (:mod:`stadskamer.common.processing_log_settings`) and the server
+settings (:class:`stadskamer.common.server.ServerSettings`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from stadskamer.common import settings as env
 from stadskamer.common.keys import KeyLayout
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
 from stadskamer.pseudonyms.domain import DEFAULT_DOMAINS, DEFAULT_OVERSIGHT_DOMAINS
 
@@ -36,7 +37,7 @@ class PseudonymSettings:
     master_secret_file: Path
     pseudonymisation_secret_file: Path
     rekey_secret_file: Path
-    processing_log_dir: Path
+    processing_log: ProcessingLogSettings
     consent_public_key_file: Path | None = None
     domains: tuple[str, ...] = DEFAULT_DOMAINS
     key_version: str = "v1"
@@ -53,7 +54,7 @@ class PseudonymSettings:
                 environ, "STADSKAMER_PSEUDONYMISATION_SECRET_FILE"
             ),
             rekey_secret_file=env.path(environ, "STADSKAMER_REKEY_SECRET_FILE"),
-            processing_log_dir=env.path(environ, "STADSKAMER_PROCESSING_LOG_DIR"),
+            processing_log=ProcessingLogSettings.from_env(environ, "pseudonyms"),
             consent_public_key_file=env.optional_path(
                 environ, "STADSKAMER_CONSENT_PUBLIC_KEY_FILE"
             ),
@@ -76,6 +77,8 @@ class PseudonymSettings:
             master_secret_file=layout.master_secret,
             pseudonymisation_secret_file=layout.pseudonymisation_secret,
             rekey_secret_file=layout.rekey_secret,
-            processing_log_dir=data_dir / "processing-log",
+            processing_log=ProcessingLogSettings(
+                "pseudonyms", local_dir=data_dir / "processing-log"
+            ),
             consent_public_key_file=layout.consent_public_key,
         )

@@ -26,6 +26,7 @@ from stadskamer.cli.registry import SERVICES
 from stadskamer.client import PseudonymClient, make_polymorphic_pseudonym
 from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.keys import KeyLayout, init_keys, read_ed25519_public_key
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
 from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.bootstrap import create_server
@@ -152,7 +153,7 @@ def consent_alone(folder: Path) -> Iterator[tuple[grpc.Channel, str, str]]:
         pseudonyms_address=f"127.0.0.1:{_unused_port()}",
         domain_key_file=export_domain_key(layout, "consent"),
         signing_key_file=layout.consent_private_key,
-        processing_log_dir=folder / "processing-log",
+        processing_log=ProcessingLogSettings("consent", local_dir=folder / "processing-log"),
         service_token=lambda: issuer.issue("consent-service", ["consent"], ["service"]),
     )
     running, port = create_server(settings)

@@ -6,6 +6,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import grpc
 import jwt
@@ -16,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from stadskamer.api.consent.v1 import consent_pb2 as pb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as pb_grpc
 from stadskamer.common.link_grants import BadSignature, b64url, from_b64url
-from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.consent.receipts import verify_receipt
 from tests.e2e.consent.support import (
     HISTORY,
@@ -27,6 +27,7 @@ from tests.e2e.consent.support import (
     error_reason,
     grant_request,
 )
+from tests.support.audit import audit_records
 from tests.support.databases import files_containing
 from tests.support.stack import Stack
 
@@ -46,8 +47,9 @@ def _check(world: ConsentStack, subject: bytes, metadata: list[tuple[str, str]])
     return bool(world.consent.CheckConsent(request, metadata=metadata).allowed)
 
 
-def _log(world: ConsentStack) -> JsonLinesProcessingLog:
-    return JsonLinesProcessingLog.for_service(world.stack.data_dir / "processing-log", "consent")
+def _log(world: ConsentStack) -> list[dict[str, Any]]:
+    """The consent service's records in the audit service's log."""
+    return [r for r in audit_records(world.stack.data_dir) if r["reporter"] == "consent-service"]
 
 
 def test_withdrawal_takes_effect_on_the_very_next_call(world: ConsentStack) -> None:
@@ -77,7 +79,7 @@ def test_withdrawal_takes_effect_on_the_very_next_call(world: ConsentStack) -> N
     )
     assert [c.name for c in listed.consents] == [consent.name]
     assert listed.consents[0].receipt == consent.receipt
-    names = [r.name for r in _log(world).read()]
+    names = [r["name"] for r in _log(world)]
     assert names == [
         "consent.grant",
         "consent.check",
@@ -153,7 +155,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
         world.consent.GrantConsent(grant_request(world.subject(BSNS[0]), "spam"), metadata=agent)
     assert bad_fields(unknown.value) == {"purpose"}
     assert consent_rows(f"sqlite:///{world.stack.data_dir / 'consent.db'}") == 0
-    assert _log(world).read() == []
+    assert _log(world) == []
 
 
 def test_callers_need_a_token_role_and_the_requester_domain(world: ConsentStack) -> None:
@@ -197,7 +199,7 @@ def test_literal_bsns_never_reach_the_data_folder_or_the_logs(
         )
     assert files_containing(world.stack.data_dir, BSNS) == []
     assert not any(bsn in caplog.text for bsn in BSNS)
-    assert len(_log(world).read()) == 8
+    assert len(_log(world)) == 8
 
 
 def test_the_pseudonym_service_unreachable_means_unavailable_and_nothing_written(

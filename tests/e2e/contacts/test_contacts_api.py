@@ -15,6 +15,7 @@ from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.cli.embedded import embedded_server_settings
 from stadskamer.common.db import sqlite_url
 from stadskamer.common.keys import KeyLayout
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.contacts.bootstrap import create_server
 from stadskamer.contacts.settings import ContactsSettings
 from tests.e2e.contacts.conftest import ALL_DOMAINS, Caller, ago, caller, has_retry_info, violations
@@ -193,6 +194,7 @@ def test_an_unreachable_pseudonym_service_is_unavailable_and_writes_nothing(
         pseudonyms_address=f"127.0.0.1:{closed_port}",
         domain_key_files=tuple(layout.domain_key(d) for d in ALL_DOMAINS),
         service_token=lambda: token,
+        processing_log=ProcessingLogSettings("contacts", local_dir=stack.data_dir / "local-log"),
     )
     running, port = create_server(settings)
     running.server.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import grpc
 
 from stadskamer.api.history.v1 import history_pb2_grpc as pb_grpc
-from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.gateway.history.adapters.peers import GrpcPeers, PeerChannels
 from stadskamer.gateway.history.entrypoint import SERVICE_NAME, VALIDATORS, HistoryServicer
@@ -21,7 +20,7 @@ def build_component(settings: HistorySettings) -> Component:
     )
     service = HistoryService(
         settings.contact_domains,
-        JsonLinesProcessingLog.for_service(settings.processing_log_dir, "history"),
+        settings.processing_log.open(),
     )
 
     def peers_for(bearer_token: str) -> Peers:

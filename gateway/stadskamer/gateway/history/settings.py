@@ -6,9 +6,9 @@
 | STADSKAMER_CONSENT_ADDRESS | required | host:port of the consent service |
 | STADSKAMER_CONTACTS_ADDRESS | required | host:port of the contacts service |
 | STADSKAMER_HISTORY_CONTACT_DOMAINS | four KCC-facing domains | domains whose contacts it shows |
-| STADSKAMER_PROCESSING_LOG_DIR | required | folder of the local processing log |
 
-plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
+plus the processing log (:mod:`stadskamer.common.processing_log_settings`) and the server
+settings (:class:`stadskamer.common.server.ServerSettings`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stadskamer.common import settings as env
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
 
 DEFAULT_CONTACT_DOMAINS = ("kcc", "burgerzaken", "sociale-zaken", "belastingen")
@@ -31,7 +32,7 @@ class HistorySettings:
     pseudonyms_address: str
     consent_address: str
     contacts_address: str
-    processing_log_dir: Path
+    processing_log: ProcessingLogSettings
     contact_domains: tuple[str, ...] = DEFAULT_CONTACT_DOMAINS
 
     @classmethod
@@ -42,7 +43,7 @@ class HistorySettings:
             pseudonyms_address=env.text(environ, "STADSKAMER_PSEUDONYMS_ADDRESS"),
             consent_address=env.text(environ, "STADSKAMER_CONSENT_ADDRESS"),
             contacts_address=env.text(environ, "STADSKAMER_CONTACTS_ADDRESS"),
-            processing_log_dir=env.path(environ, "STADSKAMER_PROCESSING_LOG_DIR"),
+            processing_log=ProcessingLogSettings.from_env(environ, "history"),
             contact_domains=env.names(
                 environ, "STADSKAMER_HISTORY_CONTACT_DOMAINS", DEFAULT_CONTACT_DOMAINS
             ),
@@ -51,4 +52,5 @@ class HistorySettings:
     @classmethod
     def embedded(cls, server: ServerSettings, peer_address: str, data_dir: Path) -> HistorySettings:
         """The settings of ``stadskamer up``: every peer on the same server."""
-        return cls(server, peer_address, peer_address, peer_address, data_dir / "processing-log")
+        local = ProcessingLogSettings("history", local_dir=data_dir / "processing-log")
+        return cls(server, peer_address, peer_address, peer_address, local)
