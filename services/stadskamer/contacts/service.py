@@ -108,9 +108,10 @@ class ContactsService:
         for draft in drafts:
             caller.require_domain(draft.domain)
         prepared = self._prepare(drafts, prefix)
+        self._record(caller, self._unregistered(prepared))
         for attempt in range(_ATTEMPTS):
             try:
-                return self._store(caller, prepared, now, lookup=attempt > 0 or len(prepared) > 1)
+                return self._store(prepared, now, lookup=attempt > 0 or len(prepared) > 1)
             except DuplicateRequest:
                 continue
         raise Unavailable("concurrent registrations with these request ids", "CONTENTION")
@@ -149,9 +150,7 @@ class ContactsService:
             prepared.append(_Prepared(draft, contact_id, pseudonyms.get(index), sealed))
         return prepared
 
-    def _store(
-        self, caller: Principal, items: Sequence[_Prepared], now: datetime, lookup: bool
-    ) -> list[Contact]:
+    def _store(self, items: Sequence[_Prepared], now: datetime, lookup: bool) -> list[Contact]:
         with self._write_guard, self._unit_of_work() as uow:
             repository = ContactRepository(uow.session)
             existing = self._existing(repository, items) if lookup else {}
@@ -170,14 +169,24 @@ class ContactsService:
                 sealed = StoredContact(replace(contact, summary=""), item.sealed, self._key_version)
                 new.append(sealed)
             repository.add(new)
-            self._record(
-                caller, [i for i in items if (i.draft.domain, i.draft.request_id) in created]
-            )
             uow.commit()
         return results
 
+    def _unregistered(self, items: Sequence[_Prepared]) -> list[_Prepared]:
+        """The items whose request is not stored yet (a pure retry was recorded before)."""
+        if self._processing_log is None:
+            return []
+        with self._unit_of_work() as uow:
+            known = self._existing(ContactRepository(uow.session), items)
+        return [i for i in items if (i.draft.domain, i.draft.request_id) not in known]
+
     def _record(self, caller: Principal, items: Sequence[_Prepared]) -> None:
-        """One processing record per new contact, durable before the contact is committed."""
+        """One processing record per new registration, durable before anything is committed.
+
+        Recorded outside the write transaction, so no registration waits for another's
+        record. Two simultaneous first attempts of one request may both be recorded (the
+        safe direction); a retry of a stored request is not recorded again.
+        """
         if self._processing_log is None or not items:
             return
         records = [
