@@ -56,6 +56,7 @@ def build_component(settings: ConsentSettings) -> Component:
         receipts=ReceiptSigner(signing_key, settings.controller),
         processing_log=settings.processing_log.open(),
         clock=settings.clock,
+        subject_key=domain_key,
     )
     lifetime = timedelta(seconds=settings.link_grant_ttl_seconds)
     servicer = ConsentServicer(

@@ -64,6 +64,8 @@ def _grant_violations(request: pb.GrantConsentRequest) -> Iterable[FieldViolatio
             timestamp_to_datetime(request.expire_time)
         except (ValueError, OverflowError):
             found.append(FieldViolation("expire_time", "not a valid time"))
+    if request.subject_domain:
+        found += _name("subject_domain", request.subject_domain)
     return found
 
 
@@ -151,6 +153,7 @@ class ConsentServicer(pb_grpc.ConsentServiceServicer):
                 if request.HasField("expire_time")
                 else None
             ),
+            subject_domain=request.subject_domain,
         )
         consent = self._consents.grant(current_principal(), command)
         return consent_to_proto(consent, self._consents.now())

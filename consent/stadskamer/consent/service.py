@@ -1,8 +1,9 @@
 """Use cases of the consent register: give, read, list and withdraw consents.
 
 Every use case takes the caller's :class:`Principal`. The subject arrives as a polymorphic
-pseudonym and is converted to the consent-domain pseudonym first (the pseudonym service
-unreachable → UNAVAILABLE, nothing written); only that pseudonym is stored. The processing
+pseudonym (or, with ``subject_domain``, as that domain's encrypted pseudonym) and is converted
+to the consent-domain pseudonym first (the pseudonym service unreachable → UNAVAILABLE,
+nothing written); only that pseudonym is stored. The processing
 log record is appended before the commit, so a failed log write leaves nothing done.
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
+from stadskamer.client import DomainKey, encrypt_pseudonym
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -45,7 +48,8 @@ _PAGE_TOKEN = re.compile(r"^v1:(\d{1,18})$")
 
 @dataclass(frozen=True)
 class GrantCommand:
-    """A consent to record; ``subject`` is the polymorphic pseudonym (96 bytes)."""
+    """A consent to record; ``subject`` is the polymorphic pseudonym (96 bytes), or the
+    encrypted pseudonym of ``subject_domain`` when that is set."""
 
     request_id: str
     subject: bytes
@@ -53,6 +57,7 @@ class GrantCommand:
     purpose_version: int
     capture: Capture
     expires_at: datetime | None = None
+    subject_domain: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,25 @@ class Collaborators:
     receipts: ReceiptSigner
     processing_log: ProcessingLog
     clock: Callable[[], datetime]
+    subject_key: DomainKey | None = None
 
     def log(self, name: str, status: str, caller: Principal, **fields: str) -> None:
-        """Append a processing record (UNAVAILABLE if it cannot be made durable)."""
+        """Append a processing record (UNAVAILABLE if it cannot be made durable).
+
+        A ``subject`` (the consent-domain pseudonym in hex) is also sent freshly encrypted
+        under the consent domain's key, so the audit service can file it under the citizen.
+        """
+        subject: dict[str, Any] = {}
+        if fields.get("subject") and self.subject_key is not None:
+            pseudonym = bytes.fromhex(fields["subject"])
+            subject = {
+                "subject_encrypted": encrypt_pseudonym(pseudonym, self.subject_key),
+                "subject_domain": self.subject_key.domain,
+            }
         self.processing_log.append(
-            ProcessingRecord.now(name, status, self.clock, actor=caller.subject, **fields)
+            ProcessingRecord.now(
+                name, status, self.clock, actor=caller.subject, **fields, **subject
+            )
         )
 
 
@@ -100,7 +119,9 @@ class ConsentService:
         purpose = grantable(parts.catalogue, command.purpose, command.purpose_version)
         capture = check_capture(command.capture, caller.subject, caller.roles)
         check_expiry(command.expires_at, now)
-        subject = parts.resolver.consent_pseudonym(command.subject)
+        if command.subject_domain:
+            _check_subject_domain(caller, command.subject_domain, purpose.domains)
+        subject = parts.resolver.consent_pseudonym(command.subject, command.subject_domain)
         consent = Consent(
             id=uuid.uuid4().hex,
             request_id=command.request_id,
@@ -210,6 +231,13 @@ class ConsentService:
         if consent is None:
             raise NotFound("no such consent", "CONSENT_NOT_FOUND")
         return consent
+
+
+def _check_subject_domain(caller: Principal, domain: str, domains: Iterable[str]) -> None:
+    """A subject given as another domain's pseudonym: a domain of the purpose, and the caller's."""
+    if domain not in domains:
+        raise InvalidArgument.for_field("subject_domain", "not a domain of the purpose")
+    caller.require_domain(domain)
 
 
 def _same_request(first: Consent, retry: Consent) -> bool:

@@ -43,6 +43,7 @@ def _record_violations(record: pb.ProcessingRecord, prefix: str) -> list[FieldVi
         ("operation_id", (8,)),
         ("parent_operation_id", (0, 8)),
         ("subject_polymorphic", (0, CIPHERTEXT_BYTES)),
+        ("subject_encrypted", (0, CIPHERTEXT_BYTES)),
     ):
         if len(getattr(record, name)) not in sizes:
             found.append(
@@ -57,6 +58,12 @@ def _record_violations(record: pb.ProcessingRecord, prefix: str) -> list[FieldVi
     found += _time_violation(record.end_time, f"{prefix}end_time")
     if record.status not in (pb.PROCESSING_STATUS_OK, pb.PROCESSING_STATUS_ERROR):
         found.append(FieldViolation(f"{prefix}status", "must be OK or ERROR"))
+    if bool(record.subject_encrypted) != bool(record.subject_domain):
+        found.append(
+            FieldViolation(f"{prefix}subject_domain", "give it exactly with subject_encrypted")
+        )
+    if record.subject_polymorphic and record.subject_encrypted:
+        found.append(FieldViolation(f"{prefix}subject_encrypted", "not with subject_polymorphic"))
     return found
 
 
@@ -121,7 +128,13 @@ class ProcessingLogServicer(pb_grpc.ProcessingLogServiceServicer):
     ) -> pb.AppendRecordsResponse:
         """Append a batch of records."""
         reports = [
-            Report(messages.entry_from_proto(r), r.subject_polymorphic) for r in request.records
+            Report(
+                messages.entry_from_proto(r),
+                r.subject_polymorphic,
+                r.subject_encrypted,
+                r.subject_domain,
+            )
+            for r in request.records
         ]
         appended = self._service.append(current_principal(), reports)
         return pb.AppendRecordsResponse(

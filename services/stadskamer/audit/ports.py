@@ -17,8 +17,10 @@ class RejectedSubject(Exception):
 class SubjectResolver(Protocol):
     """Turns polymorphic pseudonyms into audit-domain pseudonyms."""
 
-    def audit_pseudonyms(self, polymorphics: Sequence[bytes]) -> list[bytes]:
-        """The 32-byte audit-domain pseudonym of each polymorphic pseudonym, in order.
+    def audit_pseudonyms(self, subjects: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """The 32-byte audit-domain pseudonym of each subject, in order.
+
+        A subject is (polymorphic pseudonym, "") or (encrypted pseudonym, its domain).
 
         Raises :class:`RejectedSubject` for one the transcryptor refuses, and ``Unavailable``
         when the pseudonym service cannot be reached.

@@ -38,10 +38,20 @@ OWN_DOMAIN = "audit"
 
 @dataclass(frozen=True)
 class Report:
-    """One record as a service reports it: the entry and the subject's polymorphic pseudonym."""
+    """One record as a service reports it: the entry and its subject (polymorphic, or the
+    encrypted pseudonym of ``subject_domain``)."""
 
     entry: ProcessingEntry
     subject_polymorphic: bytes = b""
+    subject_encrypted: bytes = b""
+    subject_domain: str = ""
+
+    @property
+    def subject(self) -> tuple[bytes, str]:
+        """The subject ciphertext and its domain ("" for a polymorphic pseudonym)."""
+        if self.subject_encrypted:
+            return self.subject_encrypted, self.subject_domain
+        return self.subject_polymorphic, ""
 
 
 class QueryPurpose(Enum):
@@ -102,7 +112,7 @@ class ProcessingLogService:
         ]
         if violations:
             raise InvalidArgument("invalid records", "INVALID_FIELD", violations=violations)
-        subjects = self._convert([r.subject_polymorphic for r in reports], "records[{}].")
+        subjects = self._convert([r.subject for r in reports], "records[{}].")
         records = []
         for index, (report, subject) in enumerate(zip(reports, subjects, strict=True)):
             name_field = f"records[{index}].name"
@@ -142,7 +152,7 @@ class ProcessingLogService:
         _require_code_subject(caller)
         wanted = query.filter
         if query.subject_polymorphic:
-            (subject,) = self._convert([query.subject_polymorphic], "filter.")
+            (subject,) = self._convert([(query.subject_polymorphic, "")], "filter.")
             wanted = replace(wanted, subject=subject)
         fingerprint = paging.fingerprint(
             wanted.subject,
@@ -165,19 +175,22 @@ class ProcessingLogService:
         following = paging.Position(found[-1][0].index, position.snapshot)
         return Page(found, paging.encode(fingerprint, following))
 
-    def _convert(self, polymorphics: list[bytes], prefix: str) -> list[bytes]:
-        """Audit pseudonyms for the non-empty polymorphic pseudonyms (empty stays empty)."""
-        positions = [i for i, p in enumerate(polymorphics) if p]
+    def _convert(self, subjects: list[tuple[bytes, str]], prefix: str) -> list[bytes]:
+        """Audit pseudonyms for the non-empty subjects (empty stays empty)."""
+        positions = [i for i, (subject, _) in enumerate(subjects) if subject]
         if not positions:
-            return [b""] * len(polymorphics)
+            return [b""] * len(subjects)
         try:
-            converted = self._subjects.audit_pseudonyms([polymorphics[i] for i in positions])
+            converted = self._subjects.audit_pseudonyms([subjects[i] for i in positions])
         except RejectedSubject as rejected:
-            name = prefix.format(positions[rejected.index]) + "subject_polymorphic"
+            index = positions[rejected.index]
+            field = "subject_encrypted" if subjects[index][1] else "subject_polymorphic"
             raise InvalidArgument.for_field(
-                name, "not a polymorphic pseudonym of this deployment", "MALFORMED_PSEUDONYM"
+                prefix.format(index) + field,
+                "not a pseudonym of this deployment",
+                "MALFORMED_PSEUDONYM",
             ) from None
-        result = [b""] * len(polymorphics)
+        result = [b""] * len(subjects)
         for position, subject in zip(positions, converted, strict=True):
             result[position] = subject
         return result

@@ -27,6 +27,8 @@ from stadskamer.gateway.history import bootstrap as gateway
 from stadskamer.gateway.history.settings import HistorySettings
 from stadskamer.pseudonyms import bootstrap as pseudonyms
 from stadskamer.pseudonyms.settings import PseudonymSettings
+from stadskamer.surveys import bootstrap as surveys
+from stadskamer.surveys.settings import SurveysSettings
 
 
 @dataclass(frozen=True)
@@ -140,10 +142,30 @@ SERVICES: dict[str, ServiceEntry] = {
                 ctx.peer_address,
                 ctx.service_token("complaints", ["klachten"]),
                 ctx.domain_key_file("klachten"),
+                # Closed complaints go to the surveys service's EventSinkService on this port.
+                event_sinks=(ctx.peer_address,),
             ),
         ),
         build_component=complaints.build_component,
         migrate=complaints.migrate_database,
+    ),
+    "surveys": ServiceEntry(
+        name="surveys",
+        from_env=SurveysSettings.from_env,
+        embedded=lambda ctx: _audited(
+            ctx,
+            "surveys",
+            SurveysSettings.embedded(
+                ctx.server,
+                ctx.data_dir,
+                ctx.database_url("surveys"),
+                ctx.peer_address,
+                ctx.service_token("surveys", ["onderzoek"]),
+                ctx.domain_key_file("onderzoek"),
+            ),
+        ),
+        build_component=surveys.build_component,
+        migrate=surveys.migrate_database,
     ),
     "audit": ServiceEntry(
         name="audit",

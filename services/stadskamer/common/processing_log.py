@@ -67,7 +67,9 @@ class ProcessingRecord:
     Optional, for the audit service: ``record_id`` (32 hex digits; the idempotency key, made
     by the remote log when empty), ``parent_operation_id`` (the parent span id, 8 bytes),
     ``end_time`` (when the processing ended; empty: when the record is sent) and
-    ``subject_polymorphic`` (the subject as a rerandomized polymorphic pseudonym, 96 bytes).
+    ``subject_polymorphic`` (the subject as a rerandomized polymorphic pseudonym, 96 bytes),
+    or ``subject_encrypted`` with ``subject_domain`` (the reporting domain's own pseudonym,
+    freshly encrypted under its public key) for a service that knows no polymorphic form.
     """
 
     trace_id: bytes
@@ -87,6 +89,8 @@ class ProcessingRecord:
     parent_operation_id: bytes = b""
     end_time: datetime | None = None
     subject_polymorphic: bytes = b""
+    subject_encrypted: bytes = b""
+    subject_domain: str = ""
 
     def __post_init__(self) -> None:
         if len(self.trace_id) != 16 or len(self.operation_id) != 8:
@@ -103,6 +107,10 @@ class ProcessingRecord:
             raise ValueError("end_time must be timezone-aware")
         if len(self.subject_polymorphic) not in (0, POLYMORPHIC_BYTES):
             raise ValueError("subject_polymorphic must be 96 bytes or empty")
+        if len(self.subject_encrypted) not in (0, POLYMORPHIC_BYTES):
+            raise ValueError("subject_encrypted must be 96 bytes or empty")
+        if bool(self.subject_encrypted) != bool(self.subject_domain):
+            raise ValueError("subject_encrypted and subject_domain go together")
         for name in _TEXT_FIELDS:
             value = getattr(self, name)
             if len(value) > MAX_FIELD_LENGTH:
@@ -128,6 +136,8 @@ class ProcessingRecord:
         """
         document = asdict(self)
         del document["subject_polymorphic"]
+        del document["subject_encrypted"]
+        del document["subject_domain"]
         document["trace_id"] = self.trace_id.hex()
         document["operation_id"] = self.operation_id.hex()
         document["parent_operation_id"] = self.parent_operation_id.hex()

@@ -67,6 +67,8 @@ def to_message(record: ProcessingRecord, sent_at: datetime) -> pb.ProcessingReco
         basis=record.basis,
         reference=record.reference,
         subject_polymorphic=record.subject_polymorphic,
+        subject_encrypted=record.subject_encrypted,
+        subject_domain=record.subject_domain,
     )
 
 

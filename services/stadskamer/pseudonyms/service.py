@@ -124,9 +124,9 @@ class PseudonymService:
                 return
             self._claim(grant)
         except PermissionDenied as refusal:
-            self._record(caller, command.target_domain, "DENIED", refusal.reason)
+            self._record(caller, command, source, "DENIED", refusal.reason)
             raise
-        self._record(caller, command.target_domain, "OK", grant.grant_id, grant)
+        self._record(caller, command, source, "OK", grant.grant_id, grant)
 
     def _read_grant(self, token: str) -> LinkGrant:
         if self._grant_key is None:
@@ -151,22 +151,29 @@ class PseudonymService:
     def _record(
         self,
         caller: Principal,
-        target: str,
+        command: TranscryptCommand,
+        source: str | None,
         status: str,
         reference: str,
         grant: LinkGrant | None = None,
     ) -> None:
+        """The conversion's processing record, about its subject, fail-closed."""
+        subject = command.encrypted or command.polymorphic or b""
+        fresh = pep.rerandomize(pep.Ciphertext.from_bytes(subject)).to_bytes()
         self._processing_log.append(
             ProcessingRecord.now(
                 "pseudonyms.transcrypt",
                 status,
                 self._clock,
                 actor=caller.subject,
-                target_domain=target,
+                target_domain=command.target_domain,
                 requester_domain=grant.requester_domain if grant else "",
                 purpose=grant.purpose if grant else "",
                 basis=grant.basis if grant else "",
                 reference=reference,
+                subject_polymorphic=fresh if source is None else b"",
+                subject_encrypted=fresh if source is not None else b"",
+                subject_domain=source or "",
             )
         )
 

@@ -163,3 +163,30 @@ def test_a_link_grant_reads_only_its_own_target_domain(citizen: Citizen) -> None
             metadata=metadata,
         )
     assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_the_privacy_officer_finds_every_processing_of_the_citizen(citizen: Citizen) -> None:
+    from stadskamer.api.audit.v1 import audit_pb2, audit_pb2_grpc
+
+    citizen.grant()
+    citizen.history("kcc")
+    officer = citizen.stack.token("privacy-1", [], ["privacy-officer"])
+    request = audit_pb2.ListProcessingRequest(
+        filter=audit_pb2.ProcessingFilter(subject_polymorphic=citizen.subject),
+        page_size=500,
+        query_purpose=audit_pb2.QUERY_PURPOSE_SUBJECT_ACCESS,
+    )
+    response = audit_pb2_grpc.ProcessingLogServiceStub(citizen.stack.channel).ListProcessing(
+        request, metadata=citizen.metadata(officer)
+    )
+    names = {record.record.name for record in response.records}
+    assert {
+        "contacts.register",
+        "consent.grant",
+        "link-grant.issue",
+        "pseudonyms.transcrypt",
+        "contacts.read",
+        "history.read",
+    } <= names
+    subjects = {bytes(record.subject) for record in response.records}
+    assert len(subjects) == 1 and len(subjects.pop()) == 32

@@ -26,12 +26,12 @@ PP_B = b"B" * 96
 class FakeSubjects:
     """Audit pseudonyms derived from the first byte (so rerandomized forms map alike)."""
 
-    def audit_pseudonyms(self, polymorphics: Sequence[bytes]) -> list[bytes]:
-        """A 32-byte pseudonym per polymorphic pseudonym; refuses ones starting with X."""
-        for index, polymorphic in enumerate(polymorphics):
-            if polymorphic.startswith(b"X"):
+    def audit_pseudonyms(self, subjects: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """A 32-byte pseudonym per subject; refuses ones starting with X."""
+        for index, (subject, _) in enumerate(subjects):
+            if subject.startswith(b"X"):
                 raise RejectedSubject(index)
-        return [hashlib.sha256(p[:1]).digest() for p in polymorphics]
+        return [hashlib.sha256(s[:1]).digest() for s, _ in subjects]
 
 
 def _service(log: Log) -> ProcessingLogService:

@@ -20,7 +20,13 @@ from stadskamer.common.errors import (
     Unavailable,
 )
 from stadskamer.consent.access import LinkQuery
-from stadskamer.consent.domain import Consent, Denial, WithdrawalReason
+from stadskamer.consent.domain import (
+    Capture,
+    CaptureMethod,
+    Consent,
+    Denial,
+    WithdrawalReason,
+)
 from tests.integration.consent.harness import HISTORY, Harness, build_harness, grant_command
 from tests.unit.consent.fakes import agent, subject
 
@@ -209,3 +215,41 @@ def test_errors_never_carry_the_subject(harness: Harness) -> None:
         harness.access.issue_link_grant(AGENT, replace(CHECK, subject=subject(3)))
     text = f"{refused.value} {refused.value.metadata}"
     assert subject(3).hex() not in text and "person" not in text
+
+
+def test_a_domain_service_records_a_consent_for_its_own_encrypted_pseudonym(
+    harness: Harness,
+) -> None:
+    surveys = Principal("surveys-service", frozenset({"onderzoek"}), frozenset({"service"}))
+    command = grant_command(
+        "followup-1",
+        purpose="survey-followup-call",
+        subject_domain="onderzoek",
+        capture=Capture("web-form", CaptureMethod.SELF_SERVICE),
+    )
+    consent = harness.consents.grant(surveys, command)
+    assert harness.resolver.subject_domains == ["onderzoek"]
+    check = LinkQuery(subject(1), "survey-followup-call", "onderzoek", "klachten", "onderzoek")
+    outcome = harness.access.check(surveys, check)
+    assert outcome.allowed and outcome.consent_name == consent.name
+
+
+@pytest.mark.parametrize(
+    ("domains", "subject_domain", "error"),
+    [
+        (("onderzoek",), "kcc", InvalidArgument),
+        (("klachten",), "onderzoek", PermissionDenied),
+    ],
+)
+def test_a_subject_domain_outside_the_purpose_or_the_callers_domains_is_refused(
+    harness: Harness, domains: tuple[str, ...], subject_domain: str, error: type[Exception]
+) -> None:
+    caller = Principal("svc", frozenset(domains), frozenset({"service"}))
+    command = grant_command(
+        purpose="survey-followup-call",
+        subject_domain=subject_domain,
+        capture=Capture("web-form", CaptureMethod.SELF_SERVICE),
+    )
+    with pytest.raises(error):
+        harness.consents.grant(caller, command)
+    assert harness.rows() == 0 and harness.log.records == []

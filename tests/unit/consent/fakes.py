@@ -36,10 +36,12 @@ class FakeResolver:
     def __init__(self) -> None:
         self.available = True
         self.calls = 0
+        self.subject_domains: list[str] = []
 
     def consent_pseudonym(self, polymorphic: bytes, subject_domain: str = "") -> bytes:
         """SHA-256 of the subject bytes (so one subject keeps one pseudonym)."""
         self.calls += 1
+        self.subject_domains.append(subject_domain)
         if not self.available:
             raise Unavailable("the pseudonyms service is unavailable", "DEPENDENCY_UNAVAILABLE")
         if len(polymorphic) != 96:

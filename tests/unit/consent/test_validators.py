@@ -68,3 +68,8 @@ def test_names_reasons_pages_and_link_queries_are_checked() -> None:
             "requester_domain",
             "target_domain",
         }
+
+
+def test_the_subject_domain_of_a_grant_must_be_a_domain_name() -> None:
+    assert _fields("GrantConsent", _grant(subject_domain="onderzoek")) == set()
+    assert _fields("GrantConsent", _grant(subject_domain="Onderzoek!")) == {"subject_domain"}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stadskamer import pep
 from stadskamer.common.auth import Principal
 from stadskamer.common.errors import PermissionDenied
 from stadskamer.common.processing_log import ProcessingRecord
@@ -22,7 +23,9 @@ from stadskamer.gateway.history.ports import Grant
 from stadskamer.gateway.history.service import HistoryService
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-SUBJECT = b"\x07" * 96
+SUBJECT = pep.encrypt(
+    pep.identity_point("111222333"), pep.public_key(pep.random_scalar())
+).to_bytes()
 CONSENT = Basis(BasisKind.CONSENT, consent="consents/1", legal_basis="AVG art. 6 lid 1 sub a")
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 

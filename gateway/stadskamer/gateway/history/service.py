@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from stadskamer.common.auth import Principal
 from stadskamer.common.errors import InvalidArgument
-from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
+from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord, rerandomized
 from stadskamer.gateway.history.domain import (
     MAX_ITEMS,
     OWN_DOMAIN,
@@ -62,6 +62,7 @@ class HistoryService:
                 purpose=query.purpose,
                 basis=",".join(sorted(domain for domain, _ in consulted)),
                 reference=str(len(history.items)),
+                subject_polymorphic=rerandomized(query.subject),
             )
         )
         return history

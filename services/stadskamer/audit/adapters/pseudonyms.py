@@ -31,11 +31,19 @@ class GrpcSubjects:
         self._key = key
         self._timeout = timeout
 
-    def audit_pseudonyms(self, polymorphics: Sequence[bytes]) -> list[bytes]:
-        """The audit-domain pseudonym of each polymorphic pseudonym (at most 1000)."""
+    def audit_pseudonyms(self, subjects: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """The audit-domain pseudonym of each subject (at most 1000).
+
+        A subject is a polymorphic pseudonym (domain "") or an encrypted pseudonym of the
+        given domain, which the pseudonym service converts under its oversight rule.
+        """
         requests = [
-            pb.TranscryptRequest(polymorphic_pseudonym=p, target_domain=AUDIT_DOMAIN)
-            for p in polymorphics
+            pb.TranscryptRequest(
+                encrypted_pseudonym=subject, source_domain=domain, target_domain=AUDIT_DOMAIN
+            )
+            if domain
+            else pb.TranscryptRequest(polymorphic_pseudonym=subject, target_domain=AUDIT_DOMAIN)
+            for subject, domain in subjects
         ]
         try:
             if len(requests) == 1:

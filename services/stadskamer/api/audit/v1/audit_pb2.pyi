@@ -93,6 +93,8 @@ class ProcessingRecord(_message.Message):
     BASIS_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
     SUBJECT_POLYMORPHIC_FIELD_NUMBER: _builtins.int
+    SUBJECT_ENCRYPTED_FIELD_NUMBER: _builtins.int
+    SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     record_id: _builtins.str
     """Idempotency key chosen by the reporter: 32 lowercase hex digits (a UUID)."""
     trace_id: _builtins.bytes
@@ -125,6 +127,14 @@ class ProcessingRecord(_message.Message):
     """Input only: the data subject as a freshly rerandomized polymorphic pseudonym (96 bytes),
     or empty when no citizen is concerned. The log stores the audit-domain pseudonym only.
     """
+    subject_encrypted: _builtins.bytes
+    """Input only, instead of subject_polymorphic: the data subject as the encrypted pseudonym of
+    subject_domain (96 bytes, under that domain's public key, freshly randomised), for a
+    service that knows the citizen only by its own domain pseudonym. The audit service
+    converts it into the audit domain.
+    """
+    subject_domain: _builtins.str
+    """The domain of subject_encrypted; required with it."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """When the processing started."""
@@ -153,10 +163,12 @@ class ProcessingRecord(_message.Message):
         basis: _builtins.str = ...,
         reference: _builtins.str = ...,
         subject_polymorphic: _builtins.bytes = ...,
+        subject_encrypted: _builtins.bytes = ...,
+        subject_domain: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "basis", b"basis", "end_time", b"end_time", "legal_basis", b"legal_basis", "name", b"name", "operation_id", b"operation_id", "outcome", b"outcome", "parent_operation_id", b"parent_operation_id", "purpose", b"purpose", "record_id", b"record_id", "reference", b"reference", "requester_domain", b"requester_domain", "start_time", b"start_time", "status", b"status", "subject_polymorphic", b"subject_polymorphic", "target_domain", b"target_domain", "trace_id", b"trace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "basis", b"basis", "end_time", b"end_time", "legal_basis", b"legal_basis", "name", b"name", "operation_id", b"operation_id", "outcome", b"outcome", "parent_operation_id", b"parent_operation_id", "purpose", b"purpose", "record_id", b"record_id", "reference", b"reference", "requester_domain", b"requester_domain", "start_time", b"start_time", "status", b"status", "subject_domain", b"subject_domain", "subject_encrypted", b"subject_encrypted", "subject_polymorphic", b"subject_polymorphic", "target_domain", b"target_domain", "trace_id", b"trace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -461,6 +461,7 @@ class GrantConsentRequest(_message.Message):
     PURPOSE_VERSION_FIELD_NUMBER: _builtins.int
     CAPTURE_FIELD_NUMBER: _builtins.int
     EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key (1-64 of letters, digits, "._:-"): a retry returns the first result."""
     subject: _builtins.bytes
@@ -469,6 +470,12 @@ class GrantConsentRequest(_message.Message):
     """The purpose id."""
     purpose_version: _builtins.int
     """The purpose version whose text was shown; must be the current version."""
+    subject_domain: _builtins.str
+    """When set, `subject` is an encrypted pseudonym of this domain (96 bytes, under the domain's
+    public key) instead of a polymorphic pseudonym, e.g. a domain service recording a consent
+    for a citizen it knows only by its own pseudonym. It must be one of the domains of the
+    purpose, and the caller must act for it.
+    """
     @_builtins.property
     def capture(self) -> Global___Capture:
         """How the consent was captured."""
@@ -486,10 +493,11 @@ class GrantConsentRequest(_message.Message):
         purpose_version: _builtins.int = ...,
         capture: Global___Capture | None = ...,
         expire_time: _timestamp_pb2.Timestamp | None = ...,
+        subject_domain: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["capture", b"capture", "expire_time", b"expire_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["capture", b"capture", "expire_time", b"expire_time", "purpose", b"purpose", "purpose_version", b"purpose_version", "request_id", b"request_id", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capture", b"capture", "expire_time", b"expire_time", "purpose", b"purpose", "purpose_version", b"purpose_version", "request_id", b"request_id", "subject", b"subject", "subject_domain", b"subject_domain"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

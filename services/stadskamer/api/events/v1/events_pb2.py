@@ -27,7 +27,7 @@ from stadskamer.api.common.v1 import channel_pb2 as stadskamer_dot_common_dot_v1
 from stadskamer.api.complaints.v1 import complaints_pb2 as stadskamer_dot_complaints_dot_v1_dot_complaints__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!stadskamer/events/v1/events.proto\x12\x14stadskamer.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"stadskamer/common/v1/channel.proto\x1a)stadskamer/complaints/v1/complaints.proto\"A\n\x13\x44\x65liverEventRequest\x12*\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.stadskamer.events.v1.Event\")\n\x14\x44\x65liverEventResponse\x12\x11\n\tduplicate\x18\x01 \x01(\x08\"\xb6\x01\n\x05\x45vent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x41\n\x10\x63omplaint_closed\x18\n \x01(\x0b\x32%.stadskamer.events.v1.ComplaintClosedH\x00\x42\t\n\x07payload\"\xc7\x02\n\x0f\x43omplaintClosed\x12\x11\n\tcomplaint\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x02 \x01(\t\x12.\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1d.stadskamer.common.v1.Channel\x12\x10\n\x08org_unit\x18\x04 \x01(\t\x12\x1b\n\x13handled_by_org_unit\x18\x05 \x01(\t\x12\x32\n\x07outcome\x18\x06 \x01(\x0e\x32!.stadskamer.complaints.v1.Outcome\x12\x16\n\x0e\x61\x62out_official\x18\x07 \x01(\x08\x12.\n\nclose_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x65ncrypted_subject\x18\t \x01(\x0c\x12\x16\n\x0esubject_domain\x18\n \x01(\t2y\n\x10\x45ventSinkService\x12\x65\n\x0c\x44\x65liverEvent\x12).stadskamer.events.v1.DeliverEventRequest\x1a*.stadskamer.events.v1.DeliverEventResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!stadskamer/events/v1/events.proto\x12\x14stadskamer.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"stadskamer/common/v1/channel.proto\x1a)stadskamer/complaints/v1/complaints.proto\"A\n\x13\x44\x65liverEventRequest\x12*\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.stadskamer.events.v1.Event\")\n\x14\x44\x65liverEventResponse\x12\x11\n\tduplicate\x18\x01 \x01(\x08\"\xc2\x02\n\x05\x45vent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x41\n\x10\x63omplaint_closed\x18\n \x01(\x0b\x32%.stadskamer.events.v1.ComplaintClosedH\x00\x12\x45\n\x12\x63ontact_registered\x18\x0b \x01(\x0b\x32\'.stadskamer.events.v1.ContactRegisteredH\x00\x12\x43\n\x11product_completed\x18\x0c \x01(\x0b\x32&.stadskamer.events.v1.ProductCompletedH\x00\x42\t\n\x07payload\"\xc7\x02\n\x0f\x43omplaintClosed\x12\x11\n\tcomplaint\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x02 \x01(\t\x12.\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1d.stadskamer.common.v1.Channel\x12\x10\n\x08org_unit\x18\x04 \x01(\t\x12\x1b\n\x13handled_by_org_unit\x18\x05 \x01(\t\x12\x32\n\x07outcome\x18\x06 \x01(\x0e\x32!.stadskamer.complaints.v1.Outcome\x12\x16\n\x0e\x61\x62out_official\x18\x07 \x01(\x08\x12.\n\nclose_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x65ncrypted_subject\x18\t \x01(\x0c\x12\x16\n\x0esubject_domain\x18\n \x01(\t\"\xeb\x01\n\x11\x43ontactRegistered\x12\x12\n\ncontact_id\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12.\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1d.stadskamer.common.v1.Channel\x12\r\n\x05topic\x18\x04 \x01(\t\x12\x10\n\x08org_unit\x18\x05 \x01(\t\x12.\n\noccur_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x65ncrypted_subject\x18\x07 \x01(\x0c\x12\x16\n\x0esubject_domain\x18\x08 \x01(\t\"\xee\x01\n\x10ProductCompleted\x12\x0f\n\x07product\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12.\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x1d.stadskamer.common.v1.Channel\x12\x10\n\x08org_unit\x18\x05 \x01(\t\x12\x31\n\rcomplete_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x65ncrypted_subject\x18\x07 \x01(\x0c\x12\x16\n\x0esubject_domain\x18\x08 \x01(\t2y\n\x10\x45ventSinkService\x12\x65\n\x0c\x44\x65liverEvent\x12).stadskamer.events.v1.DeliverEventRequest\x1a*.stadskamer.events.v1.DeliverEventResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,9 +39,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELIVEREVENTRESPONSE']._serialized_start=238
   _globals['_DELIVEREVENTRESPONSE']._serialized_end=279
   _globals['_EVENT']._serialized_start=282
-  _globals['_EVENT']._serialized_end=464
-  _globals['_COMPLAINTCLOSED']._serialized_start=467
-  _globals['_COMPLAINTCLOSED']._serialized_end=794
-  _globals['_EVENTSINKSERVICE']._serialized_start=796
-  _globals['_EVENTSINKSERVICE']._serialized_end=917
+  _globals['_EVENT']._serialized_end=604
+  _globals['_COMPLAINTCLOSED']._serialized_start=607
+  _globals['_COMPLAINTCLOSED']._serialized_end=934
+  _globals['_CONTACTREGISTERED']._serialized_start=937
+  _globals['_CONTACTREGISTERED']._serialized_end=1172
+  _globals['_PRODUCTCOMPLETED']._serialized_start=1175
+  _globals['_PRODUCTCOMPLETED']._serialized_end=1413
+  _globals['_EVENTSINKSERVICE']._serialized_start=1415
+  _globals['_EVENTSINKSERVICE']._serialized_end=1536
 # @@protoc_insertion_point(module_scope)

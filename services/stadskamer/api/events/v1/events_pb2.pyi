@@ -76,6 +76,8 @@ class Event(_message.Message):
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
     COMPLAINT_CLOSED_FIELD_NUMBER: _builtins.int
+    CONTACT_REGISTERED_FIELD_NUMBER: _builtins.int
+    PRODUCT_COMPLETED_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """Unique id of the event (a UUID), the same on every redelivery: the deduplication key."""
     type: _builtins.str
@@ -92,6 +94,14 @@ class Event(_message.Message):
     def complaint_closed(self) -> Global___ComplaintClosed:
         """A complaint was closed."""
 
+    @_builtins.property
+    def contact_registered(self) -> Global___ContactRegistered:
+        """A customer contact was registered."""
+
+    @_builtins.property
+    def product_completed(self) -> Global___ProductCompleted:
+        """A product (e.g. a passport) was completed and handed over."""
+
     def __init__(
         self,
         *,
@@ -100,12 +110,14 @@ class Event(_message.Message):
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
         source: _builtins.str = ...,
         complaint_closed: Global___ComplaintClosed | None = ...,
+        contact_registered: Global___ContactRegistered | None = ...,
+        product_completed: Global___ProductCompleted | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["complaint_closed", b"complaint_closed", "occurred_at", b"occurred_at", "payload", b"payload"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["complaint_closed", b"complaint_closed", "contact_registered", b"contact_registered", "occurred_at", b"occurred_at", "payload", b"payload", "product_completed", b"product_completed"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["complaint_closed", b"complaint_closed", "event_id", b"event_id", "occurred_at", b"occurred_at", "payload", b"payload", "source", b"source", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["complaint_closed", b"complaint_closed", "contact_registered", b"contact_registered", "event_id", b"event_id", "occurred_at", b"occurred_at", "payload", b"payload", "product_completed", b"product_completed", "source", b"source", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["complaint_closed"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["complaint_closed", "contact_registered", "product_completed"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -175,3 +187,116 @@ class ComplaintClosed(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ComplaintClosed: _TypeAlias = ComplaintClosed  # noqa: Y015
+
+@_typing.final
+class ContactRegistered(_message.Message):
+    """ContactRegistered says that a customer contact was registered (e.g. so that the surveys
+    service can invite the citizen to a satisfaction survey). It carries no personal data in
+    clear: the citizen is only in `encrypted_subject`, which is empty for an anonymous contact.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTACT_ID_FIELD_NUMBER: _builtins.int
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    TOPIC_FIELD_NUMBER: _builtins.int
+    ORG_UNIT_FIELD_NUMBER: _builtins.int
+    OCCUR_TIME_FIELD_NUMBER: _builtins.int
+    ENCRYPTED_SUBJECT_FIELD_NUMBER: _builtins.int
+    SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
+    contact_id: _builtins.str
+    """The contact's id (a UUID) in the contacts register."""
+    domain: _builtins.str
+    """The organisational domain that registered the contact, e.g. `kcc`."""
+    channel: _channel_pb2.Channel.ValueType
+    """The channel of the contact."""
+    topic: _builtins.str
+    """The topic code of the contact."""
+    org_unit: _builtins.str
+    """The organisational unit that handled the contact."""
+    encrypted_subject: _builtins.bytes
+    """The citizen: the domain pseudonym of `subject_domain` encrypted under that domain's public
+    key, freshly randomised for this event (96 bytes); empty for an anonymous contact.
+    """
+    subject_domain: _builtins.str
+    """The domain of encrypted_subject (normally `domain`); empty for an anonymous contact."""
+    @_builtins.property
+    def occur_time(self) -> _timestamp_pb2.Timestamp:
+        """When the contact took place."""
+
+    def __init__(
+        self,
+        *,
+        contact_id: _builtins.str = ...,
+        domain: _builtins.str = ...,
+        channel: _channel_pb2.Channel.ValueType = ...,
+        topic: _builtins.str = ...,
+        org_unit: _builtins.str = ...,
+        occur_time: _timestamp_pb2.Timestamp | None = ...,
+        encrypted_subject: _builtins.bytes = ...,
+        subject_domain: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occur_time", b"occur_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact_id", b"contact_id", "domain", b"domain", "encrypted_subject", b"encrypted_subject", "occur_time", b"occur_time", "org_unit", b"org_unit", "subject_domain", b"subject_domain", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContactRegistered: _TypeAlias = ContactRegistered  # noqa: Y015
+
+@_typing.final
+class ProductCompleted(_message.Message):
+    """ProductCompleted says that a product of the municipality (e.g. a passport or a driving
+    licence) was completed and handed over. It carries no personal data in clear.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    ORG_UNIT_FIELD_NUMBER: _builtins.int
+    COMPLETE_TIME_FIELD_NUMBER: _builtins.int
+    ENCRYPTED_SUBJECT_FIELD_NUMBER: _builtins.int
+    SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
+    product: _builtins.str
+    """The product code, e.g. `paspoort`."""
+    reference: _builtins.str
+    """The emitting system's reference of the application (no personal data)."""
+    domain: _builtins.str
+    """The organisational domain that delivered the product, e.g. `burgerzaken`."""
+    channel: _channel_pb2.Channel.ValueType
+    """The channel the product was applied for or handed over through."""
+    org_unit: _builtins.str
+    """The organisational unit that delivered the product."""
+    encrypted_subject: _builtins.bytes
+    """The citizen: the domain pseudonym of `subject_domain` encrypted under that domain's public
+    key, freshly randomised for this event (96 bytes).
+    """
+    subject_domain: _builtins.str
+    """The domain of encrypted_subject (normally `domain`)."""
+    @_builtins.property
+    def complete_time(self) -> _timestamp_pb2.Timestamp:
+        """When the product was completed."""
+
+    def __init__(
+        self,
+        *,
+        product: _builtins.str = ...,
+        reference: _builtins.str = ...,
+        domain: _builtins.str = ...,
+        channel: _channel_pb2.Channel.ValueType = ...,
+        org_unit: _builtins.str = ...,
+        complete_time: _timestamp_pb2.Timestamp | None = ...,
+        encrypted_subject: _builtins.bytes = ...,
+        subject_domain: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["complete_time", b"complete_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "complete_time", b"complete_time", "domain", b"domain", "encrypted_subject", b"encrypted_subject", "org_unit", b"org_unit", "product", b"product", "reference", b"reference", "subject_domain", b"subject_domain"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProductCompleted: _TypeAlias = ProductCompleted  # noqa: Y015

@@ -1,0 +1,1 @@
+"""The surveys service: satisfaction surveys, their analysis, improvements, research panel."""

@@ -1,0 +1,1 @@
+"""Adapters of the surveys service: its database, the peers' gRPC contracts, message delivery."""

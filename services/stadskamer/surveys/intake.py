@@ -1,0 +1,255 @@
+"""Deciding about invitations: from an API request or from another service's event.
+
+A trigger is known by its key (``request:<request_id>`` or ``event:<event_id>``); whatever
+came of it is stored once under that key, so a retried request or a redelivered event gets
+the first answer and creates nothing. The subject is converted before the transaction opens:
+an API request's polymorphic pseudonym straight into onderzoek, an event's pushed pseudonym
+under a link grant of the consent service (refused: recorded as LINK_DENIED, no invitation).
+In the transaction the citizen's row is locked first, then the rules of
+:func:`stadskamer.surveys.domain.screen` decide; the invitation, the fatigue clock, the
+trigger's outcome and the processing record are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import uuid4
+
+from stadskamer.common.auth import Principal
+from stadskamer.common.errors import FailedPrecondition
+from stadskamer.surveys.adapters.records import InvitationRecord, TriggerRecord
+from stadskamer.surveys.adapters.repository import DuplicateTrigger, InvitationRepository
+from stadskamer.surveys.delivery import DeliveryService
+from stadskamer.surveys.domain import (
+    AddressKind,
+    Channel,
+    Context,
+    DeliveryStatus,
+    Invitation,
+    Outcome,
+    SkipReason,
+    TriggerKind,
+    screen,
+)
+from stadskamer.surveys.inputs import Address, InvitationDraft, draft_violations, invalid
+from stadskamer.surveys.ports import LinkDenied
+from stadskamer.surveys.service import EVENT_ROLES, INVITE_ROLES, Dependencies, log, require
+
+INVITED = "INVITED"
+IGNORED = "IGNORED"
+_log = logging.getLogger("stadskamer.surveys")
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What came of a trigger: an invitation, or the reason there is none."""
+
+    invitation: Invitation | None
+    skip: SkipReason | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """An event that may lead to an invitation. ``encrypted_subject`` empty: anonymous."""
+
+    event_id: str
+    kind: str
+    context: Context
+    encrypted_subject: bytes
+    subject_domain: str
+    sender_domain: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    key: str
+    kind: str
+    context: Context
+    subject: bytes | None
+    reference: str = ""
+    address: Address | None = None
+    polymorphic: bytes = b""
+
+
+def require_deliverable(deps: Dependencies, address: Address | None) -> None:
+    """FAILED_PRECONDITION when the configured delivery cannot reach this kind of address."""
+    if address is not None and AddressKind(address.kind) not in deps.delivery.kinds:
+        raise FailedPrecondition(
+            "this deployment cannot deliver to this kind of address",
+            "ADDRESS_KIND_NOT_SUPPORTED",
+            {"kind": AddressKind(address.kind).name},
+        )
+
+
+class InvitationIntake:
+    """CreateInvitation and DeliverEvent."""
+
+    def __init__(self, deps: Dependencies, deliveries: DeliveryService) -> None:
+        self._deps = deps
+        self._deliveries = deliveries
+
+    def create(self, caller: Principal, draft: InvitationDraft) -> Admission:
+        """Invite (or skip) a citizen by API; a retry with the same request_id replays."""
+        invalid(draft_violations(draft), "invitation")
+        require(caller, INVITE_ROLES)
+        require_deliverable(self._deps, draft.address)
+        key = f"request:{draft.request_id}"
+        earlier = self._replay(key)
+        if earlier is not None:
+            invitation = earlier.invitation
+            log(
+                self._deps,
+                caller.subject,
+                "surveys.invite",
+                "REPLAYED",
+                invitation.subject if invitation else b"",
+                invitation.name if invitation else key,
+                polymorphic=draft.subject,
+            )
+            return earlier
+        context = Context(
+            TriggerKind(draft.trigger),
+            Channel(draft.channel),
+            draft.topic,
+            draft.org_unit,
+            Outcome(draft.complaint_outcome) if draft.complaint_outcome else None,
+        )
+        subject = self._deps.subjects.own(draft.subject) if draft.subject else None
+        trigger = _Trigger(
+            key, "api", context, subject, draft.source_reference, draft.address, draft.subject
+        )
+        admission = self._admit(caller.subject, trigger)
+        invitation = admission.invitation
+        if invitation is None or invitation.status is not DeliveryStatus.PENDING_DELIVERY:
+            return admission
+        self._deliveries.deliver(invitation.id)
+        return Admission(self._deliveries.current(invitation.id), None, admission.replayed)
+
+    def receive(self, caller: Principal, event: IncomingEvent) -> bool:
+        """Handle one event; True when it was received before (a redelivery)."""
+        caller.require_role(*EVENT_ROLES)
+        caller.require_domain(event.subject_domain or event.sender_domain)
+        key = f"event:{event.event_id}"
+        if self._replay(key) is not None:
+            return True
+        subject = None
+        if event.encrypted_subject:
+            try:
+                subject = self._deps.subjects.pushed(event.encrypted_subject, event.subject_domain)
+            except LinkDenied as denied:
+                return self._denied(caller, key, event.kind, denied.reason)
+        trigger = _Trigger(key, event.kind, event.context, subject, event.reference)
+        return self._admit(caller.subject, trigger).replayed
+
+    def ignore(self, caller: Principal, event_id: str) -> bool:
+        """Acknowledge an event of a type this service does not act on (recorded once)."""
+        caller.require_role(*EVENT_ROLES)
+        return self._record_only(f"event:{event_id}", "other", IGNORED, "")
+
+    def _denied(self, caller: Principal, key: str, kind: str, reason: str) -> bool:
+        log(self._deps, caller.subject, "surveys.invite", f"DENIED:{reason}"[:64], reference=key)
+        return self._record_only(key, kind, SkipReason.LINK_DENIED.name, reason)
+
+    def _record_only(self, key: str, kind: str, outcome: str, detail: str) -> bool:
+        record = TriggerRecord(key, kind, self._deps.clock(), outcome, detail[:64])
+        try:
+            with self._deps.unit_of_work() as uow:
+                InvitationRepository(uow.session).add_trigger(record)
+                uow.commit()
+        except DuplicateTrigger:
+            return True
+        return False
+
+    def _admit(self, actor: str, trigger: _Trigger) -> Admission:
+        deps = self._deps
+        now = deps.clock()
+        draw = deps.sampler.draw(trigger.key)
+        try:
+            with deps.unit_of_work() as uow:
+                repository = InvitationRepository(uow.session)
+                skip: SkipReason | None = SkipReason.ANONYMOUS
+                if trigger.subject is not None:
+                    repository.lock_subject(trigger.subject)
+                    skip = screen(
+                        deps.rules,
+                        trigger.context,
+                        False,
+                        repository.objected(trigger.subject),
+                        draw,
+                        repository.last_invited(trigger.subject),
+                        now,
+                    )
+                invitation = None
+                if skip is None and trigger.subject is not None:
+                    invitation = self._invite(repository, trigger, trigger.subject, now)
+                outcome = skip.name if skip is not None else INVITED
+                repository.add_trigger(
+                    TriggerRecord(
+                        trigger.key,
+                        trigger.kind,
+                        now,
+                        outcome,
+                        invitation_id=invitation.id if invitation else None,
+                    )
+                )
+                status = "OK" if invitation else f"SKIPPED:{outcome}"
+                log(
+                    deps,
+                    actor,
+                    "surveys.invite",
+                    status,
+                    trigger.subject or b"",
+                    invitation.name if invitation else trigger.key,
+                    polymorphic=trigger.polymorphic,
+                )
+                uow.commit()
+        except DuplicateTrigger:
+            earlier = self._replay(trigger.key)
+            assert earlier is not None
+            return earlier
+        return Admission(invitation, skip)
+
+    def _invite(
+        self, repository: InvitationRepository, trigger: _Trigger, subject: bytes, now: datetime
+    ) -> Invitation:
+        keys = self._deps.keys
+        identifier = str(uuid4())
+        address = trigger.address
+        invitation = Invitation(
+            id=identifier,
+            subject=subject,
+            context=trigger.context,
+            status=(
+                DeliveryStatus.PENDING_DELIVERY if address else DeliveryStatus.AWAITING_ADDRESS
+            ),
+            created_at=now,
+            address_kind=AddressKind(address.kind) if address else None,
+        )
+        reference = trigger.reference
+        repository.add(
+            InvitationRecord(
+                invitation,
+                keys.reference_hash(reference) if reference else None,
+                keys.texts.seal(reference, f"{identifier}/reference") if reference else None,
+                keys.addresses.seal(address.value, f"{identifier}/address") if address else None,
+            )
+        )
+        repository.set_last_invited(subject, now)
+        return invitation
+
+    def _replay(self, key: str) -> Admission | None:
+        with self._deps.unit_of_work() as uow:
+            repository = InvitationRepository(uow.session)
+            earlier = repository.trigger(key)
+            if earlier is None:
+                return None
+            invitation = None
+            if earlier.invitation_id is not None:
+                record = repository.get(earlier.invitation_id)
+                invitation = record.invitation if record else None
+        skip = None if earlier.outcome in (INVITED, IGNORED) else SkipReason[earlier.outcome]
+        return Admission(invitation, skip, replayed=True)
