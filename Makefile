@@ -6,7 +6,7 @@ DATA_DIR ?= var
 GRPC_PORT ?= 50051
 STAMP := $(VENV)/.installed
 
-.PHONY: run install gen check-gen lint format typecheck buf-lint buf-breaking pytest test bench clean
+.PHONY: run install gen check-gen lint format typecheck buf-lint buf-breaking deploy-check pytest test-faults test bench clean node-tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,15 +45,44 @@ buf-breaking: install ## buf breaking against main (skipped where main has no pr
 		$(BIN)/buf breaking --against '.git#branch=main'; \
 	else echo "buf breaking: no protos on main yet, nothing to compare"; fi
 
-pytest: install ## the test suites
+# The Kubernetes release the manifests are validated against (as in tests/deploy/manifests.py).
+KUBERNETES_VERSION ?= 1.33.0
+
+deploy-check: install ## render the kustomize overlays, validate every object offline (kubectl)
+	@if ! command -v kubectl >/dev/null 2>&1; then \
+		if [ "$$STADSKAMER_REQUIRE_KUBECTL" = 1 ]; then \
+			echo "deploy-check: kubectl is required but not on PATH (apt-get install kubectl)" >&2; exit 1; \
+		fi; \
+		echo "deploy-check: SKIPPED, kubectl is not on PATH (apt-get install kubectl)"; exit 0; \
+	fi; \
+	rendered=$$(mktemp); trap 'rm -f "$$rendered"' EXIT; \
+	for overlay in dev production; do \
+		kubectl kustomize deploy/kustomize/overlays/$$overlay > "$$rendered" || exit 1; \
+		$(BIN)/kubernetes-validate --strict --quiet -k $(KUBERNETES_VERSION) "$$rendered" || exit 1; \
+		echo "deploy-check: overlays/$$overlay: $$(grep -c '^kind:' "$$rendered") objects valid for Kubernetes $(KUBERNETES_VERSION)"; \
+	done
+
+# Spectral (the Logius API Design Rules linter) from package.json, pinned by package-lock.json.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+node-tools: ## install the Node tools the tests use (npm ci), when npm is there
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.package-lock.json; \
+	else echo "node-tools: npm is missing; the API Design Rules lint will be skipped"; fi
+
+pytest: install ## the test suites (tests/faults included)
 	$(BIN)/python -m pytest -q
 
-test: check-gen buf-lint buf-breaking lint typecheck pytest ## everything CI runs
+test-faults: install ## only the fault tests: kill -9, peers and PostgreSQL down, fuzzing, soak, workers
+	$(BIN)/python -m pytest -q tests/faults
+
+test: check-gen buf-lint buf-breaking lint typecheck deploy-check node-tools pytest ## everything CI runs
 
 bench: install ## benchmarks (print figures, assert nothing)
 	$(BIN)/python bench/pseudonyms.py
 	$(BIN)/python bench/contacts.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

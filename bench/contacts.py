@@ -114,7 +114,11 @@ def sqlite_target(folder: Path) -> Iterator[Target]:
     """``stadskamer up`` on a fresh data folder."""
     data = folder / "sqlite"
     process, address = _start(
-        [_COMMAND, "up", "--data-dir", str(data), "--grpc-port", "0", "--log-level", "WARNING"],
+        [
+            _COMMAND,
+            *("up", "--data-dir", str(data), "--grpc-port", "0", "--http-port", "0"),
+            *("--log-level", "WARNING"),
+        ],
         folder / "up.log",
     )
     try:

@@ -71,7 +71,17 @@ def embedded_stack() -> Iterator[tuple[str, str]]:
         data_dir = Path(folder) / "data"
         log_file = Path(folder) / "server.log"
         process, lines = start_process(
-            [str(command), "up", "--data-dir", str(data_dir), "--grpc-port", "0"], log_file
+            [
+                str(command),
+                "up",
+                "--data-dir",
+                str(data_dir),
+                "--grpc-port",
+                "0",
+                "--http-port",
+                "0",
+            ],
+            log_file,
         )
         try:
             match = _LISTENING.match(lines.wait_for("Stadskamer is listening on", 120.0))

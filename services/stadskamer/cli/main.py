@@ -9,6 +9,7 @@ from pathlib import Path
 
 from stadskamer.cli import (
     audit_commands,
+    certs_commands,
     contacts_commands,
     keys_commands,
     run_commands,
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     keys_commands.add_parsers(commands, DEFAULT_DATA_DIR)
+    certs_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     token_commands.add_parsers(commands, DEFAULT_DATA_DIR)
     contacts_commands.add_parsers(commands)
     audit_commands.add_parsers(commands, DEFAULT_DATA_DIR)

@@ -23,7 +23,8 @@ from stadskamer.consent import bootstrap as consent
 from stadskamer.consent.settings import ConsentSettings
 from stadskamer.contacts import bootstrap as contacts
 from stadskamer.contacts.settings import ContactsSettings
-from stadskamer.gateway.history import bootstrap as gateway
+from stadskamer.gateway import bootstrap as gateway
+from stadskamer.gateway.bootstrap import GatewaySettings
 from stadskamer.gateway.history.settings import HistorySettings
 from stadskamer.pseudonyms import bootstrap as pseudonyms
 from stadskamer.pseudonyms.settings import PseudonymSettings
@@ -184,9 +185,13 @@ SERVICES: dict[str, ServiceEntry] = {
     ),
     "gateway": ServiceEntry(
         name="gateway",
-        from_env=HistorySettings.from_env,
-        embedded=lambda ctx: _audited(
-            ctx, "history", HistorySettings.embedded(ctx.server, ctx.peer_address, ctx.data_dir)
+        from_env=GatewaySettings.from_env,
+        embedded=lambda ctx: GatewaySettings.embedded(
+            _audited(
+                ctx,
+                "history",
+                HistorySettings.embedded(ctx.server, ctx.peer_address, ctx.data_dir),
+            )
         ),
         build_component=gateway.build_component,
         migrate=lambda _settings: None,

@@ -30,6 +30,7 @@ from stadskamer.common.errors import (
     Unauthenticated,
 )
 from stadskamer.common.telemetry import tracer
+from stadskamer.common.timestamps import timestamp_violations
 
 Behavior = Callable[[Any, grpc.ServicerContext], Any]
 Around = Callable[[Behavior, str, Any, grpc.ServicerContext], Any]
@@ -165,7 +166,7 @@ class AuthInterceptor(_AroundInterceptor):
 
 
 class ValidationInterceptor(_AroundInterceptor):
-    """Runs the declared field validator of the method, if any, before the servicer."""
+    """Checks every Timestamp of the request, then the method's declared field validator."""
 
     def __init__(self, validators: Mapping[str, Validator]) -> None:
         self._validators = validators  # filled in by the server factory after binding
@@ -174,8 +175,10 @@ class ValidationInterceptor(_AroundInterceptor):
         self, behavior: Behavior, method: str, request: Any, context: grpc.ServicerContext
     ) -> Any:
         validator = self._validators.get(method)
-        if validator is not None and isinstance(request, Message):
-            violations = list(validator(request))
+        if isinstance(request, Message):
+            violations = list(timestamp_violations(request))
+            if validator is not None and not violations:
+                violations = list(validator(request))
             if violations:
                 names = ", ".join(v.field for v in violations)
                 status.abort(

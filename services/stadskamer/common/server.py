@@ -23,9 +23,57 @@ from grpc_reflection.v1alpha import reflection
 from stadskamer.common import settings as env
 from stadskamer.common.auth import DEFAULT_ISSUER, TokenVerifier
 from stadskamer.common.interceptors import Validator, server_interceptors
+from stadskamer.common.keys import read_private
 
 _log = logging.getLogger("stadskamer.server")
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for mutual TLS: the CA that signs every party's certificate, and our own pair.
+
+    A server with these serves TLS only and requires a client certificate signed by the CA; a
+    client presents its certificate and trusts only servers with one signed by the CA.
+    """
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str], prefix: str = "STADSKAMER_TLS"
+    ) -> TlsFiles | None:
+        """``{prefix}_CA_FILE``, ``{prefix}_CERT_FILE``, ``{prefix}_KEY_FILE``: all or none."""
+        names = (f"{prefix}_CA_FILE", f"{prefix}_CERT_FILE", f"{prefix}_KEY_FILE")
+        values = [environ.get(name, "").strip() for name in names]
+        if not any(values):
+            return None
+        for name, value in zip(names, values, strict=True):
+            if not value:
+                raise env.ConfigurationError(f"{name} is required with the other TLS files")
+        return cls(Path(values[0]), Path(values[1]), Path(values[2]))
+
+    def _pems(self) -> tuple[bytes, bytes, bytes]:
+        try:
+            return (
+                self.ca_file.read_bytes(),
+                self.cert_file.read_bytes(),
+                read_private(self.key_file),
+            )
+        except OSError as error:
+            raise env.ConfigurationError(f"cannot read a TLS file: {error}") from None
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        """Credentials that demand a client certificate signed by the CA."""
+        ca, cert, key = self._pems()
+        return grpc.ssl_server_credentials([(key, cert)], ca, require_client_auth=True)
+
+    def channel_credentials(self) -> grpc.ChannelCredentials:
+        """Credentials that present our certificate and trust only the CA."""
+        ca, cert, key = self._pems()
+        return grpc.ssl_channel_credentials(ca, key, cert)
 
 
 @dataclass(frozen=True)
@@ -35,7 +83,9 @@ class ServerSettings:
     Environment: ``STADSKAMER_GRPC_HOST`` (default 127.0.0.1), ``STADSKAMER_GRPC_PORT``
     (50051), ``STADSKAMER_GRPC_THREADS`` (32), ``STADSKAMER_GRACE_SECONDS`` (10),
     ``STADSKAMER_TOKEN_PUBLIC_KEY_FILE`` and/or ``STADSKAMER_TOKEN_JWKS_FILE`` (one required),
-    ``STADSKAMER_TOKEN_ISSUERS`` (default ``stadskamer-local``).
+    ``STADSKAMER_TOKEN_ISSUERS`` (default ``stadskamer-local``), and for mutual TLS
+    ``STADSKAMER_TLS_CA_FILE``, ``STADSKAMER_TLS_CERT_FILE``, ``STADSKAMER_TLS_KEY_FILE``
+    (all or none; none: plaintext).
     """
 
     host: str = "127.0.0.1"
@@ -45,6 +95,7 @@ class ServerSettings:
     token_public_key_file: Path | None = None
     token_jwks_file: Path | None = None
     token_issuers: frozenset[str] = frozenset({DEFAULT_ISSUER})
+    tls: TlsFiles | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ServerSettings:
@@ -65,6 +116,7 @@ class ServerSettings:
             token_issuers=frozenset(
                 env.names(environ, "STADSKAMER_TOKEN_ISSUERS", (DEFAULT_ISSUER,))
             ),
+            tls=TlsFiles.from_env(environ),
         )
 
     def verifier(self) -> TokenVerifier:
@@ -120,7 +172,11 @@ def build_server(
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ],
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    address = f"{settings.host}:{settings.port}"
+    if settings.tls is not None:
+        port = server.add_secure_port(address, settings.tls.server_credentials())
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot listen on {settings.host}:{settings.port}")
     components = make_components(port)

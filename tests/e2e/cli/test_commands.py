@@ -29,7 +29,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def start_up(data_dir: Path) -> tuple[subprocess.Popen[str], int, str]:
     """Start ``stadskamer up`` on a free port; return the process, port and dev token."""
     process = subprocess.Popen(
-        [*COMMAND, "up", "--data-dir", str(data_dir), "--grpc-port", "0"],
+        [*COMMAND, "up", "--data-dir", str(data_dir), "--grpc-port", "0", "--http-port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,0 +1,107 @@
+"""``/contact-histories/_search``: the consent-gated history fan-out over REST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stadskamer.api.history.v1 import history_pb2 as pb
+from stadskamer.gateway.rest import schema as s
+from stadskamer.gateway.rest.codec import EnumCodec, iso, resource_id, timestamp
+from stadskamer.gateway.rest.consent_schemas import basis_json
+from stadskamer.gateway.rest.contact_schemas import CHANNEL, CHANNELS
+from stadskamer.gateway.rest.operations import Call, Operation, Reply
+
+TAG = "history"
+KINDS = EnumCodec(pb.ItemKind, "ITEM_KIND_")
+
+SCHEMAS: dict[str, s.Schema] = {
+    "HistorySearch": s.obj(
+        "Whose history, for which domain and purpose.",
+        {
+            **s.CITIZEN_PROPERTIES,
+            "requesterDomain": s.code("The domain the caller acts for, e.g. `kcc`."),
+            "purpose": s.text("The purpose id, e.g. `integrated-contact-history`.", maxLength=64),
+            "startTime": s.moment("Only items from then on (default: 90 days ago)."),
+            "maxItems": s.integer("At most this many items (default 100).", 1, 500),
+        },
+        ("requesterDomain", "purpose"),
+    ),
+    "HistoryItem": s.obj(
+        "One customer signal of the citizen in one domain.",
+        {
+            "id": s.text("The id in its own service."),
+            "kind": s.choice("What kind of signal.", KINDS),
+            "domain": s.code("The domain that holds it."),
+            "channel": CHANNEL,
+            "topic": s.code("The topic code."),
+            "orgUnit": s.text("The organisational unit that handled it."),
+            "occurTime": s.moment("When it happened."),
+            "basis": s.ref("Basis"),
+        },
+        ("id", "domain", "topic", "occurTime", "basis"),
+    ),
+    "ConsultedDomain": s.obj(
+        "A domain that was queried, and what allowed it.",
+        {"domain": s.code("The domain."), "basis": s.ref("Basis")},
+        ("domain", "basis"),
+    ),
+    "History": s.obj(
+        "The permitted history, newest first. Domains without a basis are absent.",
+        {
+            "items": s.array("The items.", s.ref("HistoryItem")),
+            "consultedDomains": s.array("The domains consulted.", s.ref("ConsultedDomain")),
+            "truncated": s.flag("Whether more items existed than maxItems."),
+        },
+        ("items", "consultedDomains", "truncated"),
+    ),
+}
+
+
+def search(call: Call) -> Reply:
+    """GetHistory."""
+    body = call.body
+    request = pb.GetHistoryRequest(
+        subject=call.subject(),
+        requester_domain=body["requesterDomain"],
+        purpose=body["purpose"],
+        max_items=body.get("maxItems", 0),
+    )
+    if "startTime" in body:
+        request.start_time.CopyFrom(timestamp(body["startTime"], "startTime"))
+    history = call.rpc("history", call.stubs.history.GetHistory, request)
+    items: list[dict[str, Any]] = []
+    for item in history.items:
+        entry: dict[str, Any] = {
+            "id": resource_id(item.name),
+            "domain": item.domain,
+            "topic": item.topic,
+            "orgUnit": item.org_unit,
+            "occurTime": iso(item.occur_time),
+            "basis": basis_json(item.basis),
+        }
+        KINDS.put(entry, "kind", item.kind)
+        CHANNELS.put(entry, "channel", item.channel)
+        items.append(entry)
+    consulted = [
+        {"domain": c.domain, "basis": basis_json(c.basis)} for c in history.consulted_domains
+    ]
+    return Reply(
+        200, {"items": items, "consultedDomains": consulted, "truncated": history.truncated}
+    )
+
+
+OPERATIONS = [
+    Operation(
+        "POST",
+        "/contact-histories/_search",
+        "searchContactHistory",
+        TAG,
+        "A citizen's permitted history",
+        "GetHistory: the citizen's contacts across domains, each with what allowed it. A "
+        "domain is consulted only with a link grant (own domain, consent or legal basis); "
+        "the others are neither queried nor named.",
+        search,
+        "History",
+        body="HistorySearch",
+    )
+]

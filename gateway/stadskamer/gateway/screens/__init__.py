@@ -1,0 +1,1 @@
+"""The screens served by the gateway: the KCC screen, the privacy officer's, the dashboards."""

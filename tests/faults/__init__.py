@@ -1,0 +1,1 @@
+"""Fault tests: crashes, unreachable peers and databases, fuzzing, soak, scale-out."""

@@ -1,0 +1,119 @@
+"""Requests with request ids, bursts of them from threads, and counting what got stored."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import create_engine, text
+
+from stadskamer.api.common.v1 import channel_pb2
+from stadskamer.api.complaints.v1 import complaints_pb2 as cpb
+from stadskamer.api.complaints.v1 import complaints_pb2_grpc as cpb_grpc
+from stadskamer.api.contacts.v1 import contacts_pb2 as pb
+from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
+from stadskamer.client import PseudonymClient
+
+DOMAINS = ["kcc", "burgerzaken", "sociale-zaken", "belastingen", "klachten", "onderzoek"]
+ROLES = ["system", "agent"]
+BSNS = ["111222333", "123456782", "012345672"]
+
+
+def metadata(token: str) -> tuple[tuple[str, str], ...]:
+    """The bearer header."""
+    return (("authorization", f"Bearer {token}"),)
+
+
+def subjects(channel: grpc.Channel, token: str, count: int = 6) -> list[bytes]:
+    """Polymorphic pseudonyms of the test citizens (fresh randomisation each)."""
+    client = PseudonymClient(channel, token)
+    return [client.polymorphic_pseudonym(BSNS[i % len(BSNS)]) for i in range(count)]
+
+
+def _ago(seconds: float) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC) - timedelta(seconds=seconds))
+    return stamp
+
+
+def contact_request(request_id: str, subject: bytes) -> pb.RegisterContactRequest:
+    """A valid RegisterContact with ``request_id``."""
+    return pb.RegisterContactRequest(
+        request_id=request_id,
+        domain="kcc",
+        subject=subject,
+        channel=channel_pb2.CHANNEL_PHONE,
+        topic="afval",
+        org_unit="kcc-telefonie",
+        occurred_at=_ago(60),
+        summary="Container niet geleegd.",
+    )
+
+
+def complaint_request(request_id: str, subject: bytes) -> cpb.FileComplaintRequest:
+    """A valid FileComplaint with ``request_id``."""
+    return cpb.FileComplaintRequest(
+        request_id=request_id,
+        subject=subject,
+        channel=channel_pb2.CHANNEL_WEB_FORM,
+        org_unit="burgerzaken",
+        about_official=True,
+        description="De balie was onvriendelijk.",
+    )
+
+
+@dataclass(frozen=True)
+class Writer:
+    """RegisterContact and FileComplaint with one token, over given channels."""
+
+    contacts: grpc.Channel
+    complaints: grpc.Channel
+    token: str
+
+    def register(self, request_id: str, subject: bytes, timeout: float = 10.0) -> str:
+        """RegisterContact; the stored contact's resource name."""
+        stub = pb_grpc.ContactsServiceStub(self.contacts)
+        response = stub.RegisterContact(
+            contact_request(request_id, subject), metadata=metadata(self.token), timeout=timeout
+        )
+        return str(response.contact.name)
+
+    def file(self, request_id: str, subject: bytes, timeout: float = 10.0) -> str:
+        """FileComplaint; the case number."""
+        stub = cpb_grpc.ComplaintsServiceStub(self.complaints)
+        response = stub.FileComplaint(
+            complaint_request(request_id, subject), metadata=metadata(self.token), timeout=timeout
+        )
+        return str(response.complaint.case_number)
+
+
+def attempt(call: Callable[[], str]) -> tuple[str | None, grpc.StatusCode | None]:
+    """Run one call; (result, None) or (None, status code of the failure)."""
+    try:
+        return call(), None
+    except grpc.RpcError as error:
+        return None, error.code()
+
+
+def in_threads(
+    calls: Iterable[Callable[[], str]], threads: int = 8
+) -> list[tuple[str | None, grpc.StatusCode | None]]:
+    """Run every call on a pool of ``threads``; each call's :func:`attempt` outcome, in order."""
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(attempt, calls))
+
+
+def stored(url: str, table: str, column: str) -> Counter[str]:
+    """How often each value of ``column`` occurs in ``table`` of the database at ``url``."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(f'SELECT "{column}" FROM "{table}"'))
+            return Counter(str(row[0]) for row in rows)
+    finally:
+        engine.dispose()
