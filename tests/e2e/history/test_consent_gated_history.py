@@ -190,3 +190,42 @@ def test_the_privacy_officer_finds_every_processing_of_the_citizen(citizen: Citi
     } <= names
     subjects = {bytes(record.subject) for record in response.records}
     assert len(subjects) == 1 and len(subjects.pop()) == 32
+
+
+def test_an_unreachable_consent_service_makes_the_history_unavailable(citizen: Citizen) -> None:
+    import socket
+
+    from stadskamer.cli.embedded import embedded_server_settings
+    from stadskamer.common.processing_log_settings import ProcessingLogSettings
+    from stadskamer.gateway.history.bootstrap import create_server
+    from stadskamer.gateway.history.settings import HistorySettings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{probe.getsockname()[1]}"
+    stack = citizen.stack
+    settings = HistorySettings(
+        server=embedded_server_settings(stack.data_dir, "127.0.0.1", 0),
+        pseudonyms_address=stack.address,
+        consent_address=closed,
+        contacts_address=stack.address,
+        processing_log=ProcessingLogSettings("history", local_dir=stack.data_dir / "local-log"),
+    )
+    running, port = create_server(settings)
+    running.server.start()
+    try:
+        token = stack.token("kcc-agent", ["kcc"], ["agent"])
+        request = history_pb2.GetHistoryRequest(
+            subject=citizen.subject, requester_domain="kcc", purpose=PURPOSE
+        )
+        with (
+            grpc.insecure_channel(f"127.0.0.1:{port}") as channel,
+            pytest.raises(grpc.RpcError) as raised,
+        ):
+            history_pb2_grpc.HistoryServiceStub(channel).GetHistory(
+                request, metadata=citizen.metadata(token)
+            )
+        assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert not (stack.data_dir / "local-log" / "history.jsonl").exists()
+    finally:
+        running.stop(1.0)
