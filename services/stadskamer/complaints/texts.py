@@ -10,21 +10,14 @@ text cannot be moved to another complaint or field.
 
 from __future__ import annotations
 
-import os
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from stadskamer.common.sealing import Sealer, derive_key
 
 INFO = b"stadskamer/complaints/description/v1"
-NONCE_BYTES = 12
 
 
 def text_key(domain_secret_key: bytes) -> bytes:
     """The 32-byte AES key derived from the klachten secret key ``y_d``."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=INFO).derive(
-        domain_secret_key
-    )
+    return derive_key(domain_secret_key, INFO)
 
 
 def description_context(complaint_id: str) -> str:
@@ -42,18 +35,8 @@ def assignment_context(complaint_id: str, sequence: int) -> str:
     return f"{complaint_id}/assignment/{sequence}"
 
 
-class TextCipher:
-    """Seals and opens texts with the key derived from ``y_d``."""
+class TextCipher(Sealer):
+    """Seals and opens texts (``seal(text, context)``) with the key derived from ``y_d``."""
 
     def __init__(self, domain_secret_key: bytes) -> None:
-        self._aead = AESGCM(text_key(domain_secret_key))
-
-    def seal(self, text: str, context: str) -> bytes:
-        """``nonce || AES-GCM(text)`` with ``context`` as associated data."""
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, text.encode("utf-8"), context.encode())
-
-    def open(self, sealed: bytes, context: str) -> str:
-        """The text; ``cryptography.exceptions.InvalidTag`` when tampered with or moved."""
-        nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
-        return self._aead.decrypt(nonce, body, context.encode()).decode("utf-8")
+        super().__init__(text_key(domain_secret_key))

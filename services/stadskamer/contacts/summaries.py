@@ -8,44 +8,28 @@ associated data, so a sealed summary cannot be moved to another contact.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from stadskamer.common.sealing import Sealer, derive_key
 
 INFO = b"stadskamer/contacts/summary/v1"
-NONCE_BYTES = 12
 
 
 def summary_key(domain_secret_key: bytes) -> bytes:
     """The 32-byte AES key derived from a domain's secret key ``y_d``."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=INFO).derive(
-        domain_secret_key
-    )
+    return derive_key(domain_secret_key, INFO)
 
 
 class SummaryCipher:
     """Seals and opens summaries of the domains whose secret keys it was given."""
 
     def __init__(self, domain_secret_keys: Mapping[str, bytes]) -> None:
-        self._ciphers = {d: AESGCM(summary_key(k)) for d, k in domain_secret_keys.items()}
+        self._sealers = {d: Sealer(summary_key(k)) for d, k in domain_secret_keys.items()}
 
     def seal(self, domain: str, contact_id: str, summary: str) -> bytes:
         """``nonce || AES-GCM(summary)`` bound to the contact."""
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[domain].encrypt(
-            nonce, summary.encode("utf-8"), _associated(domain, contact_id)
-        )
-        return nonce + sealed
+        return self._sealers[domain].seal(summary, f"{domain}/{contact_id}")
 
     def open(self, domain: str, contact_id: str, sealed: bytes) -> str:
         """The summary; ``cryptography.exceptions.InvalidTag`` when it was tampered with."""
-        nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
-        plain = self._ciphers[domain].decrypt(nonce, body, _associated(domain, contact_id))
-        return plain.decode("utf-8")
-
-
-def _associated(domain: str, contact_id: str) -> bytes:
-    return f"{domain}/{contact_id}".encode()
+        return self._sealers[domain].open(sealed, f"{domain}/{contact_id}")
