@@ -4,7 +4,7 @@ Servers run as subprocesses of real commands; the client runs in this process:
 
 - SQLite: ``stadskamer up`` on a fresh data folder (every service on one server, the
   contacts service calling the pseudonym service over gRPC on the same port);
-- PostgreSQL: ``stadskamer serve pseudonyms`` and ``stadskamer serve contacts`` as two
+- PostgreSQL: ``stadskamer serve pseudonyms``, ``serve audit`` and ``serve contacts`` as three
   processes, each on its own fresh schema of ``STADSKAMER_BENCH_POSTGRES_URL`` (default the
   local ``test`` database), configured by environment variables as in a cluster.
 
@@ -133,15 +133,17 @@ def sqlite_target(folder: Path) -> Iterator[Target]:
 
 @contextmanager
 def postgres_target(folder: Path) -> Iterator[Target]:
-    """``stadskamer serve pseudonyms`` and ``serve contacts``, each on its own schema."""
+    """``stadskamer serve`` pseudonyms, audit and contacts, each on its own schema."""
     data = folder / "postgres"
     ensure_keys(data)
     layout = KeyLayout.under(data)
     keys = [export_domain_key(layout, d) for d in DEFAULT_DOMAINS]
     issuer = TokenIssuer.from_file(layout.token_private_key)
-    token_file = data / "contacts.token"
-    write_private(token_file, issuer.issue("contacts", list(DEFAULT_DOMAINS), ["service"]).encode())
-    schemas = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    tokens = {}
+    for name, domains in (("contacts", list(DEFAULT_DOMAINS)), ("audit", ["audit"])):
+        tokens[name] = data / f"{name}.token"
+        write_private(tokens[name], issuer.issue(name, domains, ["service"]).encode())
+    schemas = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(3)]
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         for schema in schemas:
@@ -152,20 +154,37 @@ def postgres_target(folder: Path) -> Iterator[Target]:
         "STADSKAMER_TOKEN_PUBLIC_KEY_FILE": str(layout.token_public_key),
         "STADSKAMER_LOG_LEVEL": "WARNING",
     }
-    pseudonyms, pseudonyms_address = _start(
-        [_COMMAND, "serve", "pseudonyms"],
-        folder / "pseudonyms.log",
-        {
-            **common,
-            "STADSKAMER_PSEUDONYMS_DATABASE_URL": urls[0],
-            "STADSKAMER_MASTER_SECRET_FILE": str(layout.master_secret),
-            "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(layout.pseudonymisation_secret),
-            "STADSKAMER_REKEY_SECRET_FILE": str(layout.rekey_secret),
-            "STADSKAMER_PROCESSING_LOG_DIR": str(data / "processing-log"),
-            "STADSKAMER_CONSENT_PUBLIC_KEY_FILE": str(layout.consent_public_key),
-        },
-    )
+    processes: list[subprocess.Popen[str]] = []
     try:
+        pseudonyms, pseudonyms_address = _start(
+            [_COMMAND, "serve", "pseudonyms"],
+            folder / "pseudonyms.log",
+            {
+                **common,
+                "STADSKAMER_PSEUDONYMS_DATABASE_URL": urls[0],
+                "STADSKAMER_MASTER_SECRET_FILE": str(layout.master_secret),
+                "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(layout.pseudonymisation_secret),
+                "STADSKAMER_REKEY_SECRET_FILE": str(layout.rekey_secret),
+                # The audit service needs this one's address, so this one (which records only
+                # link-grant conversions, none here) keeps its records in a local file.
+                "STADSKAMER_PROCESSING_LOG_DIR": str(data / "processing-log"),
+                "STADSKAMER_CONSENT_PUBLIC_KEY_FILE": str(layout.consent_public_key),
+            },
+        )
+        processes.append(pseudonyms)
+        audit, audit_address = _start(
+            [_COMMAND, "serve", "audit"],
+            folder / "audit.log",
+            {
+                **common,
+                "STADSKAMER_AUDIT_DATABASE_URL": urls[2],
+                "STADSKAMER_AUDIT_SIGNING_KEY_FILE": str(layout.audit_private_key),
+                "STADSKAMER_AUDIT_DOMAIN_KEY_FILE": str(export_domain_key(layout, "audit")),
+                "STADSKAMER_PSEUDONYMS_ADDRESS": pseudonyms_address,
+                "STADSKAMER_SERVICE_TOKEN_FILE": str(tokens["audit"]),
+            },
+        )
+        processes.append(audit)
         contacts, address = _start(
             [_COMMAND, "serve", "contacts"],
             folder / "contacts.log",
@@ -173,18 +192,18 @@ def postgres_target(folder: Path) -> Iterator[Target]:
                 **common,
                 "STADSKAMER_CONTACTS_DATABASE_URL": urls[1],
                 "STADSKAMER_PSEUDONYMS_ADDRESS": pseudonyms_address,
-                "STADSKAMER_SERVICE_TOKEN_FILE": str(token_file),
+                "STADSKAMER_AUDIT_ADDRESS": audit_address,
+                "STADSKAMER_SERVICE_TOKEN_FILE": str(tokens["contacts"]),
                 "STADSKAMER_CONTACTS_DOMAIN_KEY_FILES": ",".join(map(str, keys)),
             },
         )
-        try:
-            token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
-            key = layout.domain_key(DOMAIN)
-            yield Target("PostgreSQL", address, pseudonyms_address, token, urls[1], key)
-        finally:
-            stop_process(contacts)
+        processes.append(contacts)
+        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
+        key = layout.domain_key(DOMAIN)
+        yield Target("PostgreSQL", address, pseudonyms_address, token, urls[1], key)
     finally:
-        stop_process(pseudonyms)
+        for process in reversed(processes):
+            stop_process(process)
         with admin.begin() as connection:
             for schema in schemas:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

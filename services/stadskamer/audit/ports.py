@@ -7,7 +7,7 @@ from typing import Protocol
 
 
 class RejectedSubject(Exception):
-    """The pseudonym service refused the polymorphic pseudonym at ``index``."""
+    """The subject at ``index`` is not a pseudonym of this deployment (refused or undecryptable)."""
 
     def __init__(self, index: int) -> None:
         super().__init__(f"subject {index} refused")

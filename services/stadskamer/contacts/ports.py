@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+AUDIT_DOMAIN = "audit"
+
 
 class RejectedPseudonym(Exception):
     """The pseudonym service refused the item at ``index`` as malformed or foreign."""
@@ -27,6 +29,14 @@ class PseudonymPort(Protocol):
 
         Raises :class:`RejectedPseudonym` for an invalid polymorphic pseudonym, and
         ``Unavailable`` when the pseudonym service cannot be reached.
+        """
+        ...
+
+    def with_audit_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
+        """Per item its domain pseudonym and the subject encrypted for the audit domain.
+
+        Both come from one call to the pseudonym service; the second is for the processing
+        record (only the audit service can decrypt it). Raises as :meth:`domain_pseudonyms`.
         """
         ...
 

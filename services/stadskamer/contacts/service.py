@@ -22,8 +22,8 @@ from stadskamer.common.processing_log import (
     ProcessingLog,
     ProcessingRecord,
     append_all,
-    rerandomized,
 )
+from stadskamer.contacts.adapters.pseudonyms import AUDIT_DOMAIN
 from stadskamer.contacts.adapters.repository import (
     ContactRepository,
     DuplicateRequest,
@@ -61,6 +61,7 @@ class _Prepared:
     id: str
     pseudonym: bytes | None
     sealed: bytes | None
+    audit_subject: bytes = b""
 
 
 class ContactsService:
@@ -129,16 +130,18 @@ class ContactsService:
 
     def _prepare(self, drafts: Sequence[Draft], prefix: str) -> list[_Prepared]:
         positions = [i for i, d in enumerate(drafts) if d.subject]
+        items = [(drafts[i].subject, drafts[i].domain) for i in positions]
         try:
-            converted = self._pseudonyms.domain_pseudonyms(
-                [(drafts[i].subject, drafts[i].domain) for i in positions]
-            )
+            if self._processing_log is None:
+                converted = [(p, b"") for p in self._pseudonyms.domain_pseudonyms(items)]
+            else:
+                converted = self._pseudonyms.with_audit_subjects(items)
         except RejectedPseudonym as error:
             name = prefix.format(positions[error.index]) + "subject"
             raise InvalidArgument.for_field(
                 name, "not a polymorphic pseudonym of this deployment", error.reason
             ) from None
-        pseudonyms: dict[int, bytes] = dict(zip(positions, converted, strict=True))
+        found = dict(zip(positions, converted, strict=True))
         prepared = []
         for index, draft in enumerate(drafts):
             contact_id = str(uuid4())
@@ -147,7 +150,8 @@ class ContactsService:
                 if draft.summary
                 else None
             )
-            prepared.append(_Prepared(draft, contact_id, pseudonyms.get(index), sealed))
+            pseudonym, audit_subject = found.get(index, (None, b""))
+            prepared.append(_Prepared(draft, contact_id, pseudonym, sealed, audit_subject))
         return prepared
 
     def _store(self, items: Sequence[_Prepared], now: datetime, lookup: bool) -> list[Contact]:
@@ -198,7 +202,8 @@ class ContactsService:
                 requester_domain=item.draft.domain,
                 target_domain=item.draft.domain,
                 reference=f"contacts/{item.id}",
-                subject_polymorphic=rerandomized(item.draft.subject) if item.draft.subject else b"",
+                subject_encrypted=item.audit_subject,
+                subject_domain=AUDIT_DOMAIN if item.audit_subject else "",
             )
             for item in items
         ]

@@ -156,7 +156,9 @@ def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[by
 
 OWN_DOMAIN = "own-domain"
 OVERSIGHT = "oversight"
+REPORT = "report"
 DEFAULT_OVERSIGHT_DOMAINS = ("consent", "audit")
+DEFAULT_REPORT_DOMAINS = ("audit",)
 
 
 def authorize_conversion(
@@ -166,6 +168,7 @@ def authorize_conversion(
     grant: LinkGrant | None,
     subject: bytes,
     oversight_domains: frozenset[str] = frozenset(DEFAULT_OVERSIGHT_DOMAINS),
+    report_domains: frozenset[str] = frozenset(),
 ) -> str:
     """Decide whether the caller may have ``subject`` converted into ``target``; the basis.
 
@@ -176,6 +179,10 @@ def authorize_conversion(
     - ``oversight``: a service of an oversight domain (consent, audit) converting any
       pseudonym into that domain, to check consent or keep the processing log. Those domains
       never hand their pseudonyms to anyone.
+    - ``report``: a service converting a polymorphic pseudonym into a report domain (audit)
+      to name the subject of a processing record it sends there. The answer is encrypted
+      under that domain's public key: the caller can neither decrypt nor link it, and only
+      the audit service (which holds the key) learns the pseudonym.
 
     Any other conversion links two domains and needs a link grant in which the requester is
     one of the caller's domains, bound to exactly the ``subject`` bytes sent, in one of two
@@ -188,6 +195,8 @@ def authorize_conversion(
         return OWN_DOMAIN
     if target in caller_domains and target in oversight_domains:
         return OVERSIGHT
+    if source is None and target in report_domains:
+        return REPORT
     if grant is None:
         raise PermissionDenied(
             "a conversion into another domain needs a link grant from the consent service",

@@ -24,8 +24,10 @@ from stadskamer.pseudonyms.adapters.repository import (
 )
 from stadskamer.pseudonyms.domain import (
     DEFAULT_OVERSIGHT_DOMAINS,
+    DEFAULT_REPORT_DOMAINS,
     OVERSIGHT,
     OWN_DOMAIN,
+    REPORT,
     Transcryptor,
     authorize_conversion,
     parse_ciphertext,
@@ -34,6 +36,8 @@ from stadskamer.pseudonyms.domain import (
 MAX_BATCH = 1000
 PARALLEL_CHUNK = 50  # smaller batches are converted on the calling thread
 PRUNE_EVERY = timedelta(minutes=10)
+
+REPORT_DOMAINS = frozenset(DEFAULT_REPORT_DOMAINS)
 
 
 @dataclass(frozen=True)
@@ -112,15 +116,19 @@ class PseudonymService:
     def _authorize(
         self, caller: Principal, command: TranscryptCommand, source: str | None, subject: bytes
     ) -> None:
-        oversight = self._oversight_domains if "service" in caller.roles else frozenset()
+        service = "service" in caller.roles
+        oversight = self._oversight_domains if service else frozenset()
+        report = REPORT_DOMAINS if service else frozenset()
         target = command.target_domain
         if not command.link_grant:
-            authorize_conversion(caller.domains, source, target, None, subject, oversight)
+            authorize_conversion(caller.domains, source, target, None, subject, oversight, report)
             return
         try:
             grant = self._read_grant(command.link_grant)
-            basis = authorize_conversion(caller.domains, source, target, grant, subject, oversight)
-            if basis in (OWN_DOMAIN, OVERSIGHT):
+            basis = authorize_conversion(
+                caller.domains, source, target, grant, subject, oversight, report
+            )
+            if basis in (OWN_DOMAIN, OVERSIGHT, REPORT):
                 return
             self._claim(grant)
         except PermissionDenied as refusal:

@@ -220,3 +220,20 @@ def test_bsns_never_reach_files_logs_or_spans(
     assert any(s.name.startswith("INSERT") for s in finished)
     exported = "".join(s.to_json() for s in finished)
     assert not any(bsn in exported for bsn in BSNS)
+
+
+def test_only_a_service_may_have_a_subject_encrypted_for_the_audit_domain(stack: Stack) -> None:
+    service = PseudonymClient(stack.channel, stack.token("contacts", ["kcc"], ["service"]))
+    agent = PseudonymClient(stack.channel, stack.token("agent", ["kcc"], ["agent"]))
+    audit_key = PseudonymClient(
+        stack.channel, stack.token("audit", ["audit"], ["service"])
+    ).domain_key("audit")
+    polymorphic = service.polymorphic_pseudonym(BSNS[0])
+    for_audit = service.transcrypt(polymorphic, "audit")
+    direct = decrypt_pseudonym(
+        service.transcrypt(service.polymorphic_pseudonym(BSNS[0]), "audit"), audit_key
+    )
+    assert decrypt_pseudonym(for_audit, audit_key) == direct
+    with pytest.raises(grpc.RpcError) as raised:
+        agent.transcrypt(polymorphic, "audit")
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED

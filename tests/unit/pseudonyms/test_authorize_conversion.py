@@ -100,3 +100,18 @@ def test_oversight_domains_convert_into_themselves_without_a_grant() -> None:
         authorize_conversion(consent, "kcc", "consent", None, SUBJECT, frozenset())
     with pytest.raises(PermissionDenied):
         authorize_conversion(KCC, "consent", "kcc", None, SUBJECT, oversight)
+
+
+def test_a_service_may_have_a_polymorphic_pseudonym_encrypted_for_the_audit_domain() -> None:
+    report = frozenset({"audit"})
+    assert authorize_conversion(KCC, None, "audit", None, SUBJECT, frozenset(), report) == "report"
+
+
+def test_the_report_rule_covers_polymorphic_pseudonyms_only_and_only_report_domains() -> None:
+    report = frozenset({"audit"})
+    with pytest.raises(PermissionDenied):
+        authorize_conversion(KCC, "kcc", "audit", None, SUBJECT, frozenset(), report)
+    with pytest.raises(PermissionDenied):
+        authorize_conversion(KCC, None, "burgerzaken", None, SUBJECT, frozenset(), report)
+    with pytest.raises(PermissionDenied):
+        authorize_conversion(KCC, None, "audit", None, SUBJECT)

@@ -1,7 +1,9 @@
 """The subject port over gRPC: Transcrypt (polymorphic → "audit"), then decrypt with y_audit.
 
 The audit service converts with its own service token, into its own domain only, and keeps
-nothing but the 32-byte audit-domain pseudonym.
+nothing but the 32-byte audit-domain pseudonym. A subject a reporter already had encrypted for
+the audit domain (the pseudonym service's ``report`` rule) needs no conversion: it is
+decrypted here, without a call.
 """
 
 from __future__ import annotations
@@ -37,6 +39,28 @@ class GrpcSubjects:
         A subject is a polymorphic pseudonym (domain "") or an encrypted pseudonym of the
         given domain, which the pseudonym service converts under its oversight rule.
         """
+        result = [b""] * len(subjects)
+        remote: list[int] = []
+        for index, (subject, domain) in enumerate(subjects):
+            if domain == AUDIT_DOMAIN:
+                result[index] = self._own(subject, index)
+            else:
+                remote.append(index)
+        if remote:
+            converted = self._convert([subjects[i] for i in remote])
+            for position, index in enumerate(remote):
+                result[index] = converted[position]
+        return result
+
+    def _own(self, encrypted: bytes, index: int) -> bytes:
+        """The pseudonym inside a subject already encrypted for the audit domain."""
+        try:
+            return decrypt_pseudonym(encrypted, self._key)
+        except pep.InvalidEncodingError:
+            raise RejectedSubject(index) from None
+
+    def _convert(self, subjects: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """Have the pseudonym service convert the subjects into the audit domain."""
         requests = [
             pb.TranscryptRequest(
                 encrypted_pseudonym=subject, source_domain=domain, target_domain=AUDIT_DOMAIN

@@ -2,7 +2,8 @@
 
 The contacts service calls the pseudonym service with its own service token, for its own
 domains only, and decrypts the answer with that domain's key: the 32-byte domain pseudonym is
-the only subject value it ever stores.
+the only subject value it ever stores. For the processing record it may ask, in the same
+call, for the subject encrypted for the audit domain, which it passes on without opening.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey, decrypt_pseudonym
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, StadskamerError
 from stadskamer.common.status import from_rpc_error
-from stadskamer.contacts.ports import RejectedPseudonym
+from stadskamer.contacts.ports import AUDIT_DOMAIN, RejectedPseudonym
 
 BATCH_LIMIT = 1000
 _ITEM = re.compile(r"^requests\[(\d+)\]\.")
@@ -45,6 +46,22 @@ class GrpcPseudonyms:
             for answer, (_, domain) in zip(answers, items, strict=True)
         ]
 
+    def with_audit_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
+        """Per item (domain pseudonym, subject encrypted for the audit domain), one call."""
+        requests = [
+            pb.TranscryptRequest(polymorphic_pseudonym=p, target_domain=target)
+            for p, domain in items
+            for target in (domain, AUDIT_DOMAIN)
+        ]
+        answers = self._transcrypt(requests, per_item=2)
+        return [
+            (
+                self._decrypt(answers[2 * i].encrypted_pseudonym, domain),
+                answers[2 * i + 1].encrypted_pseudonym,
+            )
+            for i, (_, domain) in enumerate(items)
+        ]
+
     def decrypt(self, encrypted: bytes, domain: str) -> bytes:
         """The domain pseudonym inside an encrypted pseudonym of ``domain`` held here."""
         key = self._keys.get(domain)
@@ -55,8 +72,13 @@ class GrpcPseudonyms:
         except pep.InvalidEncodingError:
             raise RejectedPseudonym(0, "NOT_AN_ENCRYPTED_PSEUDONYM_OF_DOMAIN") from None
 
-    def _transcrypt(self, requests: list[pb.TranscryptRequest]) -> list[pb.TranscryptResponse]:
-        """One Transcrypt for a single item, else one BatchTranscrypt per 1000 items."""
+    def _transcrypt(
+        self, requests: list[pb.TranscryptRequest], per_item: int = 1
+    ) -> list[pb.TranscryptResponse]:
+        """One Transcrypt for a single request, else one BatchTranscrypt per 1000 requests.
+
+        ``per_item`` requests belong to one item, so a refusal names item ``index // per_item``.
+        """
         answers: list[pb.TranscryptResponse] = []
         for offset in range(0, len(requests), BATCH_LIMIT):
             chunk = requests[offset : offset + BATCH_LIMIT]
@@ -69,7 +91,7 @@ class GrpcPseudonyms:
                     )
                     answers += response.responses
             except grpc.RpcError as error:
-                raise _translate(from_rpc_error(error, "pseudonyms"), offset) from None
+                raise _translate(from_rpc_error(error, "pseudonyms"), offset, per_item) from None
         return answers
 
     def _decrypt(self, encrypted: bytes, domain: str) -> bytes:
@@ -82,14 +104,15 @@ class GrpcPseudonyms:
             ) from None
 
 
-def _translate(error: StadskamerError, offset: int) -> Exception:
+def _translate(error: StadskamerError, offset: int, per_item: int) -> Exception:
     """A refusal of the polymorphic pseudonym names the item; other errors pass unchanged."""
     if not isinstance(error, InvalidArgument):
         return error
     for violation in error.violations:
         if violation.field.endswith("polymorphic_pseudonym"):
             match = _ITEM.match(violation.field)
-            return RejectedPseudonym(offset + (int(match.group(1)) if match else 0), error.reason)
+            index = offset + (int(match.group(1)) if match else 0)
+            return RejectedPseudonym(index // per_item, error.reason)
     return FailedPrecondition(
         "the pseudonym service refused the conversion request", "PSEUDONYM_SERVICE_REFUSED"
     )
