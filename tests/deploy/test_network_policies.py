@@ -12,13 +12,14 @@ from tests.deploy.policies import Endpoint, may_connect, selects
 GRPC = 50051
 # Who calls whom (shared/design/architecture.md): the gateway fans out to the services; every
 # service turns pseudonyms through the pseudonym service and logs processing to audit;
-# surveys and the gateway check consent; complaints hands closed complaints to surveys.
+# surveys and the gateway check consent; contacts and complaints hand their events to surveys.
 EXPECTED_CALLS = {
     *(("gateway", s) for s in SERVICES if s != "gateway"),
     *((s, "pseudonyms") for s in ("consent", "contacts", "complaints", "surveys", "audit")),
     *((s, "audit") for s in ("pseudonyms", "consent", "contacts", "complaints", "surveys")),
     ("surveys", "consent"),
     ("complaints", "surveys"),
+    ("contacts", "surveys"),
 }
 FRONT_END = Endpoint("web", {"stadskamer/front-end": "true"}, {"app": "kcc-screen"})
 STRANGER = Endpoint("other", {}, {"app": "anything"})

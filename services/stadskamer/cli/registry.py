@@ -107,6 +107,8 @@ SERVICES: dict[str, ServiceEntry] = {
                 lambda domains: ctx.service_token("contacts", domains),
                 ctx.domain_key_file,
                 KeyLayout.under(ctx.data_dir).consent_public_key,
+                # New contacts go to the surveys service's EventSinkService on this port.
+                event_sinks=(ctx.peer_address,),
             ),
         ),
         build_component=contacts.build_component,

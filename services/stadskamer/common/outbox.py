@@ -2,11 +2,12 @@
 
 A service that must tell other services about a change writes the event into its own outbox
 table in the SAME transaction as the change (:meth:`Outbox.add`), so the event exists exactly
-when the change was committed, whether or not any receiver is up. An :class:`OutboxRelay`
-thread then delivers the pending events to every configured sink, oldest first, and records
-each delivery; a failed delivery is retried after an exponential backoff (per sink), and an
-event counts as delivered once every sink has it. Events committed concurrently may reach a
-sink in another order than their sequence, so receivers must not rely on the order.
+when the change was committed, whether or not any receiver is up. A relay thread
+(:class:`stadskamer.common.outbox_relay.OutboxRelay`) then delivers the pending events to
+every configured sink, oldest first, and records each delivery; a failed delivery is retried
+after an exponential backoff (per sink), and an event counts as delivered once every sink has
+it. Events committed concurrently may reach a sink in another order than their sequence, so
+receivers must not rely on the order.
 
 Delivery is at least once: after a lost acknowledgement, a crash between delivery and
 marking, or with two relays on one database, a sink may receive an event again. Receivers
@@ -20,10 +21,7 @@ are created by its own migration. Times are UTC microseconds since the epoch.
 from __future__ import annotations
 
 import logging
-import random
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -47,10 +45,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from stadskamer.common.errors import StadskamerError
 
 _log = logging.getLogger("stadskamer.outbox")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -115,6 +111,23 @@ class Outbox:
             )
         )
 
+    def add_all(self, connection: Connection | Session, events: Sequence[OutboxEvent]) -> None:
+        """Store several events in the caller's transaction, in one statement."""
+        if not events:
+            return
+        connection.execute(
+            insert(self.events),
+            [
+                {
+                    "event_id": event.event_id,
+                    "event_type": event.event_type,
+                    "payload": event.payload,
+                    "created_at_us": _us(event.created_at),
+                }
+                for event in events
+            ],
+        )
+
     def pending(
         self, connection: Connection | Session, sink: str, limit: int
     ) -> list[tuple[int, OutboxEvent]]:
@@ -148,143 +161,54 @@ class Outbox:
         return int(connection.execute(query).scalar_one())
 
     def mark_delivered(
-        self, engine: Engine, sequence: int, sink: str, sinks: frozenset[str], now: datetime
-    ) -> None:
-        """Record that ``sink`` has event ``sequence``; complete it when all ``sinks`` have it."""
-        try:
-            with engine.begin() as connection:
-                connection.execute(
-                    insert(self.deliveries).values(
-                        sequence=sequence, sink=sink, delivered_at_us=_us(now)
-                    )
-                )
-        except IntegrityError:
-            pass  # another relay recorded this delivery first
-        deliveries = self.deliveries.c
-        with engine.begin() as connection:
-            # The UPDATE comes first so that SQLite takes its write lock before reading.
-            connection.execute(
-                update(self.events)
-                .where(
-                    self.events.c.sequence == sequence,
-                    self.events.c.delivered_at_us.is_(None),
-                    select(func.count())
-                    .where(deliveries.sequence == sequence, deliveries.sink.in_(sinks))
-                    .scalar_subquery()
-                    >= len(sinks),
-                )
-                .values(delivered_at_us=_us(now))
-            )
-
-
-class OutboxRelay:
-    """A thread that delivers pending outbox events to sinks, at least once, oldest first."""
-
-    def __init__(
         self,
         engine: Engine,
-        outbox: Outbox,
-        sinks: Mapping[str, Deliver],
-        *,
-        batch_size: int = 100,
-        poll_seconds: float = 2.0,
-        initial_backoff_seconds: float = 0.5,
-        max_backoff_seconds: float = 60.0,
+        sequences: Sequence[int],
+        sink: str,
+        sinks: frozenset[str],
+        now: datetime,
     ) -> None:
-        self._engine = engine
-        self._outbox = outbox
-        self._sinks = dict(sinks)
-        self._batch_size = batch_size
-        self._poll = poll_seconds
-        self._initial_backoff = initial_backoff_seconds
-        self._max_backoff = max_backoff_seconds
-        self._failures: dict[str, int] = {}
-        self._retry_at: dict[str, float] = {}
-        self._wakeup = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        """Record that ``sink`` has events ``sequences``; complete those all ``sinks`` have.
 
-    def start(self) -> None:
-        """Start the relay thread (no-op when running or without sinks)."""
-        if self._thread is not None or not self._sinks:
+        One transaction for the whole batch; should another relay have recorded one of them
+        first, the batch is recorded again one event at a time.
+        """
+        if not sequences:
             return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
-        self._thread.start()
+        try:
+            with engine.begin() as connection:
+                self._complete(connection, sequences, sink, sinks, now)
+        except IntegrityError:
+            for sequence in sequences:
+                try:
+                    with engine.begin() as connection:
+                        self._complete(connection, [sequence], sink, sinks, now)
+                except IntegrityError:
+                    pass  # another relay recorded this delivery first
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread after its current delivery."""
-        self._stopping.set()
-        self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def wake(self) -> None:
-        """Deliver soon: call after committing a transaction that added events."""
-        self._wakeup.set()
-
-    def run_once(self) -> int:
-        """One pass over every sink that is not backing off; the number of deliveries made."""
-        delivered = 0
-        for sink, deliver in self._sinks.items():
-            if self._stopping.is_set():
-                break
-            if time.monotonic() < self._retry_at.get(sink, 0.0):
-                continue
-            try:
-                delivered += self._deliver_batch(sink, deliver)
-            except (SQLAlchemyError, StadskamerError) as error:
-                self._back_off(sink, "", error)
-        return delivered
-
-    def _deliver_batch(self, sink: str, deliver: Deliver) -> int:
-        with self._engine.connect() as connection:
-            batch = self._outbox.pending(connection, sink, self._batch_size)
-        done = 0
-        for sequence, event in batch:
-            if self._stopping.is_set():
-                break
-            try:
-                deliver(event)
-            except Exception as error:  # any failure of the sink: retry later
-                self._back_off(sink, event.event_id, error)
-                break
-            self._outbox.mark_delivered(
-                self._engine, sequence, sink, frozenset(self._sinks), datetime.now(UTC)
-            )
-            self._failures.pop(sink, None)
-            self._retry_at.pop(sink, None)
-            done += 1
-        return done
-
-    def _back_off(self, sink: str, event_id: str, error: BaseException) -> None:
-        failures = self._failures.get(sink, 0) + 1
-        self._failures[sink] = failures
-        delay = min(self._max_backoff, self._initial_backoff * 2 ** (failures - 1))
-        delay *= random.uniform(0.8, 1.2)
-        self._retry_at[sink] = time.monotonic() + delay
-        _log.warning(
-            "outbox delivery to %s failed event_id=%s error=%s attempt=%d retry_in_s=%.1f",
-            sink,
-            event_id or "-",
-            type(error).__name__,
-            failures,
-            delay,
+    def _complete(
+        self,
+        connection: Connection,
+        sequences: Sequence[int],
+        sink: str,
+        sinks: frozenset[str],
+        now: datetime,
+    ) -> None:
+        deliveries = self.deliveries.c
+        stamp = _us(now)
+        connection.execute(
+            insert(self.deliveries),
+            [{"sequence": s, "sink": sink, "delivered_at_us": stamp} for s in sequences],
         )
-
-    def _next_wait(self, delivered: int) -> float:
-        if delivered:
-            return 0.0
-        now = time.monotonic()
-        return min([self._poll, *(at - now for at in self._retry_at.values() if at > now)])
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                delivered = self.run_once()
-            except Exception as error:  # the relay must outlive any single failure
-                _log.error("outbox relay pass failed error=%s", type(error).__name__)
-                delivered = 0
-            self._wakeup.wait(self._next_wait(delivered))
-            self._wakeup.clear()
+        connection.execute(
+            update(self.events)
+            .where(
+                self.events.c.sequence.in_(sequences),
+                self.events.c.delivered_at_us.is_(None),
+                select(func.count())
+                .where(deliveries.sequence == self.events.c.sequence, deliveries.sink.in_(sinks))
+                .scalar_subquery()
+                >= len(sinks),
+            )
+            .values(delivered_at_us=stamp)
+        )

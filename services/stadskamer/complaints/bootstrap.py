@@ -10,7 +10,7 @@ import grpc
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.outbox import OutboxRelay
+from stadskamer.common.outbox_relay import OutboxRelay
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError

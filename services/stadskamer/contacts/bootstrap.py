@@ -1,4 +1,4 @@
-"""Wiring of the contacts service: keys, peer channel, database, use cases, servicer, server."""
+"""Wiring of the contacts service: keys, peers, database, outbox relay, use cases, server."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import grpc
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.event_sinks import grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
+from stadskamer.contacts.adapters.events import ProtoContactEvents
+from stadskamer.contacts.adapters.orm import outbox
 from stadskamer.contacts.adapters.pseudonyms import GrpcPseudonyms
 from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
 from stadskamer.contacts.queries import ContactQueries
@@ -51,7 +54,8 @@ def token_source(settings: ContactsSettings) -> TokenSource:
 def build_component(settings: ContactsSettings) -> Component:
     """The contacts service as a server component; migrates its database first."""
     keys = load_domain_keys(settings)
-    channel = peer_channel(settings.pseudonyms_address, token_source(settings))
+    token = token_source(settings)
+    channel = peer_channel(settings.pseudonyms_address, token)
     pseudonyms = GrpcPseudonyms(channel, keys)
     cipher = SummaryCipher({d: k.secret_key for d, k in keys.items()})
     engine = make_engine(settings.database_url, "contacts")
@@ -60,6 +64,7 @@ def build_component(settings: ContactsSettings) -> Component:
     key_version = next(iter(keys.values())).key_version
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
     processing_log = settings.processing_log.open()
+    relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, guard)
     service = ContactsService(
         settings.policy,
         pseudonyms,
@@ -68,6 +73,8 @@ def build_component(settings: ContactsSettings) -> Component:
         key_version,
         write_guard=guard,
         processing_log=processing_log,
+        events=ProtoContactEvents(keys),
+        on_event=relay.wake,
     )
     grant_key = (
         read_ed25519_public_key(settings.consent_public_key_file)
@@ -88,9 +95,13 @@ def build_component(settings: ContactsSettings) -> Component:
         pb_grpc.add_ContactsServiceServicer_to_server(servicer, server)
 
     def close() -> None:
+        relay.stop()
         channel.close()
+        for sink in sink_channels:
+            sink.close()
         engine.dispose()
 
+    relay.start()
     return Component(
         name="contacts",
         service_names=[SERVICE_NAME],

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from stadskamer.common.outbox import OutboxEvent
+from stadskamer.contacts.domain import Contact
+
 AUDIT_DOMAIN = "audit"
 
 
@@ -45,4 +48,12 @@ class PseudonymPort(Protocol):
 
         Raises :class:`RejectedPseudonym` when it is not one (malformed, or another key).
         """
+        ...
+
+
+class ContactEvents(Protocol):
+    """Builds the outbox events the contacts service emits."""
+
+    def registered(self, contact: Contact) -> OutboxEvent:
+        """The ContactRegistered event of a newly stored contact."""
         ...

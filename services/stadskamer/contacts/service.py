@@ -1,5 +1,8 @@
 """Registering contacts: validate, authorise, pseudonymise, then store in one transaction.
 
+Each new contact's ContactRegistered event is written into the outbox in that same
+transaction, so it exists exactly when the contact does; the relay delivers it afterwards.
+
 The conversion of the polymorphic pseudonym happens before the transaction opens, so a
 pseudonym service that cannot be reached leaves nothing written. The insert is guarded by
 the unique (domain, request_id): a concurrent retry loses the insert, rolls back and returns
@@ -23,7 +26,6 @@ from stadskamer.common.processing_log import (
     ProcessingRecord,
     append_all,
 )
-from stadskamer.contacts.adapters.pseudonyms import AUDIT_DOMAIN
 from stadskamer.contacts.adapters.repository import (
     ContactRepository,
     DuplicateRequest,
@@ -38,7 +40,12 @@ from stadskamer.contacts.domain import (
     RepeatSignal,
     repeat_signal,
 )
-from stadskamer.contacts.ports import PseudonymPort, RejectedPseudonym
+from stadskamer.contacts.ports import (
+    AUDIT_DOMAIN,
+    ContactEvents,
+    PseudonymPort,
+    RejectedPseudonym,
+)
 from stadskamer.contacts.summaries import SummaryCipher
 
 MAX_BATCH = 1000
@@ -82,8 +89,12 @@ class ContactsService:
         clock: Clock = utc_now,
         write_guard: AbstractContextManager[object] | None = None,
         processing_log: ProcessingLog | None = None,
+        events: ContactEvents | None = None,
+        on_event: Callable[[], None] = lambda: None,
     ) -> None:
         self._processing_log = processing_log
+        self._events = events
+        self._on_event = on_event
         self._write_guard = write_guard or nullcontext()
         self._policy = policy
         self._pseudonyms = pseudonyms
@@ -173,7 +184,11 @@ class ContactsService:
                 sealed = StoredContact(replace(contact, summary=""), item.sealed, self._key_version)
                 new.append(sealed)
             repository.add(new)
+            if self._events is not None:
+                repository.add_events([self._events.registered(s.contact) for s in new])
             uow.commit()
+        if new and self._events is not None:
+            self._on_event()
         return results
 
     def _unregistered(self, items: Sequence[_Prepared]) -> list[_Prepared]:

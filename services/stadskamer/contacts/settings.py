@@ -18,6 +18,9 @@
   without it no link grant is honoured and other domains can never be read.
 - ``STADSKAMER_CONTACTS_CLOCK_SKEW_SECONDS`` (default 300): how far in the future a contact's
   ``occurred_at`` may lie, because the callers' clocks differ a little.
+- ``STADSKAMER_CONTACTS_EVENT_SINKS`` (default empty): comma-separated host:port of the
+  EventSinkServices (the surveys service) that get a ``ContactRegistered`` event for every new
+  contact. Events are kept in the outbox until a sink is configured and has them.
 
 plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
 """
@@ -64,6 +67,7 @@ class ContactsSettings:
     processing_log: ProcessingLogSettings = field(
         default_factory=lambda: ProcessingLogSettings("contacts")
     )
+    event_sinks: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ContactsSettings:
@@ -85,6 +89,7 @@ class ContactsSettings:
                 environ, "STADSKAMER_CONSENT_PUBLIC_KEY_FILE"
             ),
             processing_log=ProcessingLogSettings.from_env(environ, "contacts"),
+            event_sinks=env.names(environ, "STADSKAMER_CONTACTS_EVENT_SINKS", ()),
             policy=ContactPolicy(
                 domains=domains,
                 topics=frozenset(env.names(environ, "STADSKAMER_CONTACTS_TOPICS", DEFAULT_TOPICS)),
@@ -102,6 +107,7 @@ class ContactsSettings:
         service_token: Callable[[list[str]], TokenSource],
         domain_key_file: Callable[[str], Path],
         consent_public_key_file: Path | None = None,
+        event_sinks: tuple[str, ...] = (),
     ) -> ContactsSettings:
         """The settings of ``stadskamer up``: the default policy, peers on the same server."""
         policy = ContactPolicy()
@@ -113,4 +119,5 @@ class ContactsSettings:
             service_token=service_token(list(policy.domains)),
             policy=policy,
             consent_public_key_file=consent_public_key_file,
+            event_sinks=event_sinks,
         )

@@ -11,11 +11,12 @@ import grpc
 import pytest
 
 from stadskamer.common.db import sqlite_url
+from stadskamer.common.event_sinks import GrpcEventSink
 from stadskamer.common.keys import DomainKeyFile
-from stadskamer.common.outbox import OutboxEvent, OutboxRelay
+from stadskamer.common.outbox import OutboxEvent
+from stadskamer.common.outbox_relay import OutboxRelay
 from stadskamer.common.server import ServerSettings
 from stadskamer.common.settings import ConfigurationError
-from stadskamer.complaints.adapters.events import GrpcEventSink
 from stadskamer.complaints.adapters.orm import outbox
 from stadskamer.complaints.bootstrap import build_component
 from stadskamer.complaints.domain import Outcome

@@ -1,25 +1,26 @@
-"""The events of the complaints service as ``stadskamer.events.v1`` messages, and their sinks.
+"""The events of the complaints service as ``stadskamer.events.v1`` messages.
 
 :class:`ProtoEventEncoder` builds the ComplaintClosed event with the complainant's klachten
 pseudonym freshly encrypted under the klachten public key (never a BSN, never the bare
-pseudonym). :class:`GrpcEventSink` delivers a stored event to one EventSinkService.
+pseudonym). The relay delivers them with :class:`stadskamer.common.event_sinks.GrpcEventSink`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.events.v1 import events_pb2 as pb
-from stadskamer.api.events.v1 import events_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer.common.event_sinks import GrpcEventSink
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.complaints.domain import Complaint
 
 SOURCE = "complaints"
 COMPLAINT_CLOSED = pb.ComplaintClosed.DESCRIPTOR.full_name
+
+__all__ = ["COMPLAINT_CLOSED", "GrpcEventSink", "ProtoEventEncoder"]
 
 
 def _timestamp(moment: datetime) -> Timestamp:
@@ -58,16 +59,3 @@ class ProtoEventEncoder:
             ),
         )
         return OutboxEvent(event_id, COMPLAINT_CLOSED, event.SerializeToString(), occurred_at)
-
-
-class GrpcEventSink:
-    """Delivers outbox events to one EventSinkService (a ``Deliver`` of the relay)."""
-
-    def __init__(self, channel: grpc.Channel, timeout: float = 5.0) -> None:
-        self._stub = pb_grpc.EventSinkServiceStub(channel)
-        self._timeout = timeout
-
-    def __call__(self, event: OutboxEvent) -> None:
-        """Send it; any gRPC error propagates, so the relay retries later."""
-        request = pb.DeliverEventRequest(event=pb.Event.FromString(event.payload))
-        self._stub.DeliverEvent(request, timeout=self._timeout)

@@ -22,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from stadskamer.common.outbox import Outbox
+
 metadata = MetaData()
 
 contacts = Table(
@@ -50,3 +52,6 @@ contacts = Table(
     Index("ix_contacts_subject", "domain", "subject_pseudonym", "occurred_at_us", "id"),
     Index("ix_contacts_domain_time", "domain", "occurred_at_us", "id"),
 )
+
+# ContactRegistered events, written in the registering transaction (see common.outbox).
+outbox = Outbox(metadata)

@@ -17,7 +17,8 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stadskamer.contacts.adapters.orm import contacts
+from stadskamer.common.outbox import OutboxEvent
+from stadskamer.contacts.adapters.orm import contacts, outbox
 from stadskamer.contacts.domain import Channel, Contact, PriorContact, RepeatSignal
 from stadskamer.contacts.signals import CountRow
 
@@ -134,6 +135,10 @@ class ContactRepository:
             self._session.execute(insert(contacts), [_values(s) for s in stored])
         except IntegrityError:
             raise DuplicateRequest from None
+
+    def add_events(self, events: Sequence[OutboxEvent]) -> None:
+        """Write events into the outbox, in this transaction."""
+        outbox.add_all(self._session, events)
 
     def get(self, contact_id: str) -> StoredContact | None:
         """One contact by id."""

@@ -1,0 +1,143 @@
+"""The relay of the transactional outbox: a thread that delivers pending events to sinks.
+
+See :mod:`stadskamer.common.outbox` for the guarantees (at least once, oldest first per sink,
+retried with exponential backoff). Deliveries of one pass are recorded in one transaction.
+On SQLite, pass the service's ``write_guard`` so that recording a delivery queues behind the
+service's own writes instead of meeting them in SQLite's busy handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from stadskamer.common.errors import StadskamerError
+from stadskamer.common.outbox import Deliver, Outbox
+
+_log = logging.getLogger("stadskamer.outbox")
+
+
+class OutboxRelay:
+    """A thread that delivers pending outbox events to sinks, at least once, oldest first."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        outbox: Outbox,
+        sinks: Mapping[str, Deliver],
+        *,
+        batch_size: int = 100,
+        poll_seconds: float = 2.0,
+        initial_backoff_seconds: float = 0.5,
+        max_backoff_seconds: float = 60.0,
+        write_guard: AbstractContextManager[object] | None = None,
+    ) -> None:
+        self._write_guard = write_guard or nullcontext()
+        self._engine = engine
+        self._outbox = outbox
+        self._sinks = dict(sinks)
+        self._batch_size = batch_size
+        self._poll = poll_seconds
+        self._initial_backoff = initial_backoff_seconds
+        self._max_backoff = max_backoff_seconds
+        self._failures: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the relay thread (no-op when running or without sinks)."""
+        if self._thread is not None or not self._sinks:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after its current delivery."""
+        self._stopping.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Deliver soon: call after committing a transaction that added events."""
+        self._wakeup.set()
+
+    def run_once(self) -> int:
+        """One pass over every sink that is not backing off; the number of deliveries made."""
+        delivered = 0
+        for sink, deliver in self._sinks.items():
+            if self._stopping.is_set():
+                break
+            if time.monotonic() < self._retry_at.get(sink, 0.0):
+                continue
+            try:
+                delivered += self._deliver_batch(sink, deliver)
+            except (SQLAlchemyError, StadskamerError) as error:
+                self._back_off(sink, "", error)
+        return delivered
+
+    def _deliver_batch(self, sink: str, deliver: Deliver) -> int:
+        with self._engine.connect() as connection:
+            batch = self._outbox.pending(connection, sink, self._batch_size)
+        done: list[int] = []
+        try:
+            for sequence, event in batch:
+                if self._stopping.is_set():
+                    break
+                try:
+                    deliver(event)
+                except Exception as error:  # any failure of the sink: retry later
+                    self._back_off(sink, event.event_id, error)
+                    break
+                done.append(sequence)
+                self._failures.pop(sink, None)
+                self._retry_at.pop(sink, None)
+        finally:
+            with self._write_guard:
+                self._outbox.mark_delivered(
+                    self._engine, done, sink, frozenset(self._sinks), datetime.now(UTC)
+                )
+        return len(done)
+
+    def _back_off(self, sink: str, event_id: str, error: BaseException) -> None:
+        failures = self._failures.get(sink, 0) + 1
+        self._failures[sink] = failures
+        delay = min(self._max_backoff, self._initial_backoff * 2 ** (failures - 1))
+        delay *= random.uniform(0.8, 1.2)
+        self._retry_at[sink] = time.monotonic() + delay
+        _log.warning(
+            "outbox delivery to %s failed event_id=%s error=%s attempt=%d retry_in_s=%.1f",
+            sink,
+            event_id or "-",
+            type(error).__name__,
+            failures,
+            delay,
+        )
+
+    def _next_wait(self, delivered: int) -> float:
+        if delivered:
+            return 0.0
+        now = time.monotonic()
+        return min([self._poll, *(at - now for at in self._retry_at.values() if at > now)])
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                delivered = self.run_once()
+            except Exception as error:  # the relay must outlive any single failure
+                _log.error("outbox relay pass failed error=%s", type(error).__name__)
+                delivered = 0
+            self._wakeup.wait(self._next_wait(delivered))
+            self._wakeup.clear()
