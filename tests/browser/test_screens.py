@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from selenium import webdriver
@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.e2e.gateway.support import Rest
 
 BSN = "111222333"
+DUTCH_MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 Shot = Callable[[str], Path]
 
 
@@ -33,6 +34,25 @@ def _contact(rest: Rest, domain: str, topic: str, days_ago: int, request_id: str
     response = rest.call("POST", "/contacts", desk, json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["contact"]["id"])
+
+
+def _complaint(rest: Rest) -> dict[str, str]:
+    body = {
+        "requestId": "kcc-complaint-1",
+        "bsn": BSN,
+        "channel": "phone",
+        "orgUnit": "burgerzaken",
+        "description": "Ik wacht al weken op mijn paspoort.",
+    }
+    desk = rest.auth("kcc-desk", ["kcc", "klachten"], ["agent"])
+    response = rest.call("POST", "/complaints", desk, json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json()["complaint"])
+
+
+def _open_complaints(browser: webdriver.Chrome) -> list[str]:
+    rows = browser.find_elements(By.CSS_SELECTOR, "#complaints tbody tr")
+    return [str(row.text) for row in rows]
 
 
 def _wait(browser: webdriver.Chrome) -> WebDriverWait:  # type: ignore[type-arg]
@@ -65,11 +85,14 @@ def test_the_agent_sees_exactly_the_permitted_history_and_the_repeat_banner(
     own = _contact(rest, "kcc", "parkeervergunning", 1, "kcc-1")
     other = _contact(rest, "burgerzaken", "paspoort", 2, "bz-1")
     hidden = _contact(rest, "sociale-zaken", "uitkering", 3, "sz-1")
+    complaint = _complaint(rest)
     agent = rest.token("agent-anna", ["kcc"], ["agent"])
     _sign_in(browser, rest, "kcc", agent)
     _look_up(browser)
     assert _timeline_ids(browser) == {own}
     assert "2e contact in 7 dagen" in browser.find_element(By.ID, "repeat-banner").text
+    assert _open_complaints(browser) == []
+    assert "toestemming" in browser.find_element(By.ID, "complaints").text
     screenshot("kcc-without-consent")
 
     Select(browser.find_element(By.ID, "consent-purpose")).select_by_value(
@@ -82,9 +105,14 @@ def test_the_agent_sees_exactly_the_permitted_history_and_the_repeat_banner(
     _wait(browser).until(
         ready.text_to_be_present_in_element((By.ID, "consent-message"), "vastgelegd")
     )
-    _wait(browser).until(lambda b: _timeline_ids(b) == {own, other, hidden})
+    _wait(browser).until(lambda b: _timeline_ids(b) == {own, other, hidden, complaint["id"]})
     bases = {li.text for li in browser.find_elements(By.CSS_SELECTOR, "#timeline li")}
     assert any("Burgerzaken" in text and "grondslag: toestemming" in text for text in bases)
+    assert any(f"Klacht {complaint['caseNumber']} (ontvangen)" in text for text in bases)
+    [row] = _open_complaints(browser)
+    assert row.startswith(f"{complaint['caseNumber']} ontvangen")
+    due = date.fromisoformat(complaint["callbackDueDate"])
+    assert f"{due.day} {DUTCH_MONTHS[due.month - 1]} {due.year}" in row
     screenshot("kcc-with-consent")
 
     topic = browser.find_element(By.ID, "topic")
@@ -95,7 +123,7 @@ def test_the_agent_sees_exactly_the_permitted_history_and_the_repeat_banner(
     )
     banner = browser.find_element(By.ID, "repeat-banner").text
     assert banner == "4e contact in 7 dagen, 2× over parkeervergunning"
-    assert len(_timeline_ids(browser)) == 4
+    assert len(_timeline_ids(browser)) == 5
     screenshot("kcc-repeat-banner")
 
     browser.find_element(By.CSS_SELECTOR, "#consents button[data-withdraw]").click()
@@ -104,6 +132,7 @@ def test_the_agent_sees_exactly_the_permitted_history_and_the_repeat_banner(
     )
     _wait(browser).until(lambda b: len(_timeline_ids(b)) == 2)
     assert other not in _timeline_ids(browser) and hidden not in _timeline_ids(browser)
+    assert complaint["id"] not in _timeline_ids(browser) and _open_complaints(browser) == []
 
 
 def _verify(browser: webdriver.Chrome) -> str:

@@ -147,6 +147,7 @@ SERVICES: dict[str, ServiceEntry] = {
                 ctx.domain_key_file("klachten"),
                 # Closed complaints go to the surveys service's EventSinkService on this port.
                 event_sinks=(ctx.peer_address,),
+                consent_public_key_file=KeyLayout.under(ctx.data_dir).consent_public_key,
             ),
         ),
         build_component=complaints.build_component,

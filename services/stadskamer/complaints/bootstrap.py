@@ -10,6 +10,7 @@ import grpc
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.keys import read_ed25519_public_key
 from stadskamer.common.outbox_relay import OutboxRelay
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.server import Component, RunningServer, build_server
@@ -72,6 +73,11 @@ def build_component(settings: ComplaintsSettings) -> Component:
         routing=routing,
         key_version=key.key_version,
         on_event=relay.wake,
+        grant_key=(
+            read_ed25519_public_key(settings.consent_public_key_file)
+            if settings.consent_public_key_file is not None
+            else None
+        ),
     )
     servicer = ComplaintsServicer(
         FilingService(deps),

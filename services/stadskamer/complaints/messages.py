@@ -18,10 +18,12 @@ from stadskamer.complaints import inputs
 from stadskamer.complaints.domain import NAME_PREFIX, Complaint
 from stadskamer.complaints.queries import MAX_DUE_WITHIN_DAYS, MAX_PAGE_SIZE, ListQuery
 from stadskamer.complaints.stats import ComplaintStats
+from stadskamer.complaints.subjects import SubjectFilter
 
 _INVALID_TIME = datetime(1, 1, 1, tzinfo=UTC)
 MAX_PAGE_TOKEN_LENGTH = 1024
 MAX_CASE_NUMBER_LENGTH = 24
+MAX_LINK_GRANT_LENGTH = 4096
 
 
 def to_datetime(stamp: Timestamp) -> datetime:
@@ -128,6 +130,9 @@ def list_query(request: pb.ListComplaintsRequest) -> ListQuery:
         due_within_days=(request.due_within_days if request.HasField("due_within_days") else None),
         page_size=request.page_size,
         page_token=request.page_token,
+        subject=SubjectFilter(request.subject, request.encrypted_subject, request.link_grant),
+        start=optional_time(request, "start_time"),
+        include_open=request.include_open,
     )
 
 
@@ -199,7 +204,23 @@ def list_violations(request: pb.ListComplaintsRequest) -> list[FieldViolation]:
         found.append(("page_size", f"0 (default 50) to {MAX_PAGE_SIZE}; larger is capped"))
     if len(request.page_token) > MAX_PAGE_TOKEN_LENGTH:
         found.append(("page_token", "not a page token of this service"))
-    return _found(found)
+    return _found([*found, *_subject_violations(request)])
+
+
+def _subject_violations(request: pb.ListComplaintsRequest) -> Iterator[tuple[str, str]]:
+    """The citizen filter: one form of pseudonym, a grant only with the encrypted one."""
+    for name in ("subject", "encrypted_subject"):
+        if len(getattr(request, name)) not in (0, inputs.CIPHERTEXT_BYTES):
+            yield name, f"a pseudonym of {inputs.CIPHERTEXT_BYTES} bytes"
+    if request.subject and request.encrypted_subject:
+        yield "encrypted_subject", "not together with subject"
+    if request.link_grant and not request.encrypted_subject:
+        yield "link_grant", "needs encrypted_subject"
+    if len(request.link_grant) > MAX_LINK_GRANT_LENGTH:
+        yield "link_grant", "not a link grant"
+    yield from _time(request, "start_time")
+    if request.include_open and not request.HasField("start_time"):
+        yield "include_open", "only with start_time"
 
 
 def reassign_violations(request: pb.ReassignComplaintRequest) -> list[FieldViolation]:

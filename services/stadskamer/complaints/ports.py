@@ -14,13 +14,21 @@ from stadskamer.complaints.domain import Complaint
 
 
 class SubjectResolver(Protocol):
-    """Turns a complainant's polymorphic pseudonym into the ``klachten`` domain pseudonym."""
+    """Turns a complainant's polymorphic or encrypted pseudonym into the ``klachten`` pseudonym."""
 
     def domain_pseudonym(self, polymorphic: bytes) -> bytes:
         """The 32-byte domain pseudonym.
 
         Raises ``InvalidArgument`` naming ``subject`` when the pseudonym service refuses the
         pseudonym, and ``Unavailable`` when it cannot be reached.
+        """
+        ...
+
+    def open_encrypted(self, encrypted: bytes) -> bytes:
+        """The 32-byte domain pseudonym inside an encrypted pseudonym of ``klachten``.
+
+        Raises ``InvalidArgument`` naming ``encrypted_subject`` when it is not one (malformed,
+        or under another domain's key).
         """
         ...
 

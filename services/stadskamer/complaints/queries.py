@@ -3,12 +3,13 @@
 Deadline filters look at one clock (call-back or decision) and only at complaints whose clock
 still runs: the call-back clock while RECEIVED, the decision clock while RECEIVED or
 IN_HANDLING. "Overdue" is a due date before today, "due within N days" a due date from today
-to today + N (calendar days in the Netherlands).
+to today + N (calendar days in the Netherlands). The citizen filter and who may use it are in
+:mod:`stadskamer.complaints.subjects`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stadskamer.common.auth import Principal
@@ -20,6 +21,12 @@ from stadskamer.complaints.domain import DOMAIN, OPEN_STATUSES, Complaint, Statu
 from stadskamer.complaints.lifecycle import COORDINATOR_ROLES, complaint_id
 from stadskamer.complaints.service import Dependencies, Records
 from stadskamer.complaints.stats import ComplaintStats, complaint_stats
+from stadskamer.complaints.subjects import (
+    SubjectFilter,
+    authorize,
+    klachten_pseudonym,
+    record_read,
+)
 from stadskamer.complaints.workdays import local_date
 
 STATS_ROLES = ("coordinator", "analyst")
@@ -46,6 +53,9 @@ class ListQuery:
     due_within_days: int | None = None
     page_size: int = 0
     page_token: str = ""
+    subject: SubjectFilter = field(default_factory=SubjectFilter)
+    start: datetime | None = None
+    include_open: bool = False
 
     def fingerprint(self) -> str:
         """What a page token is bound to: every filter, not the paging."""
@@ -56,6 +66,9 @@ class ListQuery:
             self.deadline or DEADLINE_CALLBACK,
             self.overdue,
             self.due_within_days,
+            (self.subject.polymorphic + self.subject.encrypted).hex(),
+            to_us(self.start) if self.start else None,
+            self.include_open,
         )
 
 
@@ -91,15 +104,22 @@ class ComplaintQueries:
         return complaint
 
     def list(self, caller: Principal, query: ListQuery) -> ComplaintPage:
-        """A page of complaints, oldest receipt first."""
-        caller.require_domain(DOMAIN)
-        caller.require_role(*COORDINATOR_ROLES)
+        """A page of complaints, oldest receipt first; one citizen's read is recorded."""
+        grant = authorize(self._deps, caller, query.subject)
         if query.overdue and query.due_within_days is not None:
             raise InvalidArgument.for_field("due_within_days", "not together with overdue")
+        if query.include_open and query.start is None:
+            raise InvalidArgument.for_field("include_open", "only with start_time")
+        pseudonym = klachten_pseudonym(self._deps, query.subject)
         fingerprint = query.fingerprint()
         after = paging.decode(query.page_token, fingerprint) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        selection = self._selection(query)
+        selection = replace(
+            self._selection(query),
+            subject=pseudonym,
+            received_from=query.start,
+            or_open=query.include_open,
+        )
         with self._deps.unit_of_work() as uow:
             rows = ComplaintRepository(uow.session).page(selection, after, size + 1)
         found = [r.complaint for r in rows[:size]]
@@ -107,7 +127,10 @@ class ComplaintQueries:
         if len(rows) > size:
             last = found[-1]
             token = paging.encode(fingerprint, Cursor(to_us(last.received_at), last.id))
-        self._records.log(caller, "complaints.list", None)
+        if pseudonym is None:
+            self._records.log(caller, "complaints.list", None)
+        else:
+            record_read(self._deps, caller, grant, query.subject, pseudonym, len(found))
         return ComplaintPage(found, token)
 
     def _selection(self, query: ListQuery) -> ComplaintFilter:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from stadskamer import pep
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
@@ -65,7 +67,11 @@ def invalid(found: Iterable[tuple[str, str]], what: str) -> None:
 
 @dataclass(frozen=True)
 class Dependencies:
-    """What the use cases work with, wired by ``bootstrap`` (fakes in tests)."""
+    """What the use cases work with, wired by ``bootstrap`` (fakes in tests).
+
+    ``grant_key`` is the consent service's public key that verifies link grants; without it
+    no link grant is honoured.
+    """
 
     unit_of_work: Callable[[], UnitOfWork]
     subjects: SubjectResolver
@@ -77,6 +83,7 @@ class Dependencies:
     key_version: str = "v1"
     on_event: Callable[[], None] = lambda: None
     clock: Clock = utc_now
+    grant_key: Ed25519PublicKey | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@
 - ``STADSKAMER_COMPLAINTS_EVENT_SINKS`` (default empty): comma-separated host:port of the
   EventSinkService receivers of this service's events; with none, events stay pending in the
   outbox until a sink is configured.
+- ``STADSKAMER_CONSENT_PUBLIC_KEY_FILE`` (optional): the consent service's PEM public key;
+  without it no link grant is honoured, so no other domain (e.g. the KCC's history view, with
+  the citizen's consent) can list a citizen's complaints.
 
 plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
 """
@@ -46,6 +49,7 @@ class ComplaintsSettings:
     callback_working_days: int = DEFAULT_CALLBACK_WORKING_DAYS
     routing_file: Path | None = None
     event_sinks: tuple[str, ...] = ()
+    consent_public_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ComplaintsSettings:
@@ -69,6 +73,9 @@ class ComplaintsSettings:
             callback_working_days=days,
             routing_file=Path(routing) if routing else None,
             event_sinks=env.names(environ, "STADSKAMER_COMPLAINTS_EVENT_SINKS", ()),
+            consent_public_key_file=env.optional_path(
+                environ, "STADSKAMER_CONSENT_PUBLIC_KEY_FILE"
+            ),
         )
 
     @classmethod
@@ -81,6 +88,7 @@ class ComplaintsSettings:
         service_token: TokenSource,
         domain_key_file: Path,
         event_sinks: tuple[str, ...] = (),
+        consent_public_key_file: Path | None = None,
     ) -> ComplaintsSettings:
         """The settings of ``stadskamer up``: peers on the same server, files under data_dir.
 
@@ -97,4 +105,5 @@ class ComplaintsSettings:
             ),
             service_token=service_token,
             event_sinks=event_sinks,
+            consent_public_key_file=consent_public_key_file,
         )

@@ -78,6 +78,12 @@ def _complaints(contract: Contract, auth: dict[str, str], contact_id: str) -> No
     filed = contract.call("fileComplaint", headers=auth, json=new)
     one = {"complaintId": filed["complaint"]["id"]}
     assert filed["complaint"]["callbackDueDate"]
+    search = {"bsn": BSN, "requesterDomain": "klachten", "purpose": "complaint-handling"}
+    history = contract.call("searchContactHistory", headers=auth, json=search)
+    [shown] = [i for i in history["items"] if i["kind"] == "complaint"]
+    assert shown["id"] == one["complaintId"] and "topic" not in shown
+    assert shown["complaint"]["status"] == "received"
+    assert shown["complaint"]["callbackDueDate"] == filed["complaint"]["callbackDueDate"]
     contract.call("listComplaints", headers=auth, params={"status": "received"})
     contract.call("getComplaint", one, headers=auth)
     contract.call("recordCallback", one, headers=auth, json={"handlingForm": "informal"})

@@ -2,98 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import grpc
 import pytest
 
-from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from stadskamer.api.history.v1 import history_pb2, history_pb2_grpc
-from stadskamer.client import PseudonymClient
-from tests.support.stack import Stack
-
-BSN = "111222333"
-PURPOSE = "integrated-contact-history"
-DOMAINS = ["kcc", "burgerzaken", "sociale-zaken", "belastingen"]
-TOPICS = ["parkeervergunning", "paspoort", "uitkering", "belastingaanslag"]
-
-
-@dataclass
-class Citizen:
-    """Handles on the stack for one citizen."""
-
-    stack: Stack
-    subject: bytes
-
-    def metadata(self, token: str) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {token}")]
-
-    def register(self, domain: str, topic: str) -> None:
-        token = self.stack.token(f"{domain}-desk", [domain], ["agent"])
-        request = contacts_pb2.RegisterContactRequest(
-            request_id=f"{domain}-{topic}",
-            domain=domain,
-            subject=self.subject,
-            channel=channel_pb2.CHANNEL_COUNTER,
-            topic=topic,
-            org_unit="publiekszaken",
-        )
-        request.occurred_at.GetCurrentTime()
-        contacts_pb2_grpc.ContactsServiceStub(self.stack.channel).RegisterContact(
-            request, metadata=self.metadata(token)
-        )
-
-    def history(self, requester: str) -> history_pb2.GetHistoryResponse:
-        token = self.stack.token(f"{requester}-agent", [requester], ["agent"])
-        request = history_pb2.GetHistoryRequest(
-            subject=self.subject, requester_domain=requester, purpose=PURPOSE
-        )
-        return history_pb2_grpc.HistoryServiceStub(self.stack.channel).GetHistory(
-            request, metadata=self.metadata(token)
-        )
-
-    def grant(self, purpose: str = PURPOSE) -> str:
-        token = self.stack.token("kcc-agent", ["kcc"], ["agent"])
-        consent = consent_pb2_grpc.ConsentServiceStub(self.stack.channel)
-        version = next(
-            p.version
-            for p in consent.ListPurposes(consent_pb2.ListPurposesRequest()).purposes
-            if p.id == purpose
-        )
-        granted = consent.GrantConsent(
-            consent_pb2.GrantConsentRequest(
-                request_id=f"grant-{purpose}",
-                subject=self.subject,
-                purpose=purpose,
-                purpose_version=version,
-                capture=consent_pb2.Capture(
-                    channel=channel_pb2.CHANNEL_PHONE, method=consent_pb2.CAPTURE_METHOD_AGENT
-                ),
-            ),
-            metadata=self.metadata(token),
-        )
-        return str(granted.name)
-
-    def withdraw(self, name: str) -> None:
-        token = self.stack.token("kcc-agent", ["kcc"], ["agent"])
-        consent_pb2_grpc.ConsentServiceStub(self.stack.channel).WithdrawConsent(
-            consent_pb2.WithdrawConsentRequest(
-                name=name, reason=consent_pb2.WITHDRAWAL_REASON_CITIZEN_REQUEST
-            ),
-            metadata=self.metadata(token),
-        )
-
-
-@pytest.fixture
-def citizen(stack: Stack) -> Iterator[Citizen]:
-    client = PseudonymClient(stack.channel, stack.token("desk", ["kcc"], ["agent"]))
-    person = Citizen(stack, client.polymorphic_pseudonym(BSN))
-    for domain, topic in zip(DOMAINS, TOPICS, strict=True):
-        person.register(domain, topic)
-    yield person
+from tests.e2e.history.support import DOMAINS, PURPOSE, Citizen
 
 
 def _domains(response: history_pb2.GetHistoryResponse) -> set[str]:
@@ -209,6 +124,7 @@ def test_an_unreachable_consent_service_makes_the_history_unavailable(citizen: C
         pseudonyms_address=stack.address,
         consent_address=closed,
         contacts_address=stack.address,
+        complaints_address=stack.address,
         processing_log=ProcessingLogSettings("history", local_dir=stack.data_dir / "local-log"),
     )
     running, port = create_server(settings)

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from stadskamer import pep
-from stadskamer.client import DomainKey, make_polymorphic_pseudonym
+from stadskamer.client import DomainKey, decrypt_pseudonym, make_polymorphic_pseudonym
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.errors import InvalidArgument, Unavailable
@@ -82,6 +82,15 @@ class FakeSubjects:
         except pep.InvalidEncodingError:
             raise InvalidArgument.for_field("subject", "not a polymorphic pseudonym") from None
         return group.point_mul(DOMAIN_FACTOR, point)
+
+    def open_encrypted(self, encrypted: bytes) -> bytes:
+        """Decrypt an encrypted klachten pseudonym with the klachten key."""
+        try:
+            return decrypt_pseudonym(encrypted, KEY)
+        except pep.InvalidEncodingError:
+            raise InvalidArgument.for_field(
+                "encrypted_subject", "not an encrypted pseudonym of klachten"
+            ) from None
 
 
 @dataclass

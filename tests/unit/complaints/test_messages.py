@@ -111,6 +111,31 @@ def test_list_filters_are_checked() -> None:
     assert messages.list_query(pb.ListComplaintsRequest()).due_within_days is None
 
 
+def test_the_citizen_filter_takes_one_pseudonym_and_a_grant_only_with_the_encrypted_one() -> None:
+    since = Timestamp(seconds=1_800_000_000)
+    linked = pb.ListComplaintsRequest(
+        encrypted_subject=bytes(96), link_grant="a.b.c", start_time=since, include_open=True
+    )
+    assert messages.list_violations(linked) == []
+    query = messages.list_query(linked)
+    assert (query.subject.encrypted, query.subject.link_grant) == (bytes(96), "a.b.c")
+    assert query.include_open and query.start == datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+    bad = pb.ListComplaintsRequest(
+        subject=bytes(95),
+        encrypted_subject=bytes(96),
+        link_grant="x" * 5000,
+        start_time=Timestamp(seconds=0),
+    )
+    assert _fields(messages.list_violations(bad)) == [
+        "subject",
+        "encrypted_subject",
+        "link_grant",
+        "start_time",
+    ]
+    alone = pb.ListComplaintsRequest(subject=bytes(96), link_grant="a.b.c", include_open=True)
+    assert _fields(messages.list_violations(alone)) == ["link_grant", "include_open"]
+
+
 def test_lifecycle_requests_are_checked() -> None:
     hearing = pb.HANDLING_FORM_HEARING
     assert messages.callback_violations(pb.RecordCallbackRequest(name=NAME, handling_form=1)) == []

@@ -9,6 +9,7 @@ import pytest
 from stadskamer.common.server import ServerSettings, TlsFiles
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.gateway.bootstrap import GatewaySettings
+from stadskamer.gateway.history.domain import ItemKind
 
 BASE = {
     "STADSKAMER_TOKEN_JWKS_FILE": "/run/secrets/oidc-jwks.json",
@@ -48,3 +49,23 @@ def test_tls_files_come_all_together_or_not_at_all() -> None:
         ServerSettings.from_env(
             {**BASE, "STADSKAMER_TLS_CA_FILE": "ca.pem", "STADSKAMER_TLS_CERT_FILE": "s.pem"}
         )
+
+
+def test_the_history_fan_out_reads_the_complaints_service_and_the_peer_tls_files() -> None:
+    fan_out = GatewaySettings.from_env(BASE).history
+    assert fan_out.complaints_address == "contacts:50051" and fan_out.peer_tls is None
+    assert [(s.domain, s.kind) for s in fan_out.sources()][-1] == ("klachten", ItemKind.COMPLAINT)
+    files = {
+        "STADSKAMER_COMPLAINTS_ADDRESS": "complaints:50051",
+        "STADSKAMER_PEER_TLS_CA_FILE": "ca.pem",
+        "STADSKAMER_PEER_TLS_CERT_FILE": "gateway.pem",
+        "STADSKAMER_PEER_TLS_KEY_FILE": "gateway.key",
+    }
+    settings = GatewaySettings.from_env({**BASE, **files})
+    assert settings.history.complaints_address == "complaints:50051"
+    expected = TlsFiles(Path("ca.pem"), Path("gateway.pem"), Path("gateway.key"))
+    assert settings.history.peer_tls == expected
+    assert settings.rest is not None and settings.rest.peer_tls == expected
+    overlap = {**BASE, "STADSKAMER_HISTORY_COMPLAINT_DOMAINS": "klachten,kcc"}
+    with pytest.raises(ConfigurationError, match="kcc"):
+        GatewaySettings.from_env(overlap).history.sources()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,9 +15,12 @@ from stadskamer.gateway.history.domain import (
     OWN_DOMAIN,
     Basis,
     BasisKind,
+    ComplaintState,
+    ComplaintStatus,
     HistoryItem,
     HistoryQuery,
     ItemKind,
+    Source,
 )
 from stadskamer.gateway.history.ports import Grant
 from stadskamer.gateway.history.service import HistoryService
@@ -30,11 +33,27 @@ CONSENT = Basis(BasisKind.CONSENT, consent="consents/1", legal_basis="AVG art. 6
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 
 
-def _item(domain: str, hours_ago: int) -> HistoryItem:
+OPEN = ComplaintState(
+    "KL-2026-000001", ComplaintStatus.RECEIVED, date(2026, 11, 30), False, date(2027, 1, 4), False
+)
+
+
+def _item(source: Source, hours_ago: int) -> HistoryItem:
+    if source.kind is ItemKind.COMPLAINT:
+        return HistoryItem(
+            f"complaints/{source.domain}-{hours_ago}",
+            NOW - timedelta(hours=hours_ago),
+            source.domain,
+            ItemKind.COMPLAINT,
+            4,
+            "",
+            "burgerzaken",
+            complaint=OPEN,
+        )
     return HistoryItem(
-        f"contacts/{domain}-{hours_ago}",
+        f"contacts/{source.domain}-{hours_ago}",
         NOW - timedelta(hours=hours_ago),
-        domain,
+        source.domain,
         ItemKind.CONTACT,
         2,
         "parkeervergunning",
@@ -59,17 +78,17 @@ class FakePeers:
         return target_domain.encode()
 
     def own_items(
-        self, domain: str, subject: bytes, start: datetime, limit: int
+        self, source: Source, subject: bytes, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        self.queried.append(domain)
-        return [_item(domain, 1), _item(domain, 30)]
+        self.queried.append(source.domain)
+        return [_item(source, 1), _item(source, 30)]
 
     def linked_items(
-        self, domain: str, encrypted: bytes, link_grant: str, start: datetime, limit: int
+        self, source: Source, encrypted: bytes, link_grant: str, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        assert encrypted == domain.encode()
-        self.queried.append(domain)
-        return [_item(domain, 5)]
+        assert encrypted == source.domain.encode()
+        self.queried.append(source.domain)
+        return [_item(source, 5)]
 
 
 @dataclass
@@ -86,8 +105,16 @@ def _query(max_items: int = 100) -> HistoryQuery:
     )
 
 
+SOURCES = [
+    Source("kcc", ItemKind.CONTACT),
+    Source("burgerzaken", ItemKind.CONTACT),
+    Source("sociale-zaken", ItemKind.CONTACT),
+    Source("klachten", ItemKind.COMPLAINT),
+]
+
+
 def _service(log: MemoryLog) -> HistoryService:
-    return HistoryService(["kcc", "burgerzaken", "sociale-zaken"], log, lambda: NOW)
+    return HistoryService(SOURCES, log, lambda: NOW)
 
 
 def test_without_grants_only_the_own_domain_is_queried() -> None:
@@ -138,3 +165,25 @@ def test_a_caller_acting_for_another_domain_is_refused_before_anything_is_asked(
             Principal("x", frozenset({"belastingen"}), frozenset({"agent"})), _query(), peers
         )
     assert peers.queried == []
+
+
+def test_complaints_appear_only_with_a_grant_and_keep_their_state() -> None:
+    without = _service(MemoryLog()).get_history(AGENT, _query(), FakePeers(granted=set()))
+    assert all(item.kind is ItemKind.CONTACT for item in without.items)
+    peers, log = FakePeers(granted={"klachten"}), MemoryLog()
+    history = _service(log).get_history(AGENT, _query(), peers)
+    (complaint,) = [item for item in history.items if item.kind is ItemKind.COMPLAINT]
+    assert complaint.domain == "klachten" and complaint.complaint == OPEN
+    assert complaint.basis == CONSENT
+    assert sorted(peers.queried) == ["kcc", "klachten"]
+    assert log.records[0].basis == "kcc,klachten"
+
+
+def test_the_complaint_coordinator_sees_the_complaints_as_its_own_domain() -> None:
+    coordinator = Principal("coordinator-1", frozenset({"klachten"}), frozenset({"coordinator"}))
+    query = HistoryQuery(SUBJECT, "klachten", "complaint-handling", NOW - timedelta(days=90))
+    peers = FakePeers(granted={"kcc"})
+    history = _service(MemoryLog()).get_history(coordinator, query, peers)
+    assert dict(history.consulted) == {"kcc": CONSENT, "klachten": OWN_DOMAIN}
+    complaints = [item for item in history.items if item.kind is ItemKind.COMPLAINT]
+    assert [item.basis for item in complaints] == [OWN_DOMAIN, OWN_DOMAIN]

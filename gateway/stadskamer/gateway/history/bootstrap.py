@@ -15,13 +15,15 @@ from stadskamer.gateway.history.settings import HistorySettings
 
 def build_component(settings: HistorySettings) -> Component:
     """The history fan-out as a server component."""
+    sources = settings.sources()
     channels = PeerChannels.connect(
-        settings.consent_address, settings.pseudonyms_address, settings.contacts_address
+        settings.consent_address,
+        settings.pseudonyms_address,
+        settings.contacts_address,
+        settings.complaints_address,
+        settings.peer_tls,
     )
-    service = HistoryService(
-        settings.contact_domains,
-        settings.processing_log.open(),
-    )
+    service = HistoryService(sources, settings.processing_log.open())
 
     def peers_for(bearer_token: str) -> Peers:
         return GrpcPeers(channels, bearer_token)

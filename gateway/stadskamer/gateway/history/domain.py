@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -40,8 +40,45 @@ class ItemKind(Enum):
 
 
 @dataclass(frozen=True)
+class Source:
+    """A domain the fan-out consults, and the kind of signal its service holds for it.
+
+    For contacts the items are those since the query's start; for complaints also the ones
+    still open, whatever their receive time (an agent must see a complaint that still runs).
+    """
+
+    domain: str
+    kind: ItemKind
+
+
+class ComplaintStatus(Enum):
+    """Where a complaint is in its lifecycle (Awb chapter 9)."""
+
+    RECEIVED = "received"
+    IN_HANDLING = "in-handling"
+    DECIDED = "decided"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class ComplaintState:
+    """Where one complaint stands: case number, status and both clocks. No text."""
+
+    case_number: str
+    status: ComplaintStatus
+    callback_due: date
+    callback_overdue: bool
+    decision_due: date
+    decision_overdue: bool
+
+
+@dataclass(frozen=True)
 class HistoryItem:
-    """One signal of the citizen in one domain. No free text, no identifiers of the citizen."""
+    """One signal of the citizen in one domain. No free text, no identifiers of the citizen.
+
+    A complaint has no topic (empty) and carries its ``complaint`` state.
+    """
 
     name: str
     occurred_at: datetime
@@ -51,6 +88,7 @@ class HistoryItem:
     topic: str
     org_unit: str
     basis: Basis = OWN_DOMAIN
+    complaint: ComplaintState | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import grpc
 
+from stadskamer.api.complaints.v1 import complaints_pb2
 from stadskamer.api.consent.v1 import consent_pb2
 from stadskamer.api.history.v1 import history_pb2 as pb
 from stadskamer.api.history.v1 import history_pb2_grpc as pb_grpc
@@ -19,6 +20,8 @@ from stadskamer.gateway.history.domain import (
     MAX_ITEMS,
     Basis,
     BasisKind,
+    ComplaintState,
+    ComplaintStatus,
     HistoryQuery,
     ItemKind,
 )
@@ -28,6 +31,13 @@ from stadskamer.pep import CIPHERTEXT_BYTES
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["HistoryService"].full_name
 _KINDS = {ItemKind.CONTACT: pb.ITEM_KIND_CONTACT, ItemKind.COMPLAINT: pb.ITEM_KIND_COMPLAINT}
+_STATUSES = {
+    ComplaintStatus.RECEIVED: complaints_pb2.COMPLAINT_STATUS_RECEIVED,
+    ComplaintStatus.IN_HANDLING: complaints_pb2.COMPLAINT_STATUS_IN_HANDLING,
+    ComplaintStatus.DECIDED: complaints_pb2.COMPLAINT_STATUS_DECIDED,
+    ComplaintStatus.CLOSED: complaints_pb2.COMPLAINT_STATUS_CLOSED,
+    ComplaintStatus.WITHDRAWN: complaints_pb2.COMPLAINT_STATUS_WITHDRAWN,
+}
 _BASIS_KINDS = {
     BasisKind.OWN_DOMAIN: consent_pb2.BASIS_KIND_OWN_DOMAIN,
     BasisKind.CONSENT: consent_pb2.BASIS_KIND_CONSENT,
@@ -51,6 +61,17 @@ def _violations(request: pb.GetHistoryRequest) -> Iterable[FieldViolation]:
 
 
 VALIDATORS: dict[str, Validator] = {f"/{SERVICE_NAME}/GetHistory": _violations}
+
+
+def _complaint(state: ComplaintState) -> pb.ComplaintState:
+    return pb.ComplaintState(
+        case_number=state.case_number,
+        status=_STATUSES[state.status],
+        callback_due_date=state.callback_due.isoformat(),
+        callback_overdue=state.callback_overdue,
+        decision_due_date=state.decision_due.isoformat(),
+        decision_overdue=state.decision_overdue,
+    )
 
 
 def _basis(basis: Basis) -> consent_pb2.Basis:
@@ -105,6 +126,8 @@ class HistoryServicer(pb_grpc.HistoryServiceServicer):
                 basis=_basis(item.basis),
             )
             entry.occur_time.FromDatetime(item.occurred_at)
+            if item.complaint is not None:
+                entry.complaint.CopyFrom(_complaint(item.complaint))
         for domain, basis in history.consulted:
             response.consulted_domains.add(domain=domain, basis=_basis(basis))
         return response

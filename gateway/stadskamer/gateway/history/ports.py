@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from stadskamer.gateway.history.domain import Basis, HistoryItem
+from stadskamer.gateway.history.domain import Basis, HistoryItem, Source
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,12 @@ class Peers(Protocol):
         """The encrypted pseudonym of ``target_domain`` for ``subject``, under the grant."""
 
     def own_items(
-        self, domain: str, subject: bytes, start: datetime, limit: int
+        self, source: Source, subject: bytes, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        """Items of the caller's own domain for a polymorphic pseudonym."""
+        """Items of the caller's own domain for a polymorphic pseudonym (see :class:`Source`
+        for which items count from ``start``)."""
 
     def linked_items(
-        self, domain: str, encrypted_subject: bytes, link_grant: str, start: datetime, limit: int
+        self, source: Source, encrypted_subject: bytes, link_grant: str, start: datetime, limit: int
     ) -> list[HistoryItem]:
         """Items of another domain for its encrypted pseudonym, under the grant."""

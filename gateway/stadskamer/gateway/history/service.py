@@ -17,6 +17,7 @@ from stadskamer.gateway.history.domain import (
     History,
     HistoryItem,
     HistoryQuery,
+    Source,
     merge,
 )
 from stadskamer.gateway.history.ports import Peers
@@ -25,16 +26,16 @@ READ_ROLES = ("agent", "coordinator", "system")
 
 
 class HistoryService:
-    """Assembles a citizen's permitted history over the domains that hold signals."""
+    """Assembles a citizen's permitted history over the sources: domains holding signals."""
 
     def __init__(
         self,
-        source_domains: Sequence[str],
+        sources: Sequence[Source],
         processing_log: ProcessingLog,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parallelism: int = 8,
     ) -> None:
-        self._domains = tuple(source_domains)
+        self._sources = tuple(sources)
         self._processing_log = processing_log
         self._clock = clock
         self._pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="history")
@@ -49,7 +50,7 @@ class HistoryService:
         caller.require_role(*READ_ROLES)
         if not 0 < query.max_items <= MAX_ITEMS:
             raise InvalidArgument.for_field("max_items", f"between 1 and {MAX_ITEMS}")
-        results = list(self._pool.map(lambda d: self._consult(d, query, peers), self._domains))
+        results = list(self._pool.map(lambda s: self._consult(s, query, peers), self._sources))
         consulted = [(domain, basis) for domain, basis, _ in results if basis is not None]
         history = merge([items for _, _, items in results], consulted, query.max_items)
         self._processing_log.append(
@@ -68,14 +69,15 @@ class HistoryService:
         return history
 
     def _consult(
-        self, domain: str, query: HistoryQuery, peers: Peers
+        self, source: Source, query: HistoryQuery, peers: Peers
     ) -> tuple[str, Basis | None, list[HistoryItem]]:
+        domain = source.domain
         if domain == query.requester_domain:
-            items = peers.own_items(domain, query.subject, query.start, query.max_items)
+            items = peers.own_items(source, query.subject, query.start, query.max_items)
             return domain, OWN_DOMAIN, items
         grant = peers.issue_link_grant(query.subject, query.purpose, query.requester_domain, domain)
         if grant is None:
             return domain, None, []
         encrypted = peers.transcrypt(query.subject, domain, grant.token)
-        items = peers.linked_items(domain, encrypted, grant.token, query.start, query.max_items)
+        items = peers.linked_items(source, encrypted, grant.token, query.start, query.max_items)
         return domain, grant.basis, [replace(item, basis=grant.basis) for item in items]

@@ -1,8 +1,8 @@
-"""gRPC channels and stubs of the services the REST routes call.
+"""gRPC stubs of the services the REST routes call.
 
-One channel per distinct address, carrying the trace context; the caller's token is added per
-call (:meth:`stadskamer.gateway.rest.operations.Call.rpc`). With TLS files configured the
-channels use mutual TLS: the gateway presents its client certificate and trusts only the CA.
+The channels are those of :mod:`stadskamer.gateway.channels` (one per distinct address, mutual
+TLS when configured, as for the history fan-out); the caller's token is added per call
+(:meth:`stadskamer.gateway.rest.operations.Call.rpc`).
 """
 
 from __future__ import annotations
@@ -18,23 +18,9 @@ from stadskamer.api.contacts.v1 import contacts_pb2_grpc
 from stadskamer.api.history.v1 import history_pb2_grpc
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2_grpc
-from stadskamer.common.interceptors import ClientMetadataInterceptor
-from stadskamer.common.server import MAX_MESSAGE_BYTES, TlsFiles
+from stadskamer.common.server import TlsFiles
+from stadskamer.gateway.channels import open_channels
 from stadskamer.gateway.rest.settings import Peers
-
-_OPTIONS = [
-    ("grpc.keepalive_time_ms", 30000),
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-]
-
-
-def open_channel(address: str, tls: TlsFiles | None) -> grpc.Channel:
-    """A channel to ``address`` (mutual TLS when ``tls`` is given) carrying the trace context."""
-    if tls is None:
-        channel = grpc.insecure_channel(address, options=_OPTIONS)
-    else:
-        channel = grpc.secure_channel(address, tls.channel_credentials(), options=_OPTIONS)
-    return grpc.intercept_channel(channel, ClientMetadataInterceptor(lambda: None))
 
 
 @dataclass
@@ -53,21 +39,26 @@ class Stubs:
     @classmethod
     def connect(cls, peers: Peers, tls: TlsFiles | None) -> Stubs:
         """Channels to every peer address (shared where addresses are equal)."""
-        opened: dict[str, grpc.Channel] = {}
-
-        def channel(address: str) -> grpc.Channel:
-            if address not in opened:
-                opened[address] = open_channel(address, tls)
-            return opened[address]
-
+        opened = open_channels(
+            (
+                peers.pseudonyms,
+                peers.consent,
+                peers.contacts,
+                peers.complaints,
+                peers.audit,
+                peers.surveys,
+                peers.history,
+            ),
+            tls,
+        )
         return cls(
-            pseudonyms=pseudonyms_pb2_grpc.PseudonymServiceStub(channel(peers.pseudonyms)),
-            consent=consent_pb2_grpc.ConsentServiceStub(channel(peers.consent)),
-            contacts=contacts_pb2_grpc.ContactsServiceStub(channel(peers.contacts)),
-            complaints=complaints_pb2_grpc.ComplaintsServiceStub(channel(peers.complaints)),
-            audit=audit_pb2_grpc.ProcessingLogServiceStub(channel(peers.audit)),
-            surveys=surveys_pb2_grpc.SurveysServiceStub(channel(peers.surveys)),
-            history=history_pb2_grpc.HistoryServiceStub(channel(peers.history)),
+            pseudonyms=pseudonyms_pb2_grpc.PseudonymServiceStub(opened[peers.pseudonyms]),
+            consent=consent_pb2_grpc.ConsentServiceStub(opened[peers.consent]),
+            contacts=contacts_pb2_grpc.ContactsServiceStub(opened[peers.contacts]),
+            complaints=complaints_pb2_grpc.ComplaintsServiceStub(opened[peers.complaints]),
+            audit=audit_pb2_grpc.ProcessingLogServiceStub(opened[peers.audit]),
+            surveys=surveys_pb2_grpc.SurveysServiceStub(opened[peers.surveys]),
+            history=history_pb2_grpc.HistoryServiceStub(opened[peers.history]),
             channels=list(opened.values()),
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 from stadskamer.api.history.v1 import history_pb2 as pb
 from stadskamer.gateway.rest import schema as s
 from stadskamer.gateway.rest.codec import EnumCodec, iso, resource_id, timestamp
+from stadskamer.gateway.rest.complaint_schemas import STATUSES
 from stadskamer.gateway.rest.consent_schemas import basis_json
 from stadskamer.gateway.rest.contact_schemas import CHANNEL, CHANNELS
 from stadskamer.gateway.rest.operations import Call, Operation, Reply
@@ -27,18 +28,31 @@ SCHEMAS: dict[str, s.Schema] = {
         ("requesterDomain", "purpose"),
     ),
     "HistoryItem": s.obj(
-        "One customer signal of the citizen in one domain.",
+        "One customer signal of the citizen in one domain: a contact or a complaint.",
         {
             "id": s.text("The id in its own service."),
             "kind": s.choice("What kind of signal.", KINDS),
             "domain": s.code("The domain that holds it."),
             "channel": CHANNEL,
-            "topic": s.code("The topic code."),
-            "orgUnit": s.text("The organisational unit that handled it."),
-            "occurTime": s.moment("When it happened."),
+            "topic": s.code("The topic code (contacts only)."),
+            "orgUnit": s.text("The organisational unit that handled it (or is complained about)."),
+            "occurTime": s.moment("When it happened (a complaint: when it was received)."),
             "basis": s.ref("Basis"),
+            "complaint": s.ref("HistoryComplaint"),
         },
-        ("id", "domain", "topic", "occurTime", "basis"),
+        ("id", "domain", "occurTime", "basis"),
+    ),
+    "HistoryComplaint": s.obj(
+        "Where a complaint stands (complaints only; never its text).",
+        {
+            "caseNumber": s.text("The case number, `KL-<year>-<6 digits>`."),
+            "status": s.choice("Where it is in its lifecycle.", STATUSES),
+            "callbackDueDate": s.day("The last day for the call-back."),
+            "callbackOverdue": s.flag("Not called back and the due date passed."),
+            "decisionDueDate": s.day("The last day for the decision."),
+            "decisionOverdue": s.flag("Not decided and the due date passed."),
+        },
+        ("caseNumber", "status", "callbackDueDate", "decisionDueDate"),
     ),
     "ConsultedDomain": s.obj(
         "A domain that was queried, and what allowed it.",
@@ -55,6 +69,19 @@ SCHEMAS: dict[str, s.Schema] = {
         ("items", "consultedDomains", "truncated"),
     ),
 }
+
+
+def _complaint_json(state: pb.ComplaintState) -> dict[str, Any]:
+    """The JSON form of a complaint's state."""
+    document: dict[str, Any] = {
+        "caseNumber": state.case_number,
+        "callbackDueDate": state.callback_due_date,
+        "callbackOverdue": state.callback_overdue,
+        "decisionDueDate": state.decision_due_date,
+        "decisionOverdue": state.decision_overdue,
+    }
+    STATUSES.put(document, "status", state.status)
+    return document
 
 
 def search(call: Call) -> Reply:
@@ -74,13 +101,16 @@ def search(call: Call) -> Reply:
         entry: dict[str, Any] = {
             "id": resource_id(item.name),
             "domain": item.domain,
-            "topic": item.topic,
             "orgUnit": item.org_unit,
             "occurTime": iso(item.occur_time),
             "basis": basis_json(item.basis),
         }
+        if item.topic:
+            entry["topic"] = item.topic
         KINDS.put(entry, "kind", item.kind)
         CHANNELS.put(entry, "channel", item.channel)
+        if item.HasField("complaint"):
+            entry["complaint"] = _complaint_json(item.complaint)
         items.append(entry)
     consulted = [
         {"domain": c.domain, "basis": basis_json(c.basis)} for c in history.consulted_domains
@@ -97,9 +127,10 @@ OPERATIONS = [
         "searchContactHistory",
         TAG,
         "A citizen's permitted history",
-        "GetHistory: the citizen's contacts across domains, each with what allowed it. A "
-        "domain is consulted only with a link grant (own domain, consent or legal basis); "
-        "the others are neither queried nor named.",
+        "GetHistory: the citizen's contacts and complaints across domains, each with what "
+        "allowed it; a complaint with its status and deadlines (the open ones whatever their "
+        "receive time). A domain is consulted only with a link grant (own domain, consent or "
+        "legal basis); the others are neither queried nor named.",
         search,
         "History",
         body="HistorySearch",

@@ -68,6 +68,7 @@ complaints = Table(
     Index("ix_complaints_status", "status", "received_at_us", "id"),
     Index("ix_complaints_coordinator", "coordinator", "received_at_us", "id"),
     Index("ix_complaints_org_unit", "org_unit", "received_at_us", "id"),
+    Index("ix_complaints_subject", "subject_pseudonym", "received_at_us", "id"),
 )
 
 # The last case number given out per registration year.

@@ -3,7 +3,9 @@
 The complaints service calls the pseudonym service with its own service token (domain
 ``klachten``) and decrypts the answer with the klachten domain key: the 32-byte domain
 pseudonym is the only subject value it stores. A refused pseudonym is INVALID_ARGUMENT
-naming ``subject``; a pseudonym service that cannot be reached is UNAVAILABLE.
+naming ``subject``; a pseudonym service that cannot be reached is UNAVAILABLE. An encrypted
+pseudonym of ``klachten`` (converted by the pseudonym service under a link grant) is opened
+with the domain key alone.
 """
 
 from __future__ import annotations
@@ -48,4 +50,15 @@ class GrpcSubjectResolver:
             raise FailedPrecondition(
                 "the pseudonym service answered under another key than the klachten key",
                 "DOMAIN_KEY_MISMATCH",
+            ) from None
+
+    def open_encrypted(self, encrypted: bytes) -> bytes:
+        """The ``klachten`` pseudonym inside an encrypted pseudonym of ``klachten``."""
+        try:
+            return decrypt_pseudonym(encrypted, self._key)
+        except pep.InvalidEncodingError:
+            raise InvalidArgument.for_field(
+                "encrypted_subject",
+                f"not an encrypted pseudonym of {self._key.domain}",
+                "NOT_AN_ENCRYPTED_PSEUDONYM_OF_DOMAIN",
             ) from None

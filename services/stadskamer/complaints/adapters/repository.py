@@ -21,7 +21,7 @@ from stadskamer.common.outbox import OutboxEvent
 from stadskamer.complaints.adapters import records
 from stadskamer.complaints.adapters.orm import assignments, case_counters, complaints, outbox
 from stadskamer.complaints.adapters.records import AssignmentRecord, ComplaintRecord
-from stadskamer.complaints.domain import Status
+from stadskamer.complaints.domain import OPEN_STATUSES, Status
 from stadskamer.complaints.stats import StatsRow
 
 _c = complaints.c
@@ -41,7 +41,11 @@ class Cursor:
 
 @dataclass(frozen=True)
 class ComplaintFilter:
-    """What ListComplaints selects. ``statuses`` None: any; due bounds are inclusive."""
+    """What ListComplaints selects. ``statuses`` None: any; due bounds are inclusive.
+
+    ``subject``: only this klachten pseudonym. ``received_from``: only complaints received
+    then or later, and with ``or_open`` also the open ones (RECEIVED, IN_HANDLING) before it.
+    """
 
     statuses: frozenset[Status] | None = None
     coordinator: str = ""
@@ -49,6 +53,9 @@ class ComplaintFilter:
     due_column: str = "callback_due"
     due_from: date | None = None
     due_until: date | None = None
+    subject: bytes | None = None
+    received_from: datetime | None = None
+    or_open: bool = False
 
 
 class ComplaintRepository:
@@ -165,6 +172,12 @@ class ComplaintRepository:
             conditions.append(due >= selection.due_from)
         if selection.due_until is not None:
             conditions.append(due <= selection.due_until)
+        if selection.subject is not None:
+            conditions.append(_c.subject_pseudonym == selection.subject)
+        if selection.received_from is not None:
+            since = _c.received_at_us >= records.to_us(selection.received_from)
+            still_open = _c.status.in_([s.name for s in OPEN_STATUSES])
+            conditions.append(or_(since, still_open) if selection.or_open else since)
         if after is not None:
             conditions.append(
                 or_(

@@ -1,23 +1,39 @@
-"""The history fan-out's peers over gRPC, each call made as the calling user."""
+"""The history fan-out's peers over gRPC, each call made as the calling user.
+
+The channels come from :mod:`stadskamer.gateway.channels`, as for the REST routes: mutual TLS
+with the gateway's client certificate when the peer TLS files are configured. Contacts come
+from the ContactsService, complaints (with their state, never their text) from the
+ComplaintsService.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
+from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from stadskamer.api.complaints.v1 import complaints_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
-from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
+from stadskamer.api.contacts.v1 import contacts_pb2_grpc
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2, pseudonyms_pb2_grpc
-from stadskamer.common.peers import peer_channel
+from stadskamer.common.server import TlsFiles
 from stadskamer.common.status import from_rpc_error
-from stadskamer.gateway.history.domain import Basis, BasisKind, HistoryItem, ItemKind
+from stadskamer.gateway.channels import open_channels
+from stadskamer.gateway.history.adapters.items import (
+    Citizen,
+    complaint_items,
+    complaints_request,
+    contact_items,
+    contacts_request,
+)
+from stadskamer.gateway.history.domain import Basis, BasisKind, HistoryItem, ItemKind, Source
 from stadskamer.gateway.history.ports import Grant
 
 TIMEOUT_SECONDS = 5.0
-PAGE_SIZE = 200
 _BASIS_KINDS = {
     consent_pb2.BASIS_KIND_OWN_DOMAIN: BasisKind.OWN_DOMAIN,
     consent_pb2.BASIS_KIND_CONSENT: BasisKind.CONSENT,
@@ -35,12 +51,6 @@ def basis_from_proto(basis: consent_pb2.Basis) -> Basis:
     )
 
 
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 @dataclass(frozen=True)
 class PeerChannels:
     """One channel per peer service (the same channel where they share an address)."""
@@ -48,30 +58,37 @@ class PeerChannels:
     consent: grpc.Channel
     pseudonyms: grpc.Channel
     contacts: grpc.Channel
+    complaints: grpc.Channel
 
     @classmethod
-    def connect(cls, consent: str, pseudonyms: str, contacts: str) -> PeerChannels:
-        """Channels to the three addresses that carry the trace context (no token of their own)."""
-        opened: dict[str, grpc.Channel] = {}
-        for address in (consent, pseudonyms, contacts):
-            if address not in opened:
-                opened[address] = peer_channel(address, lambda: None)
-        return cls(opened[consent], opened[pseudonyms], opened[contacts])
+    def connect(
+        cls,
+        consent: str,
+        pseudonyms: str,
+        contacts: str,
+        complaints: str,
+        tls: TlsFiles | None = None,
+    ) -> PeerChannels:
+        """Channels to the four addresses (mutual TLS when ``tls`` is given), no own token."""
+        opened = open_channels((consent, pseudonyms, contacts, complaints), tls)
+        return cls(opened[consent], opened[pseudonyms], opened[contacts], opened[complaints])
 
     def close(self) -> None:
         """Close every distinct channel."""
-        for channel in {id(c): c for c in (self.consent, self.pseudonyms, self.contacts)}.values():
+        every = (self.consent, self.pseudonyms, self.contacts, self.complaints)
+        for channel in {id(c): c for c in every}.values():
             channel.close()
 
 
 class GrpcPeers:
-    """Consent, pseudonym and contacts services, called with the user's bearer token."""
+    """Consent, pseudonym, contacts and complaints services, with the user's bearer token."""
 
     def __init__(self, channels: PeerChannels, bearer_token: str) -> None:
         self._metadata = (("authorization", f"Bearer {bearer_token}"),)
         self._consent = consent_pb2_grpc.ConsentServiceStub(channels.consent)
         self._pseudonyms = pseudonyms_pb2_grpc.PseudonymServiceStub(channels.pseudonyms)
         self._contacts = contacts_pb2_grpc.ContactsServiceStub(channels.contacts)
+        self._complaints = complaints_pb2_grpc.ComplaintsServiceStub(channels.complaints)
 
     def issue_link_grant(
         self, subject: bytes, purpose: str, requester_domain: str, target_domain: str
@@ -107,47 +124,53 @@ class GrpcPeers:
         return bytes(response.encrypted_pseudonym)
 
     def own_items(
-        self, domain: str, subject: bytes, start: datetime, limit: int
+        self, source: Source, subject: bytes, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        """Contacts of the caller's own domain."""
-        request = contacts_pb2.ListContactsRequest(domain=domain, subject=subject)
-        return self._contacts_since(request, start, limit)
+        """Items of the caller's own domain, by polymorphic pseudonym."""
+        return self._items(source, Citizen(subject=subject), start, limit)
 
     def linked_items(
-        self, domain: str, encrypted_subject: bytes, link_grant: str, start: datetime, limit: int
+        self, source: Source, encrypted_subject: bytes, link_grant: str, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        """Contacts of another domain, under the grant."""
-        request = contacts_pb2.ListContactsRequest(
-            domain=domain, encrypted_subject=encrypted_subject, link_grant=link_grant
-        )
-        return self._contacts_since(request, start, limit)
+        """Items of another domain, under the grant."""
+        citizen = Citizen(encrypted_subject=encrypted_subject, link_grant=link_grant)
+        return self._items(source, citizen, start, limit)
 
-    def _contacts_since(
-        self, request: contacts_pb2.ListContactsRequest, start: datetime, limit: int
+    def _items(
+        self, source: Source, citizen: Citizen, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        request.start_time.CopyFrom(_timestamp(start))
-        request.page_size = min(limit, PAGE_SIZE)
-        items: list[HistoryItem] = []
+        if source.kind is ItemKind.COMPLAINT:
+            return self._pages(
+                self._complaints.ListComplaints,
+                complaints_request(citizen, start, limit),
+                partial(complaint_items, source.domain),
+                limit,
+                "complaints",
+            )
+        return self._pages(
+            self._contacts.ListContacts,
+            contacts_request(source.domain, citizen, start, limit),
+            contact_items,
+            limit,
+            "contacts",
+        )
+
+    def _pages(
+        self,
+        method: Callable[..., Any],
+        request: Any,
+        items_of: Callable[[Any], list[HistoryItem]],
+        limit: int,
+        service: str,
+    ) -> list[HistoryItem]:
+        """Every page of one list call (the same request, next page token), up to ``limit``."""
+        found: list[HistoryItem] = []
         while True:
             try:
-                page = self._contacts.ListContacts(
-                    request, metadata=self._metadata, timeout=TIMEOUT_SECONDS
-                )
+                page = method(request, metadata=self._metadata, timeout=TIMEOUT_SECONDS)
             except grpc.RpcError as error:
-                raise from_rpc_error(error, "contacts") from None
-            items += [_contact_item(contact) for contact in page.contacts]
-            if not page.next_page_token or len(items) >= limit:
-                return items[:limit]
+                raise from_rpc_error(error, service) from None
+            found += items_of(page)
+            if not page.next_page_token or len(found) >= limit:
+                return found[:limit]
             request.page_token = page.next_page_token
-
-
-def _contact_item(contact: contacts_pb2.Contact) -> HistoryItem:
-    return HistoryItem(
-        name=contact.name,
-        occurred_at=contact.occurred_at.ToDatetime(tzinfo=UTC),
-        domain=contact.domain,
-        kind=ItemKind.CONTACT,
-        channel=int(contact.channel),
-        topic=contact.topic,
-        org_unit=contact.org_unit,
-    )

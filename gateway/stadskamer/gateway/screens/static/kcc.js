@@ -1,11 +1,14 @@
 // The KCC screen: look up a citizen, see the permitted history, the repeat banner, open
 // complaints and consents; record a contact or a consent given on the phone.
 // The BSN is kept in this page's memory only while the citizen is on screen.
+// Complaints come with the history (domain "klachten", only where consent or the policy
+// allows it), so the open ones and their deadlines need no call of their own.
 "use strict";
 
 (() => {
   const S = Stadskamer;
-  const state = { bsn: "", domain: "", purpose: "", windowDays: 7, items: [], purposes: [] };
+  const OPEN_COMPLAINTS = ["received", "in-handling"];
+  const state = { bsn: "", domain: "", purpose: "", windowDays: 7, items: [], consulted: [], purposes: [] };
 
   function ordinal(n) {
     return `${n}e`;
@@ -36,8 +39,14 @@
     return kind;
   }
 
+  function itemTitle(item) {
+    if (item.kind !== "complaint" || !item.complaint) return item.topic || "";
+    return `Klacht ${item.complaint.caseNumber} (${S.label("complaint", item.complaint.status)})`;
+  }
+
   function renderHistory(history) {
     state.items = history.items;
+    state.consulted = history.consultedDomains.map((c) => c.domain);
     const consulted = history.consultedDomains
       .map((c) => `${S.label("domain", c.domain)} (${basisText(c.basis)})`)
       .join(", ");
@@ -47,8 +56,8 @@
       ...history.items.map((item) =>
         S.el(
           "li",
-          { "data-domain": item.domain, "data-id": item.id },
-          S.el("strong", {}, item.topic),
+          { "data-domain": item.domain, "data-id": item.id, "data-kind": item.kind },
+          S.el("strong", {}, itemTitle(item)),
           " ",
           S.el("span", { class: "tag" }, S.label("domain", item.domain)),
           S.el("span", { class: "tag" }, S.label("channel", item.channel)),
@@ -63,43 +72,52 @@
     if (!history.items.length) list.append(S.el("li", {}, "Geen contacten in de getoonde periode."));
   }
 
-  async function loadComplaints() {
+  function deadline(isoDate, overdue) {
+    return overdue ? S.el("strong", { class: "status-bad" }, S.day(isoDate), " (te laat!)") : S.day(isoDate);
+  }
+
+  function callback(c) {
+    return c.status === "received" ? deadline(c.callbackDueDate, c.callbackOverdue) : "teruggebeld";
+  }
+
+  function renderComplaints() {
     const target = document.getElementById("complaints");
-    const ids = new Set(state.items.map((i) => i.id));
-    try {
-      const open = [];
-      for (const status of ["received", "in-handling"]) {
-        const page = await S.api("GET", `/complaints?status=${status}&pageSize=500`);
-        open.push(...page.complaints.filter((c) => c.contactId && ids.has(c.contactId)));
-      }
-      if (!open.length) {
-        target.replaceChildren(S.el("p", {}, "Geen open klachten bij de getoonde contacten."));
-        return;
-      }
+    if (!state.consulted.includes("klachten")) {
       target.replaceChildren(
+        S.el("p", { class: "hint" }, "Klachten zijn niet geraadpleegd: daarvoor is toestemming van de burger nodig."),
+      );
+      return;
+    }
+    const open = state.items.filter(
+      (i) => i.kind === "complaint" && i.complaint && OPEN_COMPLAINTS.includes(i.complaint.status),
+    );
+    if (!open.length) {
+      target.replaceChildren(S.el("p", {}, "Geen open klachten."));
+      return;
+    }
+    const header = ["Zaak", "Status", "Terugbellen vóór", "Besluit vóór"];
+    target.replaceChildren(
+      S.el(
+        "table",
+        {},
+        S.el("caption", { class: "visually-hidden" }, "Open klachten van deze burger"),
+        S.el("thead", {}, S.el("tr", {}, header.map((h) => S.el("th", { scope: "col" }, h)))),
         S.el(
-          "table",
+          "tbody",
           {},
-          S.el("thead", {}, S.el("tr", {}, S.el("th", {}, "Zaak"), S.el("th", {}, "Status"), S.el("th", {}, "Terugbellen vóór"))),
-          S.el(
-            "tbody",
-            {},
-            open.map((c) =>
-              S.el(
-                "tr",
-                {},
-                S.el("td", {}, c.caseNumber),
-                S.el("td", {}, S.label("complaint", c.status)),
-                S.el("td", {}, S.day(c.callbackDueDate), c.callbackOverdue ? " (te laat!)" : ""),
-              ),
+          open.map(({ id, complaint: c }) =>
+            S.el(
+              "tr",
+              { "data-id": id },
+              S.el("th", { scope: "row" }, c.caseNumber),
+              S.el("td", {}, S.label("complaint", c.status)),
+              S.el("td", {}, callback(c)),
+              S.el("td", {}, deadline(c.decisionDueDate, c.decisionOverdue)),
             ),
           ),
         ),
-      );
-    } catch (error) {
-      const text = error.status === 403 ? "Klachten zijn met uw rol niet in te zien." : error.message;
-      target.replaceChildren(S.el("p", { class: "hint" }, text));
-    }
+      ),
+    );
   }
 
   function purposeTitle(id) {
@@ -150,7 +168,8 @@
       purpose: state.purpose,
     });
     renderHistory(history);
-    await Promise.all([loadComplaints(), loadConsents()]);
+    renderComplaints();
+    await loadConsents();
   }
 
   async function lookup(event) {

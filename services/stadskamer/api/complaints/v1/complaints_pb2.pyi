@@ -554,6 +554,11 @@ class ListComplaintsRequest(_message.Message):
     DUE_WITHIN_DAYS_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    ENCRYPTED_SUBJECT_FIELD_NUMBER: _builtins.int
+    LINK_GRANT_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    INCLUDE_OPEN_FIELD_NUMBER: _builtins.int
     status: Global___ComplaintStatus.ValueType
     """Only complaints with this status."""
     coordinator: _builtins.str
@@ -574,6 +579,27 @@ class ListComplaintsRequest(_message.Message):
     """The next_page_token of a previous call with the same filters; a token used with other
     filters is INVALID_ARGUMENT.
     """
+    subject: _builtins.bytes
+    """Only complaints of this citizen: a polymorphic pseudonym (96 bytes), converted to the
+    klachten pseudonym. Not with encrypted_subject nor link_grant.
+    """
+    encrypted_subject: _builtins.bytes
+    """Only complaints of this citizen, given as the encrypted pseudonym of `klachten` (96
+    bytes), e.g. as converted by the pseudonym service under `link_grant`. Not with subject.
+    """
+    link_grant: _builtins.str
+    """A link grant from ConsentService.IssueLinkGrant that lets a caller who does not act for
+    `klachten` read one citizen's complaints: it must name `klachten` as target and one of
+    the caller's domains as requester, and be unexpired. Requires encrypted_subject.
+    """
+    include_open: _builtins.bool
+    """Only with start_time: also the complaints received before it that are still open
+    (RECEIVED or IN_HANDLING).
+    """
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Only complaints received at or after this time."""
+
     def __init__(
         self,
         *,
@@ -585,10 +611,15 @@ class ListComplaintsRequest(_message.Message):
         due_within_days: _builtins.int | None = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        subject: _builtins.bytes = ...,
+        encrypted_subject: _builtins.bytes = ...,
+        link_grant: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        include_open: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_due_within_days", b"_due_within_days", "due_within_days", b"due_within_days"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_due_within_days", b"_due_within_days", "due_within_days", b"due_within_days", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_due_within_days", b"_due_within_days", "coordinator", b"coordinator", "deadline", b"deadline", "due_within_days", b"due_within_days", "org_unit", b"org_unit", "overdue", b"overdue", "page_size", b"page_size", "page_token", b"page_token", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_due_within_days", b"_due_within_days", "coordinator", b"coordinator", "deadline", b"deadline", "due_within_days", b"due_within_days", "encrypted_subject", b"encrypted_subject", "include_open", b"include_open", "link_grant", b"link_grant", "org_unit", b"org_unit", "overdue", b"overdue", "page_size", b"page_size", "page_token", b"page_token", "start_time", b"start_time", "status", b"status", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__due_within_days: _TypeAlias = _typing.Literal["due_within_days"]  # noqa: Y015
     _WhichOneofArgType__due_within_days: _TypeAlias = _typing.Literal["_due_within_days", b"_due_within_days"]  # noqa: Y015

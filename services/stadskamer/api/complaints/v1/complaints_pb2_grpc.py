@@ -48,6 +48,9 @@ class ComplaintsServiceStub:
     service;
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
     ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
+    - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
+    the domains in the token, and a role among agent, coordinator and system (e.g. the
+    history fan-out for a KCC agent, with the citizen's consent);
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -139,6 +142,9 @@ class ComplaintsServiceServicer:
     service;
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
     ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
+    - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
+    the domains in the token, and a role among agent, coordinator and system (e.g. the
+    history fan-out for a KCC agent, with the citizen's consent);
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -161,6 +167,8 @@ class ComplaintsServiceServicer:
 
     def ListComplaints(self, request, context):
         """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
+        Filtered by one citizen, the read is recorded in the processing log with the citizen
+        (and with the link grant's purpose and basis when one opened it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -318,6 +326,9 @@ class ComplaintsService:
     service;
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
     ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
+    - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
+    the domains in the token, and a role among agent, coordinator and system (e.g. the
+    history fan-out for a KCC agent, with the citizen's consent);
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.

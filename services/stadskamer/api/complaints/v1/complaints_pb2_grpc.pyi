@@ -49,6 +49,9 @@ class ComplaintsServiceStub:
       service;
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
       ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
+    - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
+      the domains in the token, and a role among agent, coordinator and system (e.g. the
+      history fan-out for a KCC agent, with the citizen's consent);
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -65,7 +68,10 @@ class ComplaintsServiceStub:
     GetComplaint: _grpc.UnaryUnaryMultiCallable[_complaints_pb2.GetComplaintRequest, _complaints_pb2.Complaint]
     """Returns one complaint, with its description and assignment history."""
     ListComplaints: _grpc.UnaryUnaryMultiCallable[_complaints_pb2.ListComplaintsRequest, _complaints_pb2.ListComplaintsResponse]
-    """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions."""
+    """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
+    Filtered by one citizen, the read is recorded in the processing log with the citizen
+    (and with the link grant's purpose and basis when one opened it).
+    """
     ReassignComplaint: _grpc.UnaryUnaryMultiCallable[_complaints_pb2.ReassignComplaintRequest, _complaints_pb2.Complaint]
     """Moves an open complaint (RECEIVED or IN_HANDLING) to another coordinator, with a reason
     kept in the assignment history.
@@ -121,6 +127,9 @@ class ComplaintsServiceAsyncStub(ComplaintsServiceStub):
       service;
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
       ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
+    - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
+      the domains in the token, and a role among agent, coordinator and system (e.g. the
+      history fan-out for a KCC agent, with the citizen's consent);
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -134,7 +143,10 @@ class ComplaintsServiceAsyncStub(ComplaintsServiceStub):
     GetComplaint: _aio.UnaryUnaryMultiCallable[_complaints_pb2.GetComplaintRequest, _complaints_pb2.Complaint]  # type: ignore[assignment]
     """Returns one complaint, with its description and assignment history."""
     ListComplaints: _aio.UnaryUnaryMultiCallable[_complaints_pb2.ListComplaintsRequest, _complaints_pb2.ListComplaintsResponse]  # type: ignore[assignment]
-    """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions."""
+    """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
+    Filtered by one citizen, the read is recorded in the processing log with the citizen
+    (and with the link grant's purpose and basis when one opened it).
+    """
     ReassignComplaint: _aio.UnaryUnaryMultiCallable[_complaints_pb2.ReassignComplaintRequest, _complaints_pb2.Complaint]  # type: ignore[assignment]
     """Moves an open complaint (RECEIVED or IN_HANDLING) to another coordinator, with a reason
     kept in the assignment history.
@@ -189,6 +201,9 @@ class ComplaintsServiceServicer(metaclass=_abc_1.ABCMeta):
       service;
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
       ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
+    - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
+      the domains in the token, and a role among agent, coordinator and system (e.g. the
+      history fan-out for a KCC agent, with the citizen's consent);
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -218,7 +233,10 @@ class ComplaintsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _complaints_pb2.ListComplaintsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_complaints_pb2.ListComplaintsResponse, _abc.Awaitable[_complaints_pb2.ListComplaintsResponse]]:
-        """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions."""
+        """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
+        Filtered by one citizen, the read is recorded in the processing log with the citizen
+        (and with the link grant's purpose and basis when one opened it).
+        """
 
     @_abc_1.abstractmethod
     def ReassignComplaint(

@@ -24,26 +24,29 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from stadskamer.api.common.v1 import channel_pb2 as stadskamer_dot_common_dot_v1_dot_channel__pb2
+from stadskamer.api.complaints.v1 import complaints_pb2 as stadskamer_dot_complaints_dot_v1_dot_complaints__pb2
 from stadskamer.api.consent.v1 import consent_pb2 as stadskamer_dot_consent_dot_v1_dot_consent__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#stadskamer/history/v1/history.proto\x12\x15stadskamer.history.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"stadskamer/common/v1/channel.proto\x1a#stadskamer/consent/v1/consent.proto\"\x92\x01\n\x11GetHistoryRequest\x12\x0f\n\x07subject\x18\x01 \x01(\x0c\x12\x18\n\x10requester_domain\x18\x02 \x01(\t\x12\x0f\n\x07purpose\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tmax_items\x18\x05 \x01(\x05\"\x9d\x01\n\x12GetHistoryResponse\x12\x31\n\x05items\x18\x01 \x03(\x0b\x32\".stadskamer.history.v1.HistoryItem\x12\x41\n\x11\x63onsulted_domains\x18\x02 \x03(\x0b\x32&.stadskamer.history.v1.ConsultedDomain\x12\x11\n\ttruncated\x18\x03 \x01(\x08\"\x88\x02\n\x0bHistoryItem\x12\x0c\n\x04name\x18\x01 \x01(\t\x12.\n\noccur_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.stadskamer.history.v1.ItemKind\x12.\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x1d.stadskamer.common.v1.Channel\x12\r\n\x05topic\x18\x06 \x01(\t\x12\x10\n\x08org_unit\x18\x07 \x01(\t\x12+\n\x05\x62\x61sis\x18\x08 \x01(\x0b\x32\x1c.stadskamer.consent.v1.Basis\"N\n\x0f\x43onsultedDomain\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12+\n\x05\x62\x61sis\x18\x02 \x01(\x0b\x32\x1c.stadskamer.consent.v1.Basis*U\n\x08ItemKind\x12\x19\n\x15ITEM_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11ITEM_KIND_CONTACT\x10\x01\x12\x17\n\x13ITEM_KIND_COMPLAINT\x10\x02\x32s\n\x0eHistoryService\x12\x61\n\nGetHistory\x12(.stadskamer.history.v1.GetHistoryRequest\x1a).stadskamer.history.v1.GetHistoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#stadskamer/history/v1/history.proto\x12\x15stadskamer.history.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"stadskamer/common/v1/channel.proto\x1a)stadskamer/complaints/v1/complaints.proto\x1a#stadskamer/consent/v1/consent.proto\"\x92\x01\n\x11GetHistoryRequest\x12\x0f\n\x07subject\x18\x01 \x01(\x0c\x12\x18\n\x10requester_domain\x18\x02 \x01(\t\x12\x0f\n\x07purpose\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tmax_items\x18\x05 \x01(\x05\"\x9d\x01\n\x12GetHistoryResponse\x12\x31\n\x05items\x18\x01 \x03(\x0b\x32\".stadskamer.history.v1.HistoryItem\x12\x41\n\x11\x63onsulted_domains\x18\x02 \x03(\x0b\x32&.stadskamer.history.v1.ConsultedDomain\x12\x11\n\ttruncated\x18\x03 \x01(\x08\"\xc2\x02\n\x0bHistoryItem\x12\x0c\n\x04name\x18\x01 \x01(\t\x12.\n\noccur_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.stadskamer.history.v1.ItemKind\x12.\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x1d.stadskamer.common.v1.Channel\x12\r\n\x05topic\x18\x06 \x01(\t\x12\x10\n\x08org_unit\x18\x07 \x01(\t\x12+\n\x05\x62\x61sis\x18\x08 \x01(\x0b\x32\x1c.stadskamer.consent.v1.Basis\x12\x38\n\tcomplaint\x18\t \x01(\x0b\x32%.stadskamer.history.v1.ComplaintState\"\xca\x01\n\x0e\x43omplaintState\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x39\n\x06status\x18\x02 \x01(\x0e\x32).stadskamer.complaints.v1.ComplaintStatus\x12\x19\n\x11\x63\x61llback_due_date\x18\x03 \x01(\t\x12\x18\n\x10\x63\x61llback_overdue\x18\x04 \x01(\x08\x12\x19\n\x11\x64\x65\x63ision_due_date\x18\x05 \x01(\t\x12\x18\n\x10\x64\x65\x63ision_overdue\x18\x06 \x01(\x08\"N\n\x0f\x43onsultedDomain\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12+\n\x05\x62\x61sis\x18\x02 \x01(\x0b\x32\x1c.stadskamer.consent.v1.Basis*U\n\x08ItemKind\x12\x19\n\x15ITEM_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11ITEM_KIND_CONTACT\x10\x01\x12\x17\n\x13ITEM_KIND_COMPLAINT\x10\x02\x32s\n\x0eHistoryService\x12\x61\n\nGetHistory\x12(.stadskamer.history.v1.GetHistoryRequest\x1a).stadskamer.history.v1.GetHistoryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'stadskamer.api.history.v1.history_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ITEMKIND']._serialized_start=824
-  _globals['_ITEMKIND']._serialized_end=909
-  _globals['_GETHISTORYREQUEST']._serialized_start=169
-  _globals['_GETHISTORYREQUEST']._serialized_end=315
-  _globals['_GETHISTORYRESPONSE']._serialized_start=318
-  _globals['_GETHISTORYRESPONSE']._serialized_end=475
-  _globals['_HISTORYITEM']._serialized_start=478
-  _globals['_HISTORYITEM']._serialized_end=742
-  _globals['_CONSULTEDDOMAIN']._serialized_start=744
-  _globals['_CONSULTEDDOMAIN']._serialized_end=822
-  _globals['_HISTORYSERVICE']._serialized_start=911
-  _globals['_HISTORYSERVICE']._serialized_end=1026
+  _globals['_ITEMKIND']._serialized_start=1130
+  _globals['_ITEMKIND']._serialized_end=1215
+  _globals['_GETHISTORYREQUEST']._serialized_start=212
+  _globals['_GETHISTORYREQUEST']._serialized_end=358
+  _globals['_GETHISTORYRESPONSE']._serialized_start=361
+  _globals['_GETHISTORYRESPONSE']._serialized_end=518
+  _globals['_HISTORYITEM']._serialized_start=521
+  _globals['_HISTORYITEM']._serialized_end=843
+  _globals['_COMPLAINTSTATE']._serialized_start=846
+  _globals['_COMPLAINTSTATE']._serialized_end=1048
+  _globals['_CONSULTEDDOMAIN']._serialized_start=1050
+  _globals['_CONSULTEDDOMAIN']._serialized_end=1128
+  _globals['_HISTORYSERVICE']._serialized_start=1217
+  _globals['_HISTORYSERVICE']._serialized_end=1332
 # @@protoc_insertion_point(module_scope)

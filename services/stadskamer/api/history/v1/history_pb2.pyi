@@ -10,6 +10,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from stadskamer.api.common.v1 import channel_pb2 as _channel_pb2
+from stadskamer.api.complaints.v1 import complaints_pb2 as _complaints_pb2
 from stadskamer.api.consent.v1 import consent_pb2 as _consent_pb2
 import builtins as _builtins
 import sys
@@ -67,7 +68,9 @@ class GetHistoryRequest(_message.Message):
     """At most this many items, newest first; default 100, at most 500."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
-        """Only items at or after this time; default 90 days before now."""
+        """Only items at or after this time; default 90 days before now. Complaints that are still
+        open (RECEIVED or IN_HANDLING) are included whatever their receive time.
+        """
 
     def __init__(
         self,
@@ -134,6 +137,7 @@ class HistoryItem(_message.Message):
     TOPIC_FIELD_NUMBER: _builtins.int
     ORG_UNIT_FIELD_NUMBER: _builtins.int
     BASIS_FIELD_NUMBER: _builtins.int
+    COMPLAINT_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The resource name in its own service, e.g. "contacts/4f2a…"."""
     domain: _builtins.str
@@ -143,16 +147,20 @@ class HistoryItem(_message.Message):
     channel: _channel_pb2.Channel.ValueType
     """The channel it came in through."""
     topic: _builtins.str
-    """The topic code, e.g. "parkeervergunning"."""
+    """The topic code, e.g. "parkeervergunning"; empty for a complaint."""
     org_unit: _builtins.str
     """The organisational unit that handled it."""
     @_builtins.property
     def occur_time(self) -> _timestamp_pb2.Timestamp:
-        """When it happened."""
+        """When it happened (for a complaint: when it was received)."""
 
     @_builtins.property
     def basis(self) -> _consent_pb2.Basis:
         """What allowed this item to be shown."""
+
+    @_builtins.property
+    def complaint(self) -> Global___ComplaintState:
+        """Where the complaint stands; set for ITEM_KIND_COMPLAINT only."""
 
     def __init__(
         self,
@@ -165,14 +173,59 @@ class HistoryItem(_message.Message):
         topic: _builtins.str = ...,
         org_unit: _builtins.str = ...,
         basis: _consent_pb2.Basis | None = ...,
+        complaint: Global___ComplaintState | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["basis", b"basis", "occur_time", b"occur_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["basis", b"basis", "complaint", b"complaint", "occur_time", b"occur_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["basis", b"basis", "channel", b"channel", "domain", b"domain", "kind", b"kind", "name", b"name", "occur_time", b"occur_time", "org_unit", b"org_unit", "topic", b"topic"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["basis", b"basis", "channel", b"channel", "complaint", b"complaint", "domain", b"domain", "kind", b"kind", "name", b"name", "occur_time", b"occur_time", "org_unit", b"org_unit", "topic", b"topic"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___HistoryItem: _TypeAlias = HistoryItem  # noqa: Y015
+
+@_typing.final
+class ComplaintState(_message.Message):
+    """ComplaintState is where one complaint stands: enough for an agent to tell the citizen
+    what happens next, without the complaint's text.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CALLBACK_DUE_DATE_FIELD_NUMBER: _builtins.int
+    CALLBACK_OVERDUE_FIELD_NUMBER: _builtins.int
+    DECISION_DUE_DATE_FIELD_NUMBER: _builtins.int
+    DECISION_OVERDUE_FIELD_NUMBER: _builtins.int
+    case_number: _builtins.str
+    """The case number, e.g. "KL-2026-000123"."""
+    status: _complaints_pb2.ComplaintStatus.ValueType
+    """The status."""
+    callback_due_date: _builtins.str
+    """The last day for the call-back (YYYY-MM-DD, Europe/Amsterdam)."""
+    callback_overdue: _builtins.bool
+    """Whether the call-back is overdue now."""
+    decision_due_date: _builtins.str
+    """The last day for the decision (YYYY-MM-DD, Europe/Amsterdam)."""
+    decision_overdue: _builtins.bool
+    """Whether the decision is overdue now."""
+    def __init__(
+        self,
+        *,
+        case_number: _builtins.str = ...,
+        status: _complaints_pb2.ComplaintStatus.ValueType = ...,
+        callback_due_date: _builtins.str = ...,
+        callback_overdue: _builtins.bool = ...,
+        decision_due_date: _builtins.str = ...,
+        decision_overdue: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_due_date", b"callback_due_date", "callback_overdue", b"callback_overdue", "case_number", b"case_number", "decision_due_date", b"decision_due_date", "decision_overdue", b"decision_overdue", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComplaintState: _TypeAlias = ComplaintState  # noqa: Y015
 
 @_typing.final
 class ConsultedDomain(_message.Message):

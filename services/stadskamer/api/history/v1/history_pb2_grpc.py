@@ -30,6 +30,8 @@ class HistoryServiceStub:
     For each domain other than the requester's own it asks the consent service for a link
     grant; domains without one are not queried at all, and the answer does not reveal whether
     they hold anything. The history is assembled for this request only and nothing is kept.
+    The domains consulted are those whose contacts the ContactsService holds and the domain
+    `klachten`, whose complaints the ComplaintsService holds.
     """
 
     def __init__(self, channel):
@@ -50,6 +52,8 @@ class HistoryServiceServicer:
     For each domain other than the requester's own it asks the consent service for a link
     grant; domains without one are not queried at all, and the answer does not reveal whether
     they hold anything. The history is assembled for this request only and nothing is kept.
+    The domains consulted are those whose contacts the ContactsService holds and the domain
+    `klachten`, whose complaints the ComplaintsService holds.
     """
 
     def GetHistory(self, request, context):
@@ -81,6 +85,8 @@ class HistoryService:
     For each domain other than the requester's own it asks the consent service for a link
     grant; domains without one are not queried at all, and the answer does not reveal whether
     they hold anything. The history is assembled for this request only and nothing is kept.
+    The domains consulted are those whose contacts the ContactsService holds and the domain
+    `klachten`, whose complaints the ComplaintsService holds.
     """
 
     @staticmethod

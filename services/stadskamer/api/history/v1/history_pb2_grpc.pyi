@@ -31,6 +31,8 @@ class HistoryServiceStub:
     For each domain other than the requester's own it asks the consent service for a link
     grant; domains without one are not queried at all, and the answer does not reveal whether
     they hold anything. The history is assembled for this request only and nothing is kept.
+    The domains consulted are those whose contacts the ContactsService holds and the domain
+    `klachten`, whose complaints the ComplaintsService holds.
     """
 
     @_typing.overload
@@ -48,6 +50,8 @@ class HistoryServiceAsyncStub(HistoryServiceStub):
     For each domain other than the requester's own it asks the consent service for a link
     grant; domains without one are not queried at all, and the answer does not reveal whether
     they hold anything. The history is assembled for this request only and nothing is kept.
+    The domains consulted are those whose contacts the ContactsService holds and the domain
+    `klachten`, whose complaints the ComplaintsService holds.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -61,6 +65,8 @@ class HistoryServiceServicer(metaclass=_abc_1.ABCMeta):
     For each domain other than the requester's own it asks the consent service for a link
     grant; domains without one are not queried at all, and the answer does not reveal whether
     they hold anything. The history is assembled for this request only and nothing is kept.
+    The domains consulted are those whose contacts the ContactsService holds and the domain
+    `klachten`, whose complaints the ComplaintsService holds.
     """
 
     @_abc_1.abstractmethod
