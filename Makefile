@@ -6,7 +6,7 @@ DATA_DIR ?= var
 GRPC_PORT ?= 50051
 STAMP := $(VENV)/.installed
 
-.PHONY: run install gen check-gen lint format typecheck buf-lint buf-breaking deploy-check pytest test-faults test bench clean node-tools
+.PHONY: run install gen check-gen lint format typecheck buf-lint buf-breaking deploy-check image-check pytest test-faults test bench clean node-tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,9 @@ deploy-check: install ## render the kustomize overlays, validate every object of
 		$(BIN)/kubernetes-validate --strict --quiet -k $(KUBERNETES_VERSION) "$$rendered" || exit 1; \
 		echo "deploy-check: overlays/$$overlay: $$(grep -c '^kind:' "$$rendered") objects valid for Kubernetes $(KUBERNETES_VERSION)"; \
 	done
+
+image-check: install ## build deploy/Dockerfile with buildah (no daemon) and check the image
+	STADSKAMER_REQUIRE_BUILDAH=1 $(BIN)/python -m pytest -q tests/deploy/test_image_build.py
 
 # Spectral (the Logius API Design Rules linter) from package.json, pinned by package-lock.json.
 node_modules/.package-lock.json: package-lock.json

@@ -1,7 +1,7 @@
-"""deploy/Dockerfile builds what the manifests expect (no engine here: the file is read).
+"""deploy/Dockerfile builds what the manifests expect, read as a file.
 
-The image is built elsewhere (``docker build -f deploy/Dockerfile .``); these checks keep the
-Dockerfile, the pod security contexts and compose in agreement.
+These checks keep the Dockerfile, the pod security contexts and compose in agreement without
+building; tests/deploy/test_image_build.py builds the image (buildah) and runs it.
 """
 
 from __future__ import annotations

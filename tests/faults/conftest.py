@@ -18,11 +18,12 @@ from tests.faults.traffic import DOMAINS
 
 @dataclass(frozen=True)
 class Up:
-    """A running ``stadskamer up``: its process id, a channel and a token for everything."""
+    """A running ``stadskamer up``: process id, a channel, a token for everything, data folder."""
 
     pid: int
     channel: grpc.Channel
     token: str
+    data_dir: Path
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
@@ -43,7 +44,7 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
     token = issuer.issue("faults", [*DOMAINS, "consent", "audit"], sorted(KNOWN_ROLES), 3600)
     channel = grpc.insecure_channel(address)
     try:
-        yield Up(process.pid, channel, token)
+        yield Up(process.pid, channel, token, data / "var")
     finally:
         channel.close()
         assert stop(process) == 0

@@ -1,20 +1,26 @@
 """The database bootstrap: engines, Alembic migrations and the unit of work.
 
 One database per service. SQLite (WAL, foreign keys, a busy timeout) is the embedded default;
-PostgreSQL is used by URL. Connection failures become UNAVAILABLE, never INTERNAL.
+PostgreSQL is used by URL. Connection failures become UNAVAILABLE, never INTERNAL. Processes
+that start together against one database migrate one after the other (PostgreSQL: an advisory
+lock per service; SQLite: a file lock beside the database file), so the first creates the
+tables and the others find them at head.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,13 +57,61 @@ def make_engine(url: str, service: str) -> Engine:
 
 
 def migrate(engine: Engine, migrations: Path, service: str) -> None:
-    """Bring the service's schema to the newest revision (Alembic ``upgrade head``)."""
+    """Bring the service's schema to the newest revision (Alembic ``upgrade head``).
+
+    Concurrent callers (replicas or workers starting together) wait for each other: on
+    PostgreSQL the upgrade runs in one transaction that first takes the service's advisory
+    lock; on a SQLite file it runs under an exclusive lock on ``<database>.migrate-lock``.
+    """
     config = Config()
     config.set_main_option("script_location", str(migrations))
     config.attributes["version_table"] = f"alembic_version_{service}"
-    with database_errors(), engine.begin() as connection:
+    with database_errors(), _sqlite_file_lock(engine), engine.begin() as connection:
+        _lock_for_migration(connection, service)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def migration_lock_key(service: str) -> int:
+    """The PostgreSQL advisory lock key of a service's migrations (a signed 64-bit hash)."""
+    digest = hashlib.sha256(f"stadskamer-migrate:{service}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _lock_for_migration(connection: Connection, service: str) -> None:
+    """On PostgreSQL, wait for the transaction-level advisory lock of ``service``.
+
+    It is released when the migration's transaction ends (commit, rollback or a lost
+    connection), so a crashed replica never leaves it held.
+    """
+    if connection.dialect.name == "postgresql":
+        key = migration_lock_key(service)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _sqlite_file_lock(engine: Engine) -> AbstractContextManager[None]:
+    """For a SQLite database file, an exclusive ``flock`` on a file beside it; else nothing."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return nullcontext()
+    return _file_lock(Path(f"{database}.migrate-lock"))
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if needed, mode 600); released on exit.
+
+    A folder that cannot be written is UNAVAILABLE, as the database in it would be.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        raise Unavailable("the database is unavailable", "DATABASE_UNAVAILABLE") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def run_alembic_env(metadata: MetaData) -> None:
