@@ -210,6 +210,14 @@ class JsonLinesProcessingLog:
             return [ProcessingRecord.from_json(json.loads(line)) for line in handle if line.strip()]
 
 
+class RecordIdTaken(Exception):
+    """The log holds another record under a ``record_id`` this append reused.
+
+    A caller that derives record ids from its own idempotency key (one record per request)
+    reads this as "this request was recorded by an earlier attempt".
+    """
+
+
 def append_all(log: ProcessingLog, records: list[ProcessingRecord]) -> None:
     """Append several records, in one call where the log supports batches."""
     many = getattr(log, "append_many", None)

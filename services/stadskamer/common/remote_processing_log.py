@@ -33,7 +33,7 @@ from stadskamer.api.audit.v1 import audit_pb2 as pb
 from stadskamer.api.audit.v1 import audit_pb2_grpc as pb_grpc
 from stadskamer.common.errors import Unavailable
 from stadskamer.common.peers import TokenSource, peer_channel
-from stadskamer.common.processing_log import ProcessingRecord
+from stadskamer.common.processing_log import ProcessingRecord, RecordIdTaken
 
 SUCCESSFUL_OUTCOMES = frozenset({"OK", "REPLAYED"})
 _RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
@@ -99,7 +99,11 @@ class RemoteProcessingLog:
         self.append_many([record])
 
     def append_many(self, records: Sequence[ProcessingRecord]) -> list[int]:
-        """Store records in one request (at most 1000); their leaf indexes, in order."""
+        """Store records in one request (at most 1000); their leaf indexes, in order.
+
+        Raises :class:`RecordIdTaken` when the log holds another record under one of the
+        record ids (nothing of this request is stored then), ``Unavailable`` otherwise.
+        """
         sent_at = self._clock()
         request = pb.AppendRecordsRequest(records=[to_message(r, sent_at) for r in records])
         attempt = 1
@@ -108,6 +112,8 @@ class RemoteProcessingLog:
                 return list(self._stub.AppendRecords(request, timeout=self._timeout).leaf_indexes)
             except grpc.RpcError as error:
                 code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+                if code == grpc.StatusCode.ALREADY_EXISTS and _reason(error) == "RECORD_ID_REUSED":
+                    raise RecordIdTaken("a record id of this append names another record") from None
                 if code not in _RETRYABLE or attempt >= self._attempts:
                     raise _failure(error, code) from None
                 attempt += 1

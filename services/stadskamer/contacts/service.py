@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
@@ -24,6 +23,7 @@ from stadskamer.common.errors import FieldViolation, InvalidArgument, Unavailabl
 from stadskamer.common.processing_log import (
     ProcessingLog,
     ProcessingRecord,
+    RecordIdTaken,
     append_all,
 )
 from stadskamer.contacts.adapters.repository import (
@@ -46,6 +46,7 @@ from stadskamer.contacts.ports import (
     PseudonymPort,
     RejectedPseudonym,
 )
+from stadskamer.contacts.request_ids import contact_id_of, record_id
 from stadskamer.contacts.summaries import SummaryCipher
 
 MAX_BATCH = 1000
@@ -120,7 +121,7 @@ class ContactsService:
         for draft in drafts:
             caller.require_domain(draft.domain)
         prepared = self._prepare(drafts, prefix)
-        self._record(caller, self._unregistered(prepared))
+        self._record(caller, prepared)
         for attempt in range(_ATTEMPTS):
             try:
                 return self._store(prepared, now, lookup=attempt > 0 or len(prepared) > 1)
@@ -155,7 +156,7 @@ class ContactsService:
         found = dict(zip(positions, converted, strict=True))
         prepared = []
         for index, draft in enumerate(drafts):
-            contact_id = str(uuid4())
+            contact_id = contact_id_of(draft.domain, draft.request_id)
             sealed = (
                 self._cipher.seal(draft.domain, contact_id, draft.summary)
                 if draft.summary
@@ -191,38 +192,42 @@ class ContactsService:
             self._on_event()
         return results
 
-    def _unregistered(self, items: Sequence[_Prepared]) -> list[_Prepared]:
-        """The items whose request is not stored yet (a pure retry was recorded before)."""
-        if self._processing_log is None:
-            return []
-        with self._unit_of_work() as uow:
-            known = self._existing(ContactRepository(uow.session), items)
-        return [i for i in items if (i.draft.domain, i.draft.request_id) not in known]
-
     def _record(self, caller: Principal, items: Sequence[_Prepared]) -> None:
-        """One processing record per new registration, durable before anything is committed.
+        """One processing record per registration request, durable before anything is committed.
 
-        Recorded outside the write transaction, so no registration waits for another's
-        record. Two simultaneous first attempts of one request may both be recorded (the
-        safe direction); a retry of a stored request is not recorded again.
+        Recorded outside the write transaction, so no registration waits for another's record.
+        The record id is derived from (domain, request_id): when the log already holds it, an
+        earlier attempt of that request was recorded, and it is not recorded again. A batch
+        with such a request is then recorded item by item.
         """
         if self._processing_log is None or not items:
             return
-        records = [
-            ProcessingRecord.now(
-                "contacts.register",
-                "OK",
-                self._clock,
-                actor=caller.subject,
-                requester_domain=item.draft.domain,
-                target_domain=item.draft.domain,
-                reference=f"contacts/{item.id}",
-                subject_encrypted=item.audit_subject,
-                subject_domain=AUDIT_DOMAIN if item.audit_subject else "",
-            )
-            for item in items
-        ]
-        append_all(self._processing_log, records)
+        unique = {(i.draft.domain, i.draft.request_id): i for i in items}.values()
+        records = [self._processing_record(caller, item) for item in unique]
+        try:
+            append_all(self._processing_log, records)
+        except RecordIdTaken:
+            if len(records) == 1:
+                return
+            for record in records:
+                try:
+                    self._processing_log.append(record)
+                except RecordIdTaken:
+                    continue
+
+    def _processing_record(self, caller: Principal, item: _Prepared) -> ProcessingRecord:
+        return ProcessingRecord.now(
+            "contacts.register",
+            "OK",
+            self._clock,
+            record_id=record_id(item.draft.domain, item.draft.request_id),
+            actor=caller.subject,
+            requester_domain=item.draft.domain,
+            target_domain=item.draft.domain,
+            reference=f"contacts/{item.id}",
+            subject_encrypted=item.audit_subject,
+            subject_domain=AUDIT_DOMAIN if item.audit_subject else "",
+        )
 
     def _contact(
         self,

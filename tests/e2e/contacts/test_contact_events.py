@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from stadskamer.api.common.v1 import channel_pb2
+from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.api.events.v1 import events_pb2 as epb
 from stadskamer.api.surveys.v1 import surveys_pb2 as spb
 from stadskamer.client import DomainKey, decrypt_pseudonym
@@ -44,22 +45,18 @@ def _stored_subject(stack: Stack, contact_id: str) -> bytes:
 
 
 def test_a_new_contact_is_surveyed_through_its_event(stack: Stack, everyone: Caller) -> None:
-    registered = everyone.register(
-        request_id="event-1",
-        domain="kcc",
-        subject=everyone.subject(BSN),
-        channel=channel_pb2.CHANNEL_PHONE,
-        topic="afval",
-        org_unit="kcc-telefonie",
-    ).contact
-    everyone.register(
-        request_id="event-1",
-        domain="kcc",
-        subject=everyone.subject(BSN),
-        channel=channel_pb2.CHANNEL_PHONE,
-        topic="afval",
-        org_unit="kcc-telefonie",
-    )
+    def register() -> pb.RegisterContactResponse:
+        return everyone.register(
+            request_id="event-1",
+            domain="kcc",
+            subject=everyone.subject(BSN),
+            channel=channel_pb2.CHANNEL_PHONE,
+            topic="afval",
+            org_unit="kcc-telefonie",
+        )
+
+    registered = register().contact
+    assert register().contact.name == registered.name
     callers = Callers(stack)
     analyst = callers.auth("analist", ["onderzoek"], ["agent"])
     by_reference = spb.GetInvitationRequest(source_reference=registered.name)

@@ -48,7 +48,12 @@ class LogState:
 
 
 _STATE = select(log_state.c.tree_size, log_state.c.pruned_size).where(log_state.c.id == STATE_ROW)
-_LOCK = update(log_state).where(log_state.c.id == STATE_ROW).values(tree_size=log_state.c.tree_size)
+_LOCK = (
+    update(log_state)
+    .where(log_state.c.id == STATE_ROW)
+    .values(tree_size=log_state.c.tree_size)
+    .returning(log_state.c.tree_size, log_state.c.pruned_size)
+)
 _LATEST_HEAD = select(tree_heads).order_by(tree_heads.c.tree_size.desc()).limit(1)
 
 
@@ -59,9 +64,10 @@ def read_state(connection: Connection) -> LogState:
 
 
 def lock_state(connection: Connection) -> LogState:
-    """Take the writer lock (an update of the state row, held until commit) and read it."""
-    connection.execute(_LOCK)
-    return read_state(connection)
+    """Take the writer lock (an update of the state row, held until commit) and read it, in
+    one statement (UPDATE ... RETURNING: SQLite 3.35 or newer, PostgreSQL)."""
+    row = connection.execute(_LOCK).one()
+    return LogState(int(row.tree_size), int(row.pruned_size))
 
 
 QUERY_COLUMNS = (
