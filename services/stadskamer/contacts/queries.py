@@ -20,7 +20,7 @@ from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord, re
 from stadskamer.contacts import paging
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
-from stadskamer.contacts.ports import PseudonymPort, RejectedPseudonym
+from stadskamer.contacts.ports import AUDIT_DOMAIN, PseudonymPort, RejectedPseudonym
 from stadskamer.contacts.service import Clock, open_summary, utc_now
 from stadskamer.contacts.signals import Bucket, Period, TopicSignal, plan_period, topic_signals
 from stadskamer.contacts.summaries import SummaryCipher
@@ -28,6 +28,7 @@ from stadskamer.contacts.summaries import SummaryCipher
 READ_ROLES = ("agent", "coordinator", "analyst", "system", "service")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+NOBODY = (b"", "")  # a processing record without a citizen
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,10 @@ class ContactQueries:
         fingerprint = query.fingerprint()
         after = paging.decode(query.page_token, fingerprint) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        subjects, audit_subject = self._subject_filter(query, domains)
         where = ContactFilter(
             domains=domains,
-            subjects=self._subject_filter(query, domains),
+            subjects=subjects,
             channel=Channel(query.channel) if query.channel else None,
             topic=query.topic,
             org_unit=query.org_unit,
@@ -135,8 +137,8 @@ class ContactQueries:
         if len(found) > size:
             last = found[size - 1].contact
             token = paging.encode(fingerprint, Cursor(to_us(last.occurred_at), last.id))
-        if query.subject or query.encrypted_subject:
-            self._record(caller, ",".join(domains), str(len(found[:size])), query.subject)
+        if subjects is not None:
+            self._record(caller, ",".join(domains), str(len(found[:size])), audit_subject)
         return ContactPage([open_summary(self._cipher, s) for s in found[:size]], token)
 
     def topic_signals(
@@ -173,8 +175,14 @@ class ContactQueries:
             )
         return visible
 
-    def _record(self, caller: Principal, domain: str, reference: str, subject: bytes = b"") -> None:
-        """A read of one citizen's contacts, recorded before the answer leaves."""
+    def _record(
+        self, caller: Principal, domain: str, reference: str, subject: tuple[bytes, str] = NOBODY
+    ) -> None:
+        """A read of (one citizen's) contacts, recorded before the answer leaves.
+
+        ``subject`` is the citizen as a ciphertext and its domain: encrypted for the audit
+        domain, or the caller's encrypted pseudonym of the listed domain (rerandomized here).
+        """
         if self._processing_log is None:
             return
         self._processing_log.append(
@@ -186,7 +194,8 @@ class ContactQueries:
                 requester_domain=",".join(sorted(caller.domains))[:255],
                 target_domain=domain[:255],
                 reference=reference,
-                subject_polymorphic=rerandomized(subject) if subject else b"",
+                subject_encrypted=subject[0],
+                subject_domain=subject[1],
             )
         )
 
@@ -214,7 +223,8 @@ class ContactQueries:
 
     def _subject_filter(
         self, query: ListQuery, domains: tuple[str, ...]
-    ) -> dict[str, bytes] | None:
+    ) -> tuple[dict[str, bytes] | None, tuple[bytes, str]]:
+        """The domain pseudonyms to filter on, and the citizen for the processing record."""
         if query.encrypted_subject:
             if len(domains) != 1:
                 raise InvalidArgument.for_field("domain", "required with encrypted_subject")
@@ -224,14 +234,24 @@ class ContactQueries:
                 raise InvalidArgument.for_field(
                     "encrypted_subject", "not an encrypted pseudonym of this domain", error.reason
                 ) from None
-            return {domains[0]: pseudonym}
-        return self._subjects(query.subject, domains) if query.subject else None
+            return {domains[0]: pseudonym}, (rerandomized(query.encrypted_subject), domains[0])
+        if not query.subject:
+            return None, NOBODY
+        return self._subjects(query.subject, domains)
 
-    def _subjects(self, subject: bytes, domains: tuple[str, ...]) -> dict[str, bytes]:
+    def _subjects(
+        self, subject: bytes, domains: tuple[str, ...]
+    ) -> tuple[dict[str, bytes], tuple[bytes, str]]:
+        items = [(subject, d) for d in domains]
         try:
-            converted = self._pseudonyms.domain_pseudonyms([(subject, d) for d in domains])
+            if self._processing_log is None:
+                converted = [(p, b"") for p in self._pseudonyms.domain_pseudonyms(items)]
+            else:
+                converted = self._pseudonyms.with_audit_subjects(items)
         except RejectedPseudonym as error:
             raise InvalidArgument.for_field(
                 "subject", "not a polymorphic pseudonym of this deployment", error.reason
             ) from None
-        return dict(zip(domains, converted, strict=True))
+        pseudonyms = {d: p for d, (p, _) in zip(domains, converted, strict=True)}
+        for_audit = converted[0][1]
+        return pseudonyms, (for_audit, AUDIT_DOMAIN) if for_audit else NOBODY

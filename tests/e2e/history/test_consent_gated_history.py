@@ -105,6 +105,8 @@ def test_the_privacy_officer_finds_every_processing_of_the_citizen(citizen: Citi
     } <= names
     subjects = {bytes(record.subject) for record in response.records}
     assert len(subjects) == 1 and len(subjects.pop()) == 32
+    reads = {r.record.target_domain for r in response.records if r.record.name == "contacts.read"}
+    assert {"burgerzaken", "sociale-zaken"} <= reads
 
 
 def test_an_unreachable_consent_service_makes_the_history_unavailable(citizen: Citizen) -> None:
