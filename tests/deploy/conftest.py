@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.manifests import OVERLAYS, Document, load_all, render, run_script
+from stadskamer.cli.certs_commands import TlsLayout, init_certificates
+from tests.deploy.manifests import (
+    OVERLAYS,
+    SERVICE_HOSTS,
+    Document,
+    load_all,
+    render,
+    run_script,
+)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +29,14 @@ def key_material(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("deployment") / "keys"
     run_script("make-keys.sh", str(output))
     return output
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of certificates that `stadskamer certs init` makes for the cluster's names."""
+    data_dir = tmp_path_factory.mktemp("certificates")
+    init_certificates(data_dir, ("localhost", "127.0.0.1", *SERVICE_HOSTS))
+    return TlsLayout.under(data_dir).folder
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,11 @@ DOMAINS_OF: dict[str, frozenset[str]] = {
 KEYS_MOUNT = "/etc/stadskamer/keys"
 PUBLIC_MOUNT = "/etc/stadskamer/public"
 DATA_MOUNT = "/var/lib/stadskamer"
+TLS_MOUNT = "/etc/stadskamer/tls"
+TLS_SECRET = "stadskamer-tls"
+HEALTH_PORT = 8081
+# The names the services are reached by (their Services), which their certificate must carry.
+SERVICE_HOSTS = tuple(s for s in SERVICES if s != "gateway")
 RUN_AS = 10001
 
 Document = dict[str, Any]
@@ -155,6 +160,14 @@ def mounts(workload: Document) -> list[Mount]:
         else:
             found.append(Mount(mount["mountPath"], "other", mount["name"]))
     return found
+
+
+def secret_items(workload: Document, mount_path: str) -> dict[str, str]:
+    """The files of the Secret mounted at ``mount_path`` that the pod gets: path -> key."""
+    by_path = {m["mountPath"]: m["name"] for m in container(workload).get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
+    items = volumes[by_path[mount_path]]["secret"].get("items", [])
+    return {item["path"]: item["key"] for item in items}
 
 
 def plain_env(workload: Document) -> dict[str, str]:

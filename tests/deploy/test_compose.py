@@ -20,6 +20,9 @@ from tests.deploy.manifests import (
     plain_env,
 )
 
+# Only the cluster serves mutual TLS (compose keeps plaintext on its internal network), so only
+# the cluster has the TLS files and the plaintext health port for the kubelet's probes.
+CLUSTER_ONLY = ("STADSKAMER_TLS_", "STADSKAMER_PEER_TLS_", "STADSKAMER_HEALTH_PORT")
 PASSWORDS = {f"PG_PASSWORD_{s.upper()}": f"secret-of-{s}" for s in DATABASE_SERVICES}
 _VARIABLE = re.compile(r"\$\{([A-Z_]+)(?::[-?]([^}]*))?\}")
 
@@ -63,7 +66,12 @@ def test_each_service_is_configured_as_in_the_cluster(
     definition = compose()["services"][service]
     assert definition["command"] == ["serve", service]
     environment = environment_of(service)
-    cluster = plain_env(named(rendered["production"], "Deployment", service))
+    cluster = {
+        name: value
+        for name, value in plain_env(named(rendered["production"], "Deployment", service)).items()
+        if not name.startswith(CLUSTER_ONLY)
+    }
+    assert not any(name.startswith(CLUSTER_ONLY) for name in environment)
     if service in DATABASE_SERVICES:
         url = environment.pop(f"STADSKAMER_{service.upper()}_DATABASE_URL")
         password = PASSWORDS[f"PG_PASSWORD_{service.upper()}"]

@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -23,13 +24,18 @@ from tests.deploy.manifests import (
     KEYS_MOUNT,
     OVERLAYS,
     PUBLIC_MOUNT,
+    SERVICE_HOSTS,
     SERVICES,
+    TLS_MOUNT,
+    TLS_SECRET,
     Document,
+    container,
     file_paths,
     mounts,
     named,
     of_kind,
     plain_env,
+    secret_items,
 )
 
 # Every secret of the deployment, and the one service that may hold it (None: no service).
@@ -124,7 +130,7 @@ def test_no_pod_mounts_a_secret_of_another_service(
         service = deployment["metadata"]["name"]
         found = {m.path: m for m in mounts(deployment)}
         secrets = {m.source for m in found.values() if m.kind == "secret"}
-        assert secrets == {f"{service}-keys"}, service
+        assert secrets == {f"{service}-keys", TLS_SECRET}, service
         assert found[KEYS_MOUNT].source == f"{service}-keys"
         assert found[PUBLIC_MOUNT].source == "stadskamer-public-keys"
         volumes = deployment["spec"]["template"]["spec"]["volumes"]
@@ -133,7 +139,7 @@ def test_no_pod_mounts_a_secret_of_another_service(
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_file_a_service_is_told_to_read_is_in_what_it_mounts(
-    rendered: dict[str, list[Document]], overlay: str, key_material: Path
+    rendered: dict[str, list[Document]], overlay: str, key_material: Path, tls_material: Path
 ) -> None:
     for deployment in of_kind(rendered[overlay], "Deployment"):
         service = deployment["metadata"]["name"]
@@ -142,9 +148,44 @@ def test_every_file_a_service_is_told_to_read_is_in_what_it_mounts(
             for path in file_paths(value):
                 folder, _, file_name = path.rpartition("/")
                 (mount,) = [m for m in found if m.path == folder]
+                if mount.source == TLS_SECRET:
+                    key = secret_items(deployment, TLS_MOUNT)[file_name]
+                    assert (tls_material / key).is_file(), (service, variable, path)
+                    continue
                 if mount.kind == "secret":
                     source = key_material / "services" / mount.source.removesuffix("-keys")
                 else:
                     assert mount.kind == "configMap"
                     source = key_material / "public"
                 assert (source / file_name).is_file(), (service, variable, path)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_pod_gets_the_ca_and_only_its_own_certificate_read_only(
+    rendered: dict[str, list[Document]], overlay: str
+) -> None:
+    for deployment in of_kind(rendered[overlay], "Deployment"):
+        service = deployment["metadata"]["name"]
+        (mount,) = [m for m in container(deployment)["volumeMounts"] if m["mountPath"] == TLS_MOUNT]
+        assert mount["readOnly"] is True, service
+        pair = "gateway" if service == "gateway" else "server"
+        expected = {"ca.pem", f"{pair}.pem", f"{pair}.key"}
+        assert secret_items(deployment, TLS_MOUNT) == {f: f for f in expected}, service
+        environment = plain_env(deployment)
+        prefixes = ["STADSKAMER_PEER_TLS"]
+        if service == "gateway":
+            assert "STADSKAMER_TLS_CA_FILE" not in environment
+        else:
+            prefixes.append("STADSKAMER_TLS")
+        for prefix in prefixes:
+            assert environment[f"{prefix}_CA_FILE"] == f"{TLS_MOUNT}/ca.pem", service
+            assert environment[f"{prefix}_CERT_FILE"] == f"{TLS_MOUNT}/{pair}.pem", service
+            assert environment[f"{prefix}_KEY_FILE"] == f"{TLS_MOUNT}/{pair}.key", service
+
+
+def test_certs_init_with_the_service_names_certifies_every_service_address(
+    tls_material: Path,
+) -> None:
+    certificate = x509.load_pem_x509_certificate((tls_material / "server.pem").read_bytes())
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert set(SERVICE_HOSTS) <= set(names.get_values_for_type(x509.DNSName))

@@ -22,6 +22,7 @@ from tests.deploy.manifests import (
     PUBLIC_MOUNT,
     ROOT,
     SERVICES,
+    TLS_MOUNT,
     Document,
     compose,
     container,
@@ -32,6 +33,7 @@ from tests.deploy.manifests import (
 
 COMMON_SETTINGS = (
     ROOT / "services/stadskamer/common/server.py",
+    ROOT / "services/stadskamer/common/channels.py",
     ROOT / "services/stadskamer/common/processing_log_settings.py",
     ROOT / "services/stadskamer/cli/run_commands.py",
 )
@@ -86,12 +88,15 @@ def test_every_deployment_runs_a_service_that_stadskamer_serve_knows(
     assert served == set(REGISTERED) == set(SERVICES)
 
 
-def local_environment(deployment: Document, key_material: Path, data_dir: Path) -> dict[str, str]:
+def local_environment(
+    deployment: Document, key_material: Path, tls_material: Path, data_dir: Path
+) -> dict[str, str]:
     """The Deployment's environment with its mounts pointed at local folders."""
     service = deployment["metadata"]["name"]
     replacements = {
         KEYS_MOUNT: str(key_material / "services" / service),
         PUBLIC_MOUNT: str(key_material / "public"),
+        TLS_MOUNT: str(tls_material),
         DATA_MOUNT: str(data_dir),
     }
     environment: dict[str, str] = {}
@@ -108,11 +113,16 @@ def local_environment(deployment: Document, key_material: Path, data_dir: Path) 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_service_starts_from_its_production_environment(
-    rendered: dict[str, list[Document]], key_material: Path, tmp_path: Path, service: str
+    rendered: dict[str, list[Document]],
+    key_material: Path,
+    tls_material: Path,
+    tmp_path: Path,
+    service: str,
 ) -> None:
     deployment = named(rendered["production"], "Deployment", service)
     entry = REGISTERED[service]
-    settings = entry.from_env(local_environment(deployment, key_material, tmp_path))
+    environment = local_environment(deployment, key_material, tls_material, tmp_path)
+    settings = entry.from_env(environment)
     component = entry.build_component(settings)
     try:
         assert component.service_names

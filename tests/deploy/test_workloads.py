@@ -7,6 +7,7 @@ import pytest
 from tests.deploy.manifests import (
     DATA_MOUNT,
     DATABASE_SERVICES,
+    HEALTH_PORT,
     OVERLAYS,
     RUN_AS,
     SERVICES,
@@ -87,12 +88,13 @@ def test_the_services_run_as_the_image_user_who_may_read_the_secrets(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_service_has_native_grpc_probes_on_its_port(
+def test_every_service_has_native_grpc_probes_on_its_plaintext_health_port(
     rendered: dict[str, list[Document]], overlay: str
 ) -> None:
     for name, deployment in deployments(rendered[overlay]).items():
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container(deployment)[probe]["grpc"] == {"port": GRPC_PORT}, (name, probe)
+            assert container(deployment)[probe]["grpc"] == {"port": HEALTH_PORT}, (name, probe)
+        assert plain_env(deployment)["STADSKAMER_HEALTH_PORT"] == str(HEALTH_PORT)
         assert plain_env(deployment)["STADSKAMER_GRPC_PORT"] == str(GRPC_PORT)
         assert plain_env(deployment)["STADSKAMER_GRPC_HOST"] == "0.0.0.0"
         grace = float(plain_env(deployment)["STADSKAMER_GRACE_SECONDS"])

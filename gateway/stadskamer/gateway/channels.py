@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import grpc
 
+from stadskamer.common.channels import open_raw_channel
 from stadskamer.common.interceptors import ClientMetadataInterceptor
 from stadskamer.common.server import MAX_MESSAGE_BYTES, TlsFiles
 
@@ -24,10 +25,7 @@ _OPTIONS = [
 
 def open_channel(address: str, tls: TlsFiles | None) -> grpc.Channel:
     """A channel to ``address`` (mutual TLS when ``tls`` is given) carrying the trace context."""
-    if tls is None:
-        channel = grpc.insecure_channel(address, options=_OPTIONS)
-    else:
-        channel = grpc.secure_channel(address, tls.channel_credentials(), options=_OPTIONS)
+    channel = open_raw_channel(address, tls, _OPTIONS)
     return grpc.intercept_channel(channel, ClientMetadataInterceptor(lambda: None))
 
 

@@ -3,7 +3,8 @@
 Inside ``stadskamer up`` a service's token is minted in-process by the deployment's issuer
 and renewed before it expires. In a cluster it is read from the file named by
 ``STADSKAMER_SERVICE_TOKEN_FILE`` (re-read when the file changes, so a rotated secret is
-picked up without a restart).
+picked up without a restart). Peer channels use mutual TLS when ``STADSKAMER_PEER_TLS_CA_FILE``,
+``_CERT_FILE`` and ``_KEY_FILE`` are set (see :mod:`stadskamer.common.channels`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 import grpc
 
 from stadskamer.common.auth import TokenIssuer
+from stadskamer.common.channels import open_raw_channel, peer_tls_from_env
 from stadskamer.common.interceptors import ClientMetadataInterceptor
 from stadskamer.common.keys import read_private
+from stadskamer.common.server import TlsFiles
 
 TokenSource = Callable[[], str | None]
 _RENEW_BEFORE_SECONDS = 300
@@ -68,13 +71,15 @@ class FileTokenSource:
             return self._token
 
 
-def peer_channel(address: str, token: TokenSource) -> grpc.Channel:
-    """A channel to a peer that adds this service's token and the trace context."""
-    channel = grpc.insecure_channel(
+def peer_channel(address: str, token: TokenSource, tls: TlsFiles | None = None) -> grpc.Channel:
+    """A channel to a peer that adds this service's token and the trace context.
+
+    Mutual TLS with ``tls``; without it, with the ``STADSKAMER_PEER_TLS_*`` files of the
+    process environment when they are set, else plaintext.
+    """
+    channel = open_raw_channel(
         address,
-        options=[
-            ("grpc.enable_retries", 1),
-            ("grpc.keepalive_time_ms", 30000),
-        ],
+        tls if tls is not None else peer_tls_from_env(),
+        [("grpc.enable_retries", 1), ("grpc.keepalive_time_ms", 30000)],
     )
     return grpc.intercept_channel(channel, ClientMetadataInterceptor(token))

@@ -3,7 +3,8 @@
 A service contributes a :class:`Component` (its servicers, validators, public methods and a
 close hook). :func:`build_server` binds the port first, so components that call peers on the
 same server (as in ``stadskamer up``) can be built knowing that port, then adds health and
-reflection and the interceptor chain.
+reflection and the interceptor chain. With a health port it also builds a second,
+plaintext server that serves only ``grpc.health.v1`` (for probes that cannot speak TLS).
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ class ServerSettings:
     ``STADSKAMER_TOKEN_PUBLIC_KEY_FILE`` and/or ``STADSKAMER_TOKEN_JWKS_FILE`` (one required),
     ``STADSKAMER_TOKEN_ISSUERS`` (default ``stadskamer-local``), and for mutual TLS
     ``STADSKAMER_TLS_CA_FILE``, ``STADSKAMER_TLS_CERT_FILE``, ``STADSKAMER_TLS_KEY_FILE``
-    (all or none; none: plaintext).
+    (all or none; none: plaintext), and ``STADSKAMER_HEALTH_PORT`` (default none): a second,
+    plaintext port on the same host that serves only the standard health service
+    (``grpc.health.v1``, the same status as the main port), for probes that cannot speak TLS.
     """
 
     host: str = "127.0.0.1"
@@ -96,6 +99,7 @@ class ServerSettings:
     token_jwks_file: Path | None = None
     token_issuers: frozenset[str] = frozenset({DEFAULT_ISSUER})
     tls: TlsFiles | None = None
+    health_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ServerSettings:
@@ -106,6 +110,7 @@ class ServerSettings:
             raise env.ConfigurationError(
                 "STADSKAMER_TOKEN_PUBLIC_KEY_FILE or STADSKAMER_TOKEN_JWKS_FILE is required"
             )
+        health_port = environ.get("STADSKAMER_HEALTH_PORT", "").strip()
         return cls(
             host=env.text(environ, "STADSKAMER_GRPC_HOST", "127.0.0.1"),
             port=env.integer(environ, "STADSKAMER_GRPC_PORT", 50051),
@@ -117,6 +122,9 @@ class ServerSettings:
                 env.names(environ, "STADSKAMER_TOKEN_ISSUERS", (DEFAULT_ISSUER,))
             ),
             tls=TlsFiles.from_env(environ),
+            health_port=(
+                env.integer(environ, "STADSKAMER_HEALTH_PORT", 0) if health_port else None
+            ),
         )
 
     def verifier(self) -> TokenVerifier:
@@ -140,17 +148,31 @@ class Component:
 
 @dataclass
 class RunningServer:
-    """A started server with its port, components and health servicer."""
+    """A server with its port, components and health servicer, and the optional health-only
+    server (plaintext, ``grpc.health.v1`` only) with its port."""
 
     server: grpc.Server
     port: int
     components: list[Component]
     health: health.HealthServicer
+    health_server: grpc.Server | None = None
+    health_port: int | None = None
+
+    def start(self) -> None:
+        """Start the server and, when there is one, the health-only server."""
+        self.server.start()
+        if self.health_server is not None:
+            self.health_server.start()
 
     def stop(self, grace: float | None = 5.0) -> None:
-        """Refuse new RPCs, let in-flight ones finish (up to ``grace`` s), close components."""
+        """Refuse new RPCs, let in-flight ones finish (up to ``grace`` s), close components.
+
+        Health turns NOT_SERVING on both ports first; the health-only server stops last.
+        """
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
+        if self.health_server is not None:
+            self.health_server.stop(None).wait()
         for component in self.components:
             component.close()
 
@@ -192,7 +214,27 @@ def build_server(
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*names, reflection.SERVICE_NAME], server)
-    return RunningServer(server, port, components, health_servicer)
+    running = RunningServer(server, port, components, health_servicer)
+    if settings.health_port is not None:
+        running.health_server, running.health_port = _health_only_server(
+            settings, health_servicer, reuse_port
+        )
+    return running
+
+
+def _health_only_server(
+    settings: ServerSettings, servicer: health.HealthServicer, reuse_port: bool
+) -> tuple[grpc.Server, int]:
+    """A plaintext server with only the health service, sharing the main server's status."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
+        options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
+    )
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    port = server.add_insecure_port(f"{settings.host}:{settings.health_port}")
+    if port == 0:
+        raise OSError(f"cannot listen on {settings.host}:{settings.health_port}")
+    return server, port
 
 
 def serve_until_signal(running: RunningServer, grace_seconds: float) -> None:
@@ -205,7 +247,7 @@ def serve_until_signal(running: RunningServer, grace_seconds: float) -> None:
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
-    running.server.start()
+    running.start()
     stop.wait()
     running.stop(grace_seconds)
     _log.info("stopped")

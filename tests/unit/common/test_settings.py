@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from stadskamer.common.channels import peer_tls_from_env
+from stadskamer.common.server import ServerSettings, TlsFiles
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.pseudonyms.settings import PseudonymSettings
 
@@ -43,3 +47,25 @@ def test_settings_are_frozen() -> None:
     settings = PseudonymSettings.from_env(COMPLETE)
     with pytest.raises(AttributeError):
         settings.key_version = "v2"  # type: ignore[misc]
+
+
+def test_the_health_port_is_optional_and_read_as_a_number() -> None:
+    base = {"STADSKAMER_TOKEN_PUBLIC_KEY_FILE": "token.pub.pem"}
+    assert ServerSettings.from_env(base).health_port is None
+    assert ServerSettings.from_env({**base, "STADSKAMER_HEALTH_PORT": "8081"}).health_port == 8081
+    with pytest.raises(ConfigurationError, match="STADSKAMER_HEALTH_PORT"):
+        ServerSettings.from_env({**base, "STADSKAMER_HEALTH_PORT": "probe"})
+
+
+def test_peer_tls_files_come_all_or_none() -> None:
+    assert peer_tls_from_env({}) is None
+    files = peer_tls_from_env(
+        {
+            "STADSKAMER_PEER_TLS_CA_FILE": "ca.pem",
+            "STADSKAMER_PEER_TLS_CERT_FILE": "server.pem",
+            "STADSKAMER_PEER_TLS_KEY_FILE": "server.key",
+        }
+    )
+    assert files == TlsFiles(Path("ca.pem"), Path("server.pem"), Path("server.key"))
+    with pytest.raises(ConfigurationError, match="STADSKAMER_PEER_TLS_CERT_FILE"):
+        peer_tls_from_env({"STADSKAMER_PEER_TLS_CA_FILE": "ca.pem"})
