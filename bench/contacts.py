@@ -9,8 +9,11 @@ Servers run as subprocesses of real commands; the client runs in this process:
   local ``test`` database), configured by environment variables as in a cluster.
 
 On each it measures RegisterContact (a new contact of one of 2,000 citizens per call, with a
-summary) at 1 and 16 in flight; the bulk path (``stadskamer import``'s code: BSNs
-pseudonymised locally, BatchRegisterContacts of 1,000, two in flight) in contacts/s; then
+summary) at 1 and 16 in flight; where the contacts service announces new contacts to the
+surveys service (``stadskamer up``), it then waits until those events are delivered and
+prints that rate too, so that no figure runs on the previous one's backlog; the bulk path
+(``stadskamer import``'s code: BSNs pseudonymised locally, BatchRegisterContacts of 1,000,
+two in flight) in contacts/s; then
 seeds 1,000,000 contacts directly through the repository and measures ListContacts by
 subject (page of 50) at 1 and 16 in flight. Only prints figures.
 
@@ -90,6 +93,7 @@ class Target:
     token: str
     database_url: str
     domain_key: Path
+    delivers_events: bool = False
 
 
 def _start(
@@ -126,7 +130,7 @@ def sqlite_target(folder: Path) -> Iterator[Target]:
         token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
         database = f"sqlite:///{(data / 'contacts.db').resolve()}"
         key = KeyLayout.under(data).domain_key(DOMAIN)
-        yield Target("SQLite", address, address, token, database, key)
+        yield Target("SQLite", address, address, token, database, key, delivers_events=True)
     finally:
         print(f"stadskamer up stopped with exit code {stop_process(process)}")
 
@@ -330,6 +334,31 @@ def seed(target: Target, targets: list[bytes], total: int) -> None:
     engine.dispose()
 
 
+def drain(target: Target, limit_seconds: float = 600.0) -> LoadResult | None:
+    """Wait until the surveys service has every ContactRegistered event; the delivery rate.
+
+    Each new contact is announced to the surveys service (which may invite the citizen);
+    waiting keeps that work from running under the next figure. None without a sink.
+    """
+    if not target.delivers_events:
+        return None
+    engine = create_engine(target.database_url)
+    pending = text("SELECT count(*) FROM outbox_events WHERE delivered_at_us IS NULL")
+    started = time.perf_counter()
+    try:
+        with engine.connect() as connection:
+            first = int(connection.execute(pending).scalar_one())
+        left = first
+        while left and time.perf_counter() - started < limit_seconds:
+            time.sleep(0.5)
+            with engine.connect() as connection:
+                left = int(connection.execute(pending).scalar_one())
+    finally:
+        engine.dispose()
+    seconds = time.perf_counter() - started
+    return LoadResult(1, first - left, left, seconds, 0.0, 0.0)
+
+
 def measure(target: Target, options: argparse.Namespace) -> dict[str, LoadResult]:
     """Every figure of one target, keyed by figure name."""
     results: dict[str, LoadResult] = {}
@@ -345,9 +374,11 @@ def measure(target: Target, options: argparse.Namespace) -> dict[str, LoadResult
                 concurrency=level,
                 max_seconds=options.seconds,
             )
+            _note_drain(results, f"events to surveys after {level} in flight", drain(target))
         results["import (BatchRegister x1000, 2 in flight)"] = bulk_import(
             target, channel, options.bulk
         )
+        _note_drain(results, "events to surveys after the import", drain(target))
         key = DomainKey.from_file(target.domain_key)
         queries = pool[:TARGETS]
         encrypted = client.transcrypt_many(queries, DOMAIN)
@@ -370,6 +401,11 @@ def measure(target: Target, options: argparse.Namespace) -> dict[str, LoadResult
     name = f"(part) list query alone, {options.rows:,} rows, 1 in flight"
     results[name] = query_alone(target, subjects, options)
     return results
+
+
+def _note_drain(results: dict[str, LoadResult], name: str, drained: LoadResult | None) -> None:
+    if drained is not None:
+        results[name] = drained
 
 
 def query_alone(target: Target, subjects: list[bytes], options: argparse.Namespace) -> LoadResult:
@@ -415,7 +451,7 @@ def report(database: str, results: dict[str, LoadResult], echo: dict[int, EchoRa
     print_header()
     print_echo_rates(echo)
     for name, result in results.items():
-        unit = "items/s" if name.startswith("import") else "req/s"
+        unit = "items/s" if name.startswith(("import", "events")) else "req/s"
         print_figure(f"{database}: {name}", result, echo[result.concurrency], unit=unit)
     sys.stdout.flush()
 
