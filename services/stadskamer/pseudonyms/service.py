@@ -38,6 +38,7 @@ PARALLEL_CHUNK = 50  # smaller batches are converted on the calling thread
 PRUNE_EVERY = timedelta(minutes=10)
 
 REPORT_DOMAINS = frozenset(DEFAULT_REPORT_DOMAINS)
+AUDIT_DOMAIN = "audit"
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,12 @@ class PseudonymService:
         reference: str,
         grant: LinkGrant | None = None,
     ) -> None:
-        """The conversion's processing record, about its subject, fail-closed."""
-        subject = command.encrypted or command.polymorphic or b""
-        fresh = pep.rerandomize(pep.Ciphertext.from_bytes(subject)).to_bytes()
+        """The conversion's processing record, about its subject, fail-closed.
+
+        The subject goes to the audit service already converted into its domain (this
+        service holds the factors), so the audit service needs no call back to do it.
+        """
+        subject, subject_domain = self._audit_subject(command, source)
         self._processing_log.append(
             ProcessingRecord.now(
                 "pseudonyms.transcrypt",
@@ -179,11 +183,24 @@ class PseudonymService:
                 purpose=grant.purpose if grant else "",
                 basis=grant.basis if grant else "",
                 reference=reference,
-                subject_polymorphic=fresh if source is None else b"",
-                subject_encrypted=fresh if source is not None else b"",
-                subject_domain=source or "",
+                subject_polymorphic=subject if not subject_domain else b"",
+                subject_encrypted=subject if subject_domain else b"",
+                subject_domain=subject_domain,
             )
         )
+
+    def _audit_subject(self, command: TranscryptCommand, source: str | None) -> tuple[bytes, str]:
+        """The subject for the record: encrypted for the audit domain where this service can
+        convert it; else (a malformed or foreign subject) the ciphertext as sent, rerandomized."""
+        sent = pep.Ciphertext.from_bytes(command.encrypted or command.polymorphic or b"")
+        try:
+            if source is None:
+                converted = self._transcryptor.from_polymorphic(sent, AUDIT_DOMAIN)
+            else:
+                converted = self._transcryptor.between_domains(sent, source, AUDIT_DOMAIN)
+            return converted.to_bytes(), AUDIT_DOMAIN
+        except (InvalidArgument, pep.InvalidEncodingError):
+            return pep.rerandomize(sent).to_bytes(), source or ""
 
     def transcrypt_batch(
         self, caller: Principal, commands: Sequence[TranscryptCommand]
