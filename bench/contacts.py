@@ -1,44 +1,48 @@
 """Benchmark of the contacts service, every figure beside the raw gRPC echo rate.
 
-Servers run as subprocesses of real commands; the client runs in this process:
+Servers run as subprocesses of real commands (see ``contacts_targets``); the client runs in
+this process. Three targets:
 
-- SQLite: ``stadskamer up`` on a fresh data folder (every service on one server, the
-  contacts service calling the pseudonym service over gRPC on the same port);
-- PostgreSQL: ``stadskamer serve pseudonyms``, ``serve audit`` and ``serve contacts`` as three
-  processes, each on its own fresh schema of ``STADSKAMER_BENCH_POSTGRES_URL`` (default the
-  local ``test`` database), configured by environment variables as in a cluster.
+- SQLite, ``stadskamer up``: every service on one server in one process, as ``make run``
+  starts it; there the contacts service also announces each new contact to the surveys
+  service, whose intake then shares the cores;
+- SQLite, a process per service: ``stadskamer serve`` pseudonyms, audit and contacts, each
+  with its own SQLite file, configured by environment variables as in a cluster;
+- PostgreSQL: the same three processes, each on its own fresh schema of
+  ``STADSKAMER_BENCH_POSTGRES_URL`` (default the local ``test`` database).
 
 On each it measures RegisterContact (a new contact of one of 2,000 citizens per call, with a
 summary) at 1 and 16 in flight; where the contacts service announces new contacts to the
 surveys service (``stadskamer up``), it then waits until those events are delivered and
 prints that rate too, so that no figure runs on the previous one's backlog; the bulk path
 (``stadskamer import``'s code: BSNs pseudonymised locally, BatchRegisterContacts of 1,000,
-two in flight) in contacts/s; then
-seeds 1,000,000 contacts directly through the repository and measures ListContacts by
-subject (page of 50) at 1 and 16 in flight. Only prints figures.
+two in flight) in contacts/s; then seeds 1,000,000 contacts directly through the repository
+and measures ListContacts by subject (page of 50) at 1 and 16 in flight. Only prints figures.
 
-Run: ``.venv/bin/python bench/contacts.py [--requests N] [--seconds S] [--rows N]``.
+Run: ``.venv/bin/python bench/contacts.py [--requests N] [--seconds S] [--rows N] [--only T]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import random
-import re
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
+from contacts_targets import (
+    DOMAIN,
+    Target,
+    postgres_target,
+    sqlite_served_target,
+    sqlite_target,
+)
 from google.protobuf.timestamp_pb2 import Timestamp
 from harness import (
     EchoRate,
@@ -50,7 +54,6 @@ from harness import (
     print_machine,
     run_load,
 )
-from processes import start_process, stop_process
 from pseudonyms import valid_bsns
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -59,159 +62,19 @@ from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.cli.contacts_commands import Progress, public_key, register_rows
 from stadskamer.cli.contacts_rows import ContactRow
-from stadskamer.cli.keys_commands import ensure_keys, export_domain_key
 from stadskamer.client import DomainKey, PseudonymClient, decrypt_pseudonym
-from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.keys import KeyLayout, write_private
 from stadskamer.contacts.adapters.repository import (
     ContactFilter,
     ContactRepository,
     StoredContact,
 )
 from stadskamer.contacts.bootstrap import MIGRATIONS
-from stadskamer.contacts.domain import DEFAULT_DOMAINS, Channel, Contact
+from stadskamer.contacts.domain import Channel, Contact
 
 CONCURRENCIES = (1, 16)
-DOMAIN = "kcc"
 PEOPLE = 2000
 TARGETS = 1000
-_LISTENING = re.compile(r"\S+ is listening on (\S+:\d+)")
-_COMMAND = str(Path(sys.executable).with_name("stadskamer"))
-POSTGRES_URL = os.environ.get(
-    "STADSKAMER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A running contacts service: address, a token for every domain, its database."""
-
-    name: str
-    address: str
-    pseudonyms_address: str
-    token: str
-    database_url: str
-    domain_key: Path
-    delivers_events: bool = False
-
-
-def _start(
-    command: list[str], log: Path, env: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[str], str]:
-    """Start a server command (with extra environment variables) and read its address."""
-    prefix = ["env", *(f"{k}={v}" for k, v in (env or {}).items())]
-    process, lines = start_process([*prefix, *command], log)
-    try:
-        match = _LISTENING.match(lines.wait_for("", 120.0))
-        if match is None:
-            raise RuntimeError(f"unexpected announcement: {lines.seen}")
-    except BaseException:
-        stop_process(process)
-        print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
-        raise
-    return process, match.group(1)
-
-
-@contextmanager
-def sqlite_target(folder: Path) -> Iterator[Target]:
-    """``stadskamer up`` on a fresh data folder."""
-    data = folder / "sqlite"
-    process, address = _start(
-        [
-            _COMMAND,
-            *("up", "--data-dir", str(data), "--grpc-port", "0", "--http-port", "0"),
-            *("--log-level", "WARNING"),
-        ],
-        folder / "up.log",
-    )
-    try:
-        issuer = TokenIssuer.from_file(KeyLayout.under(data).token_private_key)
-        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
-        database = f"sqlite:///{(data / 'contacts.db').resolve()}"
-        key = KeyLayout.under(data).domain_key(DOMAIN)
-        yield Target("SQLite", address, address, token, database, key, delivers_events=True)
-    finally:
-        print(f"stadskamer up stopped with exit code {stop_process(process)}")
-
-
-@contextmanager
-def postgres_target(folder: Path) -> Iterator[Target]:
-    """``stadskamer serve`` pseudonyms, audit and contacts, each on its own schema."""
-    data = folder / "postgres"
-    ensure_keys(data)
-    layout = KeyLayout.under(data)
-    keys = [export_domain_key(layout, d) for d in DEFAULT_DOMAINS]
-    issuer = TokenIssuer.from_file(layout.token_private_key)
-    tokens = {}
-    for name, domains in (("contacts", list(DEFAULT_DOMAINS)), ("audit", ["audit"])):
-        tokens[name] = data / f"{name}.token"
-        write_private(tokens[name], issuer.issue(name, domains, ["service"]).encode())
-    schemas = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(3)]
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        for schema in schemas:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    urls = [f"{POSTGRES_URL}?options=-csearch_path%3D{schema}" for schema in schemas]
-    common = {
-        "STADSKAMER_GRPC_PORT": "0",
-        "STADSKAMER_TOKEN_PUBLIC_KEY_FILE": str(layout.token_public_key),
-        "STADSKAMER_LOG_LEVEL": "WARNING",
-    }
-    processes: list[subprocess.Popen[str]] = []
-    try:
-        pseudonyms, pseudonyms_address = _start(
-            [_COMMAND, "serve", "pseudonyms"],
-            folder / "pseudonyms.log",
-            {
-                **common,
-                "STADSKAMER_PSEUDONYMS_DATABASE_URL": urls[0],
-                "STADSKAMER_MASTER_SECRET_FILE": str(layout.master_secret),
-                "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(layout.pseudonymisation_secret),
-                "STADSKAMER_REKEY_SECRET_FILE": str(layout.rekey_secret),
-                # The audit service needs this one's address, so this one (which records only
-                # link-grant conversions, none here) keeps its records in a local file.
-                "STADSKAMER_PROCESSING_LOG_DIR": str(data / "processing-log"),
-                "STADSKAMER_CONSENT_PUBLIC_KEY_FILE": str(layout.consent_public_key),
-            },
-        )
-        processes.append(pseudonyms)
-        audit, audit_address = _start(
-            [_COMMAND, "serve", "audit"],
-            folder / "audit.log",
-            {
-                **common,
-                "STADSKAMER_AUDIT_DATABASE_URL": urls[2],
-                "STADSKAMER_AUDIT_SIGNING_KEY_FILE": str(layout.audit_private_key),
-                "STADSKAMER_AUDIT_DOMAIN_KEY_FILE": str(export_domain_key(layout, "audit")),
-                "STADSKAMER_PSEUDONYMS_ADDRESS": pseudonyms_address,
-                "STADSKAMER_SERVICE_TOKEN_FILE": str(tokens["audit"]),
-            },
-        )
-        processes.append(audit)
-        contacts, address = _start(
-            [_COMMAND, "serve", "contacts"],
-            folder / "contacts.log",
-            {
-                **common,
-                "STADSKAMER_CONTACTS_DATABASE_URL": urls[1],
-                "STADSKAMER_PSEUDONYMS_ADDRESS": pseudonyms_address,
-                "STADSKAMER_AUDIT_ADDRESS": audit_address,
-                "STADSKAMER_SERVICE_TOKEN_FILE": str(tokens["contacts"]),
-                "STADSKAMER_CONTACTS_DOMAIN_KEY_FILES": ",".join(map(str, keys)),
-            },
-        )
-        processes.append(contacts)
-        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
-        key = layout.domain_key(DOMAIN)
-        yield Target("PostgreSQL", address, pseudonyms_address, token, urls[1], key)
-    finally:
-        for process in reversed(processes):
-            stop_process(process)
-        with admin.begin() as connection:
-            for schema in schemas:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _ago(seconds: float) -> Timestamp:
@@ -434,12 +297,18 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="time cap per figure")
     parser.add_argument("--rows", type=int, default=1_000_000, help="contacts stored for lists")
     parser.add_argument("--bulk", type=int, default=20_000, help="contacts imported in bulk")
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument(
+        "--only", choices=["sqlite", "sqlite-served", "postgresql"], help="one target only"
+    )
     options = parser.parse_args()
     print_machine()
     echo = measure_echo_rates(CONCURRENCIES, requests=options.requests, max_seconds=options.seconds)
     with tempfile.TemporaryDirectory(prefix="stadskamer-bench-") as folder:
-        for name, target_of in (("sqlite", sqlite_target), ("postgresql", postgres_target)):
+        for name, target_of in (
+            ("sqlite", sqlite_target),
+            ("sqlite-served", sqlite_served_target),
+            ("postgresql", postgres_target),
+        ):
             if options.only in (None, name):
                 with target_of(Path(folder)) as target:
                     report(target.name, measure(target, options), echo)
