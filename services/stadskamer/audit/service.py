@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
 
-from stadskamer.audit import paging
 from stadskamer.audit.activities import ActivityRegister
 from stadskamer.audit.adapters.log_writer import Appended, LogWriter
 from stadskamer.audit.adapters.record_queries import RecordQueries
@@ -24,6 +23,7 @@ from stadskamer.audit.domain import (
 from stadskamer.audit.merkle import EMPTY_ROOT
 from stadskamer.audit.ports import RejectedSubject, SubjectResolver
 from stadskamer.audit.tree_heads import SignedTreeHead, TreeHeadSigner
+from stadskamer.common import paging
 from stadskamer.common.auth import Principal
 from stadskamer.common.errors import FieldViolation, InvalidArgument, PermissionDenied
 from stadskamer.common.processing_log import current_parent_operation_id
@@ -163,17 +163,16 @@ class ProcessingLogService:
             wanted.until_time,
         )
         if page_token:
-            position = paging.decode(page_token, fingerprint)
+            after, snapshot = paging.decode(page_token, fingerprint, int)
         else:
-            position = paging.Position(-1, self.tree_head().head.tree_size)
+            after, snapshot = -1, self.tree_head().head.tree_size
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        found = self._queries.page(wanted, position.after, position.snapshot, size + 1)
+        found = self._queries.page(wanted, after, int(snapshot), size + 1)
         self._writer.append([self._query_record(caller, query, wanted)])
         if len(found) <= size:
             return Page(found, "")
         found = found[:size]
-        following = paging.Position(found[-1][0].index, position.snapshot)
-        return Page(found, paging.encode(fingerprint, following))
+        return Page(found, paging.encode(fingerprint, (found[-1][0].index, snapshot)))
 
     def _convert(self, subjects: list[tuple[bytes, str]], prefix: str) -> list[bytes]:
         """Audit pseudonyms for the non-empty subjects (empty stays empty)."""

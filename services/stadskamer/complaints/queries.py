@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from stadskamer.common import paging
 from stadskamer.common.auth import Principal
 from stadskamer.common.errors import InvalidArgument, NotFound
-from stadskamer.complaints import paging
 from stadskamer.complaints.adapters.records import to_us
 from stadskamer.complaints.adapters.repository import ComplaintFilter, ComplaintRepository, Cursor
 from stadskamer.complaints.domain import DOMAIN, OPEN_STATUSES, Complaint, Status
@@ -112,7 +112,7 @@ class ComplaintQueries:
             raise InvalidArgument.for_field("include_open", "only with start_time")
         pseudonym = klachten_pseudonym(self._deps, query.subject)
         fingerprint = query.fingerprint()
-        after = paging.decode(query.page_token, fingerprint) if query.page_token else None
+        after = _cursor(paging.decode(query.page_token, fingerprint)) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         selection = replace(
             self._selection(query),
@@ -126,7 +126,7 @@ class ComplaintQueries:
         token = ""
         if len(rows) > size:
             last = found[-1]
-            token = paging.encode(fingerprint, Cursor(to_us(last.received_at), last.id))
+            token = paging.encode(fingerprint, (to_us(last.received_at), last.id))
         if pseudonym is None:
             self._records.log(caller, "complaints.list", None)
         else:
@@ -157,3 +157,8 @@ class ComplaintQueries:
             rows = ComplaintRepository(uow.session).stats_rows(start, end)
         today = local_date(self._deps.clock())
         return complaint_stats(rows, start, end, today, self._deps.deadlines.callback_working_days)
+
+
+def _cursor(position: paging.Position) -> Cursor:
+    """The keyset cursor in a decoded page token (received_at in µs, complaint id)."""
+    return Cursor(position[0], str(position[1]))

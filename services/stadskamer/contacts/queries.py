@@ -12,12 +12,11 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from stadskamer.common import link_grants
+from stadskamer.common import link_grants, paging
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord, rerandomized
-from stadskamer.contacts import paging
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
 from stadskamer.contacts.ports import AUDIT_DOMAIN, PseudonymPort, RejectedPseudonym
@@ -119,7 +118,7 @@ class ContactQueries:
             else self._domains(caller, query.domain)
         )
         fingerprint = query.fingerprint()
-        after = paging.decode(query.page_token, fingerprint) if query.page_token else None
+        after = _cursor(paging.decode(query.page_token, fingerprint)) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         subjects, audit_subject = self._subject_filter(query, domains)
         where = ContactFilter(
@@ -136,7 +135,7 @@ class ContactQueries:
         token = ""
         if len(found) > size:
             last = found[size - 1].contact
-            token = paging.encode(fingerprint, Cursor(to_us(last.occurred_at), last.id))
+            token = paging.encode(fingerprint, (to_us(last.occurred_at), last.id))
         if subjects is not None:
             self._record(caller, ",".join(domains), str(len(found[:size])), audit_subject)
         return ContactPage([open_summary(self._cipher, s) for s in found[:size]], token)
@@ -255,3 +254,8 @@ class ContactQueries:
         pseudonyms = {d: p for d, (p, _) in zip(domains, converted, strict=True)}
         for_audit = converted[0][1]
         return pseudonyms, (for_audit, AUDIT_DOMAIN) if for_audit else NOBODY
+
+
+def _cursor(position: paging.Position) -> Cursor:
+    """The keyset cursor in a decoded page token (occurred_at in µs, contact id)."""
+    return Cursor(position[0], str(position[1]))

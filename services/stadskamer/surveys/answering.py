@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
+from stadskamer.common import paging
 from stadskamer.common.auth import Principal
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from stadskamer.surveys import paging
 from stadskamer.surveys.adapters.answers import DONE, AnswerRepository, ResponseRecord, TaskRecord
 from stadskamer.surveys.adapters.records import to_us
 from stadskamer.surveys.adapters.repository import InvitationRepository
@@ -129,7 +129,8 @@ class AnsweringService:
             raise InvalidArgument.for_field("page_size", "must not be negative")
         require(caller, COORDINATOR_ROLES)
         fingerprint = paging.fingerprint(org_unit)
-        after = paging.decode(page_token, fingerprint) if page_token else None
+        position = paging.decode(page_token, fingerprint) if page_token else None
+        after = (position[0], str(position[1])) if position else None
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         with self._deps.unit_of_work() as uow:
             rows = AnswerRepository(uow.session).open_tasks(org_unit, after, size + 1)

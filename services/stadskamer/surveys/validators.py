@@ -12,12 +12,12 @@ from stadskamer.api.events.v1 import events_pb2
 from stadskamer.api.surveys.v1 import surveys_pb2 as pb
 from stadskamer.common.errors import FieldViolation
 from stadskamer.common.interceptors import Validator
+from stadskamer.common.paging import MAX_TOKEN_LENGTH
 from stadskamer.surveys import improvements, inputs, messages
 from stadskamer.surveys.answering import TASK_PREFIX
 from stadskamer.surveys.domain import INVITATION_PREFIX
 from stadskamer.surveys.events import event_violations
 from stadskamer.surveys.insights import GroupBy
-from stadskamer.surveys.paging import MAX_TOKEN_LENGTH
 from stadskamer.surveys.panel import draw_violations, join_violations
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SurveysService"].full_name

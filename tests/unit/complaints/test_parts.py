@@ -13,10 +13,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stadskamer.common.errors import InvalidArgument
 from stadskamer.common.settings import ConfigurationError
-from stadskamer.complaints import paging
-from stadskamer.complaints.adapters.repository import Cursor
 from stadskamer.complaints.receipt import dutch_date, receipt_text
 from stadskamer.complaints.routing import RoutingTable
 from stadskamer.complaints.settings import ComplaintsSettings
@@ -91,17 +88,6 @@ def test_sealed_texts_open_only_in_their_place(text: str) -> None:
         cipher.open(sealed, "b")
     with pytest.raises(InvalidTag):
         TextCipher(bytes(32)).open(sealed, "a")
-
-
-def test_page_tokens_round_trip_and_are_bound_to_their_filters() -> None:
-    token = paging.encode("f1", Cursor(123, "id-1"))
-    assert paging.decode(token, "f1") == Cursor(123, "id-1")
-    with pytest.raises(InvalidArgument, match="other filters"):
-        paging.decode(token, "f2")
-    for garbage in ("!!!", "e30", paging.encode("f1", Cursor(1, "x"))[:-3]):
-        with pytest.raises(InvalidArgument) as raised:
-            paging.decode(garbage, "f1")
-        assert raised.value.violations[0].field == "page_token"
 
 
 COMPLETE = {

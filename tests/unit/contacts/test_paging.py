@@ -6,18 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stadskamer.common import paging
 from stadskamer.common.errors import InvalidArgument
-from stadskamer.contacts import paging
-from stadskamer.contacts.adapters.repository import Cursor
 from stadskamer.contacts.queries import ListQuery
 
 
 def test_a_token_returns_its_position_for_the_same_filter() -> None:
     query = ListQuery(domain="kcc", topic="afval")
-    token = paging.encode(query.fingerprint(), Cursor(1_700_000_000_000_000, "abc"))
-    assert "=" not in token
-    assert paging.decode(token, ListQuery(domain="kcc", topic="afval").fingerprint()) == Cursor(
-        1_700_000_000_000_000, "abc"
+    token = paging.encode(query.fingerprint(), (1_700_000_000_000_000, "abc"))
+    assert paging.decode(token, ListQuery(domain="kcc", topic="afval").fingerprint()) == (
+        1_700_000_000_000_000,
+        "abc",
     )
 
 
@@ -39,7 +38,7 @@ def test_paging_values_do_not_change_the_fingerprint() -> None:
     ],
 )
 def test_a_token_of_another_filter_is_refused(other: ListQuery) -> None:
-    token = paging.encode(ListQuery(domain="kcc", topic="afval").fingerprint(), Cursor(1, "a"))
+    token = paging.encode(ListQuery(domain="kcc", topic="afval").fingerprint(), (1, "a"))
     with pytest.raises(InvalidArgument) as caught:
         paging.decode(token, other.fingerprint())
     assert caught.value.violations[0].field == "page_token"
