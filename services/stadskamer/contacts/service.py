@@ -198,20 +198,29 @@ class ContactsService:
         Recorded outside the write transaction, so no registration waits for another's record.
         The record id is derived from (domain, request_id): when the log already holds it, an
         earlier attempt of that request was recorded, and it is not recorded again. A batch
-        with such a request is then recorded item by item.
+        with such a request is recorded again without the requests stored already (a repeated
+        import), and item by item only when one was recorded but never stored.
         """
         if self._processing_log is None or not items:
             return
-        unique = {(i.draft.domain, i.draft.request_id): i for i in items}.values()
-        records = [self._processing_record(caller, item) for item in unique]
+        unique = list({(i.draft.domain, i.draft.request_id): i for i in items}.values())
         try:
-            append_all(self._processing_log, records)
+            append_all(self._processing_log, [self._processing_record(caller, i) for i in unique])
+            return
         except RecordIdTaken:
-            if len(records) == 1:
+            if len(unique) == 1:
                 return
-            for record in records:
+        with self._unit_of_work() as uow:
+            stored = self._existing(ContactRepository(uow.session), unique)
+        fresh = [i for i in unique if (i.draft.domain, i.draft.request_id) not in stored]
+        if not fresh:
+            return
+        try:
+            append_all(self._processing_log, [self._processing_record(caller, i) for i in fresh])
+        except RecordIdTaken:
+            for item in fresh:
                 try:
-                    self._processing_log.append(record)
+                    self._processing_log.append(self._processing_record(caller, item))
                 except RecordIdTaken:
                     continue
 

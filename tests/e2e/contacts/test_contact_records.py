@@ -61,3 +61,26 @@ def test_a_batch_with_a_known_request_records_only_the_new_ones(
     assert names[0] == known.contact.name
     references = sorted(r["reference"] for r in audit_records(stack.data_dir, "contacts.register"))
     assert references == sorted(names)
+
+
+def test_a_repeated_batch_is_answered_and_recorded_once(stack: Stack, everyone: Caller) -> None:
+    occurred_at = everyone.register(request_id="probe", domain="kcc").contact.occurred_at
+    requests = [
+        pb.RegisterContactRequest(
+            request_id=f"import-{n}",
+            domain="kcc",
+            subject=everyone.subject(BSN),
+            channel=2,
+            topic="afval",
+            org_unit="kcc-telefonie",
+            occurred_at=occurred_at,
+        )
+        for n in range(3)
+    ]
+    batch = pb.BatchRegisterContactsRequest(requests=requests)
+    first = everyone.stub.BatchRegisterContacts(batch, metadata=everyone.metadata)
+    again = everyone.stub.BatchRegisterContacts(batch, metadata=everyone.metadata)
+    assert [r.contact.name for r in again.responses] == [r.contact.name for r in first.responses]
+    references = [r["reference"] for r in audit_records(stack.data_dir, "contacts.register")]
+    assert sorted(references) == sorted({*references})
+    assert len(references) == 4
