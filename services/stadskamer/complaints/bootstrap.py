@@ -10,12 +10,12 @@ import grpc
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.event_sinks import grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
-from stadskamer.common.outbox_relay import OutboxRelay
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
-from stadskamer.complaints.adapters.events import GrpcEventSink, ProtoEventEncoder
+from stadskamer.complaints.adapters.events import ProtoEventEncoder
 from stadskamer.complaints.adapters.orm import outbox
 from stadskamer.complaints.adapters.pseudonyms import GrpcSubjectResolver
 from stadskamer.complaints.deadlines import DeadlinePolicy
@@ -61,8 +61,7 @@ def build_component(settings: ComplaintsSettings) -> Component:
     engine = make_engine(settings.database_url, SERVICE)
     migrate(engine, MIGRATIONS, SERVICE)
     channel = peer_channel(settings.pseudonyms_address, token)
-    sinks = {address: peer_channel(address, token) for address in settings.event_sinks}
-    relay = OutboxRelay(engine, outbox, {a: GrpcEventSink(c) for a, c in sinks.items()})
+    relay, sinks = grpc_relay(engine, outbox, settings.event_sinks, token)
     deps = Dependencies(
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
         subjects=GrpcSubjectResolver(channel, key),
@@ -92,7 +91,7 @@ def build_component(settings: ComplaintsSettings) -> Component:
     def close() -> None:
         relay.stop()
         channel.close()
-        for sink in sinks.values():
+        for sink in sinks:
             sink.close()
         engine.dispose()
 

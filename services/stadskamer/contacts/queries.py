@@ -20,7 +20,7 @@ from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord, re
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
 from stadskamer.contacts.ports import AUDIT_DOMAIN, PseudonymPort, RejectedPseudonym
-from stadskamer.contacts.service import Clock, open_summary, utc_now
+from stadskamer.contacts.service import Clock, convert, open_summary, utc_now
 from stadskamer.contacts.signals import Bucket, Period, TopicSignal, plan_period, topic_signals
 from stadskamer.contacts.summaries import SummaryCipher
 
@@ -243,10 +243,7 @@ class ContactQueries:
     ) -> tuple[dict[str, bytes], tuple[bytes, str]]:
         items = [(subject, d) for d in domains]
         try:
-            if self._processing_log is None:
-                converted = [(p, b"") for p in self._pseudonyms.domain_pseudonyms(items)]
-            else:
-                converted = self._pseudonyms.with_audit_subjects(items)
+            converted = convert(self._pseudonyms, items, self._processing_log is not None)
         except RejectedPseudonym as error:
             raise InvalidArgument.for_field(
                 "subject", "not a polymorphic pseudonym of this deployment", error.reason

@@ -20,11 +20,9 @@ from datetime import UTC, datetime, timedelta
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FieldViolation, InvalidArgument, Unavailable
+from stadskamer.common.outbox import OutboxEvent
 from stadskamer.common.processing_log import (
     ProcessingLog,
-    ProcessingRecord,
-    RecordIdTaken,
-    append_all,
 )
 from stadskamer.contacts.adapters.repository import (
     ContactRepository,
@@ -41,12 +39,12 @@ from stadskamer.contacts.domain import (
     repeat_signal,
 )
 from stadskamer.contacts.ports import (
-    AUDIT_DOMAIN,
     ContactEvents,
     PseudonymPort,
     RejectedPseudonym,
 )
-from stadskamer.contacts.request_ids import contact_id_of, record_id
+from stadskamer.contacts.recording import Registration, RegistrationRecords
+from stadskamer.contacts.request_ids import contact_id_of
 from stadskamer.contacts.summaries import SummaryCipher
 
 MAX_BATCH = 1000
@@ -54,6 +52,16 @@ WRITE_ROLES = ("agent", "system", "service")
 _ATTEMPTS = 3
 
 Clock = Callable[[], datetime]
+
+
+def convert(
+    pseudonyms: PseudonymPort, items: Sequence[tuple[bytes, str]], for_audit: bool
+) -> list[tuple[bytes, bytes]]:
+    """Per (polymorphic pseudonym, domain) the domain pseudonym and, when ``for_audit``, the
+    subject encrypted for the audit domain (else empty), in one call to the pseudonym service."""
+    if for_audit:
+        return pseudonyms.with_audit_subjects(items)
+    return [(pseudonym, b"") for pseudonym in pseudonyms.domain_pseudonyms(items)]
 
 
 def utc_now() -> datetime:
@@ -70,6 +78,11 @@ class _Prepared:
     pseudonym: bytes | None
     sealed: bytes | None
     audit_subject: bytes = b""
+
+    @property
+    def registration(self) -> Registration:
+        """What this item's processing record names."""
+        return Registration(self.draft.domain, self.draft.request_id, self.id, self.audit_subject)
 
 
 class ContactsService:
@@ -94,6 +107,11 @@ class ContactsService:
         on_event: Callable[[], None] = lambda: None,
     ) -> None:
         self._processing_log = processing_log
+        self._records = (
+            RegistrationRecords(processing_log, clock, self._stored_keys)
+            if processing_log is not None
+            else None
+        )
         self._events = events
         self._on_event = on_event
         self._write_guard = write_guard or nullcontext()
@@ -121,7 +139,8 @@ class ContactsService:
         for draft in drafts:
             caller.require_domain(draft.domain)
         prepared = self._prepare(drafts, prefix)
-        self._record(caller, prepared)
+        if self._records is not None:
+            self._records.record(caller.subject, [p.registration for p in prepared])
         for attempt in range(_ATTEMPTS):
             try:
                 return self._store(prepared, now, lookup=attempt > 0 or len(prepared) > 1)
@@ -144,10 +163,7 @@ class ContactsService:
         positions = [i for i, d in enumerate(drafts) if d.subject]
         items = [(drafts[i].subject, drafts[i].domain) for i in positions]
         try:
-            if self._processing_log is None:
-                converted = [(p, b"") for p in self._pseudonyms.domain_pseudonyms(items)]
-            else:
-                converted = self._pseudonyms.with_audit_subjects(items)
+            converted = convert(self._pseudonyms, items, self._processing_log is not None)
         except RejectedPseudonym as error:
             name = prefix.format(positions[error.index]) + "subject"
             raise InvalidArgument.for_field(
@@ -167,6 +183,7 @@ class ContactsService:
         return prepared
 
     def _store(self, items: Sequence[_Prepared], now: datetime, lookup: bool) -> list[Contact]:
+        events = self._announcements(items, now)
         with self._write_guard, self._unit_of_work() as uow:
             repository = ContactRepository(uow.session)
             existing = self._existing(repository, items) if lookup else {}
@@ -185,58 +202,30 @@ class ContactsService:
                 sealed = StoredContact(replace(contact, summary=""), item.sealed, self._key_version)
                 new.append(sealed)
             repository.add(new)
-            if self._events is not None:
-                repository.add_events([self._events.registered(s.contact) for s in new])
+            repository.add_events([events[k] for k in created if k in events])
             uow.commit()
         if new and self._events is not None:
             self._on_event()
         return results
 
-    def _record(self, caller: Principal, items: Sequence[_Prepared]) -> None:
-        """One processing record per registration request, durable before anything is committed.
-
-        Recorded outside the write transaction, so no registration waits for another's record.
-        The record id is derived from (domain, request_id): when the log already holds it, an
-        earlier attempt of that request was recorded, and it is not recorded again. A batch
-        with such a request is recorded again without the requests stored already (a repeated
-        import), and item by item only when one was recorded but never stored.
-        """
-        if self._processing_log is None or not items:
-            return
-        unique = list({(i.draft.domain, i.draft.request_id): i for i in items}.values())
-        try:
-            append_all(self._processing_log, [self._processing_record(caller, i) for i in unique])
-            return
-        except RecordIdTaken:
-            if len(unique) == 1:
-                return
+    def _stored_keys(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Which of these (domain, request_id) are stored already."""
         with self._unit_of_work() as uow:
-            stored = self._existing(ContactRepository(uow.session), unique)
-        fresh = [i for i in unique if (i.draft.domain, i.draft.request_id) not in stored]
-        if not fresh:
-            return
-        try:
-            append_all(self._processing_log, [self._processing_record(caller, i) for i in fresh])
-        except RecordIdTaken:
-            for item in fresh:
-                try:
-                    self._processing_log.append(self._processing_record(caller, item))
-                except RecordIdTaken:
-                    continue
+            return list(ContactRepository(uow.session).by_keys(keys))
 
-    def _processing_record(self, caller: Principal, item: _Prepared) -> ProcessingRecord:
-        return ProcessingRecord.now(
-            "contacts.register",
-            "OK",
-            self._clock,
-            record_id=record_id(item.draft.domain, item.draft.request_id),
-            actor=caller.subject,
-            requester_domain=item.draft.domain,
-            target_domain=item.draft.domain,
-            reference=f"contacts/{item.id}",
-            subject_encrypted=item.audit_subject,
-            subject_domain=AUDIT_DOMAIN if item.audit_subject else "",
-        )
+    def _announcements(
+        self, items: Sequence[_Prepared], now: datetime
+    ) -> dict[tuple[str, str], OutboxEvent]:
+        """The ContactRegistered event of each item, built before the write lock is taken
+        (the subject's encryption is the costly part); only new contacts' events are stored."""
+        if self._events is None:
+            return {}
+        return {
+            (i.draft.domain, i.draft.request_id): self._events.registered(
+                self._contact(i, now, defaultdict(list))
+            )
+            for i in items
+        }
 
     def _contact(
         self,
@@ -269,14 +258,8 @@ class ContactsService:
     def _existing(
         self, repository: ContactRepository, items: Sequence[_Prepared]
     ) -> dict[tuple[str, str], Contact]:
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for item in items:
-            wanted[item.draft.domain].add(item.draft.request_id)
-        found: dict[tuple[str, str], Contact] = {}
-        for domain, request_ids in wanted.items():
-            for request_id, stored in repository.by_request_ids(domain, request_ids).items():
-                found[(domain, request_id)] = open_summary(self._cipher, stored)
-        return found
+        stored = repository.by_keys(i.registration.key for i in items)
+        return {key: open_summary(self._cipher, contact) for key, contact in stored.items()}
 
     def _priors(
         self, repository: ContactRepository, items: Sequence[_Prepared]

@@ -13,14 +13,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.events.v1 import events_pb2 as pb
 from stadskamer.client import DomainKey, encrypt_pseudonym
-from stadskamer.common.event_sinks import GrpcEventSink
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.complaints.domain import Complaint
 
 SOURCE = "complaints"
 COMPLAINT_CLOSED = pb.ComplaintClosed.DESCRIPTOR.full_name
-
-__all__ = ["COMPLAINT_CLOSED", "GrpcEventSink", "ProtoEventEncoder"]
 
 
 def _timestamp(moment: datetime) -> Timestamp:

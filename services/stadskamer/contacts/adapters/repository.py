@@ -145,6 +145,17 @@ class ContactRepository:
         row = self._session.execute(select(contacts).where(_c.id == contact_id)).first()
         return _stored(row) if row is not None else None
 
+    def by_keys(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredContact]:
+        """The stored contacts among these (domain, request_id), keyed the same way."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for domain, request_id in keys:
+            wanted[domain].add(request_id)
+        return {
+            (domain, request_id): stored
+            for domain, request_ids in wanted.items()
+            for request_id, stored in self.by_request_ids(domain, request_ids).items()
+        }
+
     def by_request_ids(self, domain: str, request_ids: Collection[str]) -> dict[str, StoredContact]:
         """The contacts of ``domain`` registered with any of ``request_ids``."""
         rows = self._session.execute(
