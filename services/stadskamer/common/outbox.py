@@ -99,6 +99,7 @@ class Outbox:
             Column("sink", String(255), primary_key=True),
             Column("delivered_at_us", BigInteger, nullable=False),
         )
+        self._insert = insert(self.events)
 
     def add(self, connection: Connection | Session, event: OutboxEvent) -> None:
         """Store ``event`` in the caller's transaction (commit it with the change)."""
@@ -116,7 +117,7 @@ class Outbox:
         if not events:
             return
         connection.execute(
-            insert(self.events),
+            self._insert,
             [
                 {
                     "event_id": event.event_id,

@@ -2,6 +2,10 @@
 
 See :mod:`stadskamer.common.outbox` for the guarantees (at least once, oldest first per sink,
 retried with exponential backoff). Deliveries of one pass are recorded in one transaction.
+A sink with a ``deliver_many`` method gets each pass's batch in one call (all or nothing);
+``on_result`` hears after every attempt whether the sink took what it was given. With
+``linger_seconds`` a woken relay waits that long first, so that one pass carries the events
+of several requests.
 On SQLite, pass the service's ``write_guard`` so that recording a delivery queues behind the
 service's own writes instead of meeting them in SQLite's busy handler.
 """
@@ -12,7 +16,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 
@@ -20,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from stadskamer.common.errors import StadskamerError
-from stadskamer.common.outbox import Deliver, Outbox
+from stadskamer.common.outbox import Deliver, Outbox, OutboxEvent
 
 _log = logging.getLogger("stadskamer.outbox")
 
@@ -39,7 +43,11 @@ class OutboxRelay:
         initial_backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 60.0,
         write_guard: AbstractContextManager[object] | None = None,
+        on_result: Callable[[str, bool], None] = lambda _sink, _ok: None,
+        linger_seconds: float = 0.0,
     ) -> None:
+        self._linger = linger_seconds
+        self._on_result = on_result
         self._write_guard = write_guard or nullcontext()
         self._engine = engine
         self._outbox = outbox
@@ -74,6 +82,11 @@ class OutboxRelay:
         """Deliver soon: call after committing a transaction that added events."""
         self._wakeup.set()
 
+    def retry_now(self, sink: str) -> None:
+        """Forget ``sink``'s backoff and deliver soon (call when it is reachable again)."""
+        self._retry_at.pop(sink, None)
+        self._wakeup.set()
+
     def run_once(self) -> int:
         """One pass over every sink that is not backing off; the number of deliveries made."""
         delivered = 0
@@ -91,8 +104,20 @@ class OutboxRelay:
     def _deliver_batch(self, sink: str, deliver: Deliver) -> int:
         with self._engine.connect() as connection:
             batch = self._outbox.pending(connection, sink, self._batch_size)
+        many: Callable[[Sequence[OutboxEvent]], None] | None = getattr(
+            deliver, "deliver_many", None
+        )
         done: list[int] = []
         try:
+            if many is not None and batch:
+                try:
+                    many([event for _, event in batch])
+                except Exception as error:  # any failure of the sink: retry later
+                    self._back_off(sink, batch[0][1].event_id, error)
+                else:
+                    done = [sequence for sequence, _ in batch]
+                    self._succeeded(sink)
+                return len(done)
             for sequence, event in batch:
                 if self._stopping.is_set():
                     break
@@ -102,8 +127,9 @@ class OutboxRelay:
                     self._back_off(sink, event.event_id, error)
                     break
                 done.append(sequence)
-                self._failures.pop(sink, None)
-                self._retry_at.pop(sink, None)
+                self._succeeded(sink)
+            if not batch:
+                self._succeeded(sink)
         finally:
             with self._write_guard:
                 self._outbox.mark_delivered(
@@ -111,7 +137,13 @@ class OutboxRelay:
                 )
         return len(done)
 
+    def _succeeded(self, sink: str) -> None:
+        self._failures.pop(sink, None)
+        self._retry_at.pop(sink, None)
+        self._on_result(sink, True)
+
     def _back_off(self, sink: str, event_id: str, error: BaseException) -> None:
+        self._on_result(sink, False)
         failures = self._failures.get(sink, 0) + 1
         self._failures[sink] = failures
         delay = min(self._max_backoff, self._initial_backoff * 2 ** (failures - 1))
@@ -141,3 +173,5 @@ class OutboxRelay:
                 delivered = 0
             self._wakeup.wait(self._next_wait(delivered))
             self._wakeup.clear()
+            if self._linger:
+                self._stopping.wait(self._linger)

@@ -80,6 +80,10 @@ def peer_channel(address: str, token: TokenSource, tls: TlsFiles | None = None) 
     channel = open_raw_channel(
         address,
         tls if tls is not None else peer_tls_from_env(),
-        [("grpc.enable_retries", 1), ("grpc.keepalive_time_ms", 30000)],
+        [
+            ("grpc.enable_retries", 1),
+            ("grpc.keepalive_time_ms", 30000),
+            ("grpc.max_reconnect_backoff_ms", 5000),
+        ],
     )
     return grpc.intercept_channel(channel, ClientMetadataInterceptor(token))

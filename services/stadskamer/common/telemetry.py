@@ -54,9 +54,17 @@ def configure_tracing(service_name: str, console: bool = False) -> TracerProvide
     return provider
 
 
+_tracers: dict[int, trace.Tracer] = {}
+
+
 def tracer() -> trace.Tracer:
-    """The Stadskamer tracer (from the global provider)."""
-    return trace.get_tracer(TRACER_NAME)
+    """The Stadskamer tracer of the global provider, made once per provider (asking the
+    provider for it on every span costs more than the span)."""
+    provider = trace.get_tracer_provider()
+    found = _tracers.get(id(provider))
+    if found is None:
+        found = _tracers[id(provider)] = provider.get_tracer(TRACER_NAME)
+    return found
 
 
 def current_trace_ids() -> tuple[bytes, bytes]:

@@ -14,10 +14,11 @@ from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_facto
 from stadskamer.common.event_sinks import grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
+from stadskamer.common.record_keeping import keep_records
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.contacts.adapters.events import ProtoContactEvents
-from stadskamer.contacts.adapters.orm import outbox
+from stadskamer.contacts.adapters.orm import outbox, record_outbox
 from stadskamer.contacts.adapters.pseudonyms import GrpcPseudonyms
 from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
 from stadskamer.contacts.queries import ContactQueries
@@ -63,7 +64,7 @@ def build_component(settings: ContactsSettings) -> Component:
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     key_version = next(iter(keys.values())).key_version
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
-    processing_log = settings.processing_log.open()
+    kept = keep_records(settings.processing_log, engine, record_outbox, guard)
     relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, guard)
     service = ContactsService(
         settings.policy,
@@ -72,7 +73,7 @@ def build_component(settings: ContactsSettings) -> Component:
         unit_of_work,
         key_version,
         write_guard=guard,
-        processing_log=processing_log,
+        records=kept.keeper,
         events=ProtoContactEvents(keys),
         on_event=relay.wake,
     )
@@ -87,7 +88,8 @@ def build_component(settings: ContactsSettings) -> Component:
         cipher,
         unit_of_work,
         grant_key=grant_key,
-        processing_log=processing_log,
+        records=kept.keeper,
+        write_guard=guard,
     )
     servicer = ContactsServicer(service, queries)
 
@@ -96,12 +98,14 @@ def build_component(settings: ContactsSettings) -> Component:
 
     def close() -> None:
         relay.stop()
+        kept.close()
         channel.close()
         for sink in sink_channels:
             sink.close()
         engine.dispose()
 
     relay.start()
+    kept.start()
     return Component(
         name="contacts",
         service_names=[SERVICE_NAME],

@@ -7,6 +7,7 @@ by subject converts the given polymorphic pseudonym to the pseudonym of each dom
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,8 @@ from stadskamer.common import link_grants, paging
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
-from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord, rerandomized
+from stadskamer.common.processing_log import ProcessingRecord, rerandomized
+from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
 from stadskamer.contacts.ports import AUDIT_DOMAIN, PseudonymPort, RejectedPseudonym
@@ -87,9 +89,11 @@ class ContactQueries:
         unit_of_work: Callable[[], UnitOfWork],
         clock: Clock = utc_now,
         grant_key: Ed25519PublicKey | None = None,
-        processing_log: ProcessingLog | None = None,
+        records: RecordKeeper | None = None,
+        write_guard: AbstractContextManager[object] | None = None,
     ) -> None:
-        self._processing_log = processing_log
+        self._records = records
+        self._write_guard = write_guard or nullcontext()
         self._grant_key = grant_key
         self._policy = policy
         self._pseudonyms = pseudonyms
@@ -100,6 +104,7 @@ class ContactQueries:
     def get(self, caller: Principal, contact_id: str) -> Contact:
         """One contact of one of the caller's domains; NOT_FOUND for any other."""
         caller.require_role(*READ_ROLES)
+        self._ensure_open()
         with self._unit_of_work() as uow:
             stored = ContactRepository(uow.session).get(contact_id)
         if stored is None or stored.contact.domain not in self._visible(caller):
@@ -118,6 +123,7 @@ class ContactQueries:
             else self._domains(caller, query.domain)
         )
         fingerprint = query.fingerprint()
+        self._ensure_open()
         after = _cursor(paging.decode(query.page_token, fingerprint)) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         subjects, audit_subject = self._subject_filter(query, domains)
@@ -174,6 +180,11 @@ class ContactQueries:
             )
         return visible
 
+    def _ensure_open(self) -> None:
+        """Refuse (UNAVAILABLE) before reading when records cannot reach the processing log."""
+        if self._records is not None:
+            self._records.ensure_open()
+
     def _record(
         self, caller: Principal, domain: str, reference: str, subject: tuple[bytes, str] = NOBODY
     ) -> None:
@@ -181,22 +192,25 @@ class ContactQueries:
 
         ``subject`` is the citizen as a ciphertext and its domain: encrypted for the audit
         domain, or the caller's encrypted pseudonym of the listed domain (rerandomized here).
+        The record is committed in a transaction of its own, after the read.
         """
-        if self._processing_log is None:
+        if self._records is None:
             return
-        self._processing_log.append(
-            ProcessingRecord.now(
-                "contacts.read",
-                "OK",
-                self._clock,
-                actor=caller.subject,
-                requester_domain=",".join(sorted(caller.domains))[:255],
-                target_domain=domain[:255],
-                reference=reference,
-                subject_encrypted=subject[0],
-                subject_domain=subject[1],
-            )
+        record = ProcessingRecord.now(
+            "contacts.read",
+            "OK",
+            self._clock,
+            actor=caller.subject,
+            requester_domain=",".join(sorted(caller.domains))[:255],
+            target_domain=domain[:255],
+            reference=reference,
+            subject_encrypted=subject[0],
+            subject_domain=subject[1],
         )
+        with self._write_guard, self._unit_of_work() as uow:
+            self._records.keep(uow.session, [record])
+            uow.commit()
+        self._records.committed()
 
     def _granted_domain(self, caller: Principal, query: ListQuery) -> tuple[str, ...]:
         """The one domain a link grant opens to a caller who does not act for it."""
@@ -243,7 +257,7 @@ class ContactQueries:
     ) -> tuple[dict[str, bytes], tuple[bytes, str]]:
         items = [(subject, d) for d in domains]
         try:
-            converted = convert(self._pseudonyms, items, self._processing_log is not None)
+            converted = convert(self._pseudonyms, items, self._records is not None)
         except RejectedPseudonym as error:
             raise InvalidArgument.for_field(
                 "subject", "not a polymorphic pseudonym of this deployment", error.reason

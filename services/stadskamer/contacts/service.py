@@ -1,7 +1,10 @@
 """Registering contacts: validate, authorise, pseudonymise, then store in one transaction.
 
-Each new contact's ContactRegistered event is written into the outbox in that same
-transaction, so it exists exactly when the contact does; the relay delivers it afterwards.
+Each new contact's ContactRegistered event and its processing record (``contacts.register``,
+under a record id derived from its request) are kept in that same transaction, so both exist
+exactly when the contact does; relays deliver them afterwards. A retry that returns the
+stored contact records nothing again. The record keeper is asked first whether records can
+reach the processing log at all: when not, nothing is converted or written (UNAVAILABLE).
 
 The conversion of the polymorphic pseudonym happens before the transaction opens, so a
 pseudonym service that cannot be reached leaves nothing written. The insert is guarded by
@@ -21,9 +24,8 @@ from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FieldViolation, InvalidArgument, Unavailable
 from stadskamer.common.outbox import OutboxEvent
-from stadskamer.common.processing_log import (
-    ProcessingLog,
-)
+from stadskamer.common.processing_log import ProcessingRecord
+from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import (
     ContactRepository,
     DuplicateRequest,
@@ -39,12 +41,12 @@ from stadskamer.contacts.domain import (
     repeat_signal,
 )
 from stadskamer.contacts.ports import (
+    AUDIT_DOMAIN,
     ContactEvents,
     PseudonymPort,
     RejectedPseudonym,
 )
-from stadskamer.contacts.recording import Registration, RegistrationRecords
-from stadskamer.contacts.request_ids import contact_id_of
+from stadskamer.contacts.request_ids import contact_id_of, record_id
 from stadskamer.contacts.summaries import SummaryCipher
 
 MAX_BATCH = 1000
@@ -80,9 +82,9 @@ class _Prepared:
     audit_subject: bytes = b""
 
     @property
-    def registration(self) -> Registration:
-        """What this item's processing record names."""
-        return Registration(self.draft.domain, self.draft.request_id, self.id, self.audit_subject)
+    def key(self) -> tuple[str, str]:
+        """The request's idempotency key, (domain, request_id)."""
+        return (self.draft.domain, self.draft.request_id)
 
 
 class ContactsService:
@@ -102,16 +104,11 @@ class ContactsService:
         key_version: str = "v1",
         clock: Clock = utc_now,
         write_guard: AbstractContextManager[object] | None = None,
-        processing_log: ProcessingLog | None = None,
+        records: RecordKeeper | None = None,
         events: ContactEvents | None = None,
         on_event: Callable[[], None] = lambda: None,
     ) -> None:
-        self._processing_log = processing_log
-        self._records = (
-            RegistrationRecords(processing_log, clock, self._stored_keys)
-            if processing_log is not None
-            else None
-        )
+        self._records = records
         self._events = events
         self._on_event = on_event
         self._write_guard = write_guard or nullcontext()
@@ -138,12 +135,13 @@ class ContactsService:
         caller.require_role(*WRITE_ROLES)
         for draft in drafts:
             caller.require_domain(draft.domain)
-        prepared = self._prepare(drafts, prefix)
         if self._records is not None:
-            self._records.record(caller.subject, [p.registration for p in prepared])
+            self._records.ensure_open()
+        prepared = self._prepare(drafts, prefix)
         for attempt in range(_ATTEMPTS):
             try:
-                return self._store(prepared, now, lookup=attempt > 0 or len(prepared) > 1)
+                lookup = attempt > 0 or len(prepared) > 1
+                return self._store(caller.subject, prepared, now, lookup)
             except DuplicateRequest:
                 continue
         raise Unavailable("concurrent registrations with these request ids", "CONTENTION")
@@ -163,7 +161,7 @@ class ContactsService:
         positions = [i for i, d in enumerate(drafts) if d.subject]
         items = [(drafts[i].subject, drafts[i].domain) for i in positions]
         try:
-            converted = convert(self._pseudonyms, items, self._processing_log is not None)
+            converted = convert(self._pseudonyms, items, self._records is not None)
         except RejectedPseudonym as error:
             name = prefix.format(positions[error.index]) + "subject"
             raise InvalidArgument.for_field(
@@ -182,7 +180,9 @@ class ContactsService:
             prepared.append(_Prepared(draft, contact_id, pseudonym, sealed, audit_subject))
         return prepared
 
-    def _store(self, items: Sequence[_Prepared], now: datetime, lookup: bool) -> list[Contact]:
+    def _store(
+        self, actor: str, items: Sequence[_Prepared], now: datetime, lookup: bool
+    ) -> list[Contact]:
         events = self._announcements(items, now)
         with self._write_guard, self._unit_of_work() as uow:
             repository = ContactRepository(uow.session)
@@ -191,27 +191,43 @@ class ContactsService:
             results: list[Contact] = []
             created: dict[tuple[str, str], Contact] = {}
             new: list[StoredContact] = []
+            records: list[ProcessingRecord] = []
             for item in items:
-                key = (item.draft.domain, item.draft.request_id)
-                if key in existing or key in created:
-                    results.append(existing.get(key) or created[key])
+                if item.key in existing or item.key in created:
+                    results.append(existing.get(item.key) or created[item.key])
                     continue
                 contact = self._contact(item, now, priors)
-                created[key] = contact
+                created[item.key] = contact
                 results.append(contact)
                 sealed = StoredContact(replace(contact, summary=""), item.sealed, self._key_version)
                 new.append(sealed)
+                records.append(self._record(actor, item))
             repository.add(new)
             repository.add_events([events[k] for k in created if k in events])
+            if self._records is not None:
+                self._records.keep(uow.session, records)
             uow.commit()
+        if new and self._records is not None:
+            self._records.committed()
         if new and self._events is not None:
             self._on_event()
         return results
 
-    def _stored_keys(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Which of these (domain, request_id) are stored already."""
-        with self._unit_of_work() as uow:
-            return list(ContactRepository(uow.session).by_keys(keys))
+    def _record(self, actor: str, item: _Prepared) -> ProcessingRecord:
+        """The processing record of one new contact; its id is derived from the request."""
+        domain = item.draft.domain
+        return ProcessingRecord.now(
+            "contacts.register",
+            "OK",
+            self._clock,
+            record_id=record_id(domain, item.draft.request_id),
+            actor=actor,
+            requester_domain=domain,
+            target_domain=domain,
+            reference=f"contacts/{item.id}",
+            subject_encrypted=item.audit_subject,
+            subject_domain=AUDIT_DOMAIN if item.audit_subject else "",
+        )
 
     def _announcements(
         self, items: Sequence[_Prepared], now: datetime
@@ -258,7 +274,7 @@ class ContactsService:
     def _existing(
         self, repository: ContactRepository, items: Sequence[_Prepared]
     ) -> dict[tuple[str, str], Contact]:
-        stored = repository.by_keys(i.registration.key for i in items)
+        stored = repository.by_keys(i.key for i in items)
         return {key: open_summary(self._cipher, contact) for key, contact in stored.items()}
 
     def _priors(

@@ -9,6 +9,7 @@ from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from stadskamer.api.history.v1 import history_pb2, history_pb2_grpc
 from tests.e2e.history.support import DOMAINS, PURPOSE, Citizen
+from tests.support.audit import records_settled
 
 
 def _domains(response: history_pb2.GetHistoryResponse) -> set[str]:
@@ -85,6 +86,7 @@ def test_the_privacy_officer_finds_every_processing_of_the_citizen(citizen: Citi
 
     citizen.grant()
     citizen.history("kcc")
+    records_settled(citizen.stack.data_dir)  # contacts relays its records a moment later
     officer = citizen.stack.token("privacy-1", [], ["privacy-officer"])
     request = audit_pb2.ListProcessingRequest(
         filter=audit_pb2.ProcessingFilter(subject_polymorphic=citizen.subject),

@@ -55,3 +55,6 @@ contacts = Table(
 
 # ContactRegistered events, written in the registering transaction (see common.outbox).
 outbox = Outbox(metadata)
+
+# Processing records, kept in the same transactions (see common.record_keeping).
+record_outbox = Outbox(metadata, prefix="records")

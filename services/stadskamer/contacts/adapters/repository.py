@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,20 @@ from stadskamer.contacts.signals import CountRow
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _c = contacts.c
+# The registration's statements, built once (building and keying them costs more than SQLite).
+_INSERT = insert(contacts)
+_PRIOR_COLUMNS = (_c.subject_pseudonym, _c.occurred_at_us, _c.topic, _c.channel)
+_IN_WINDOW = (
+    _c.domain == bindparam("domain"),
+    _c.occurred_at_us >= bindparam("start"),
+    _c.occurred_at_us <= bindparam("end"),
+)
+_PRIORS_OF_ONE = select(*_PRIOR_COLUMNS).where(
+    _c.subject_pseudonym == bindparam("subject"), *_IN_WINDOW
+)
+_PRIORS_OF_MANY = select(*_PRIOR_COLUMNS).where(
+    _c.subject_pseudonym.in_(bindparam("subjects", expanding=True)), *_IN_WINDOW
+)
 
 
 def to_us(moment: datetime) -> int:
@@ -127,18 +141,23 @@ class ContactRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    @property
+    def _connection(self) -> Connection:
+        """The session's connection: Core statements skip the ORM's execution path."""
+        return self._session.connection()
+
     def add(self, stored: Sequence[StoredContact]) -> None:
         """Insert contacts; :class:`DuplicateRequest` if a (domain, request_id) exists."""
         if not stored:
             return
         try:
-            self._session.execute(insert(contacts), [_values(s) for s in stored])
+            self._connection.execute(_INSERT, [_values(s) for s in stored])
         except IntegrityError:
             raise DuplicateRequest from None
 
     def add_events(self, events: Sequence[OutboxEvent]) -> None:
         """Write events into the outbox, in this transaction."""
-        outbox.add_all(self._session, events)
+        outbox.add_all(self._connection, events)
 
     def get(self, contact_id: str) -> StoredContact | None:
         """One contact by id."""
@@ -168,16 +187,11 @@ class ContactRepository:
     ) -> dict[bytes, list[PriorContact]]:
         """Contacts of ``subjects`` in ``domain`` with ``start <= occurred_at <= end``."""
         wanted = list(subjects)
-        rows = self._session.execute(
-            select(_c.subject_pseudonym, _c.occurred_at_us, _c.topic, _c.channel).where(
-                _c.domain == domain,
-                _c.subject_pseudonym == wanted[0]
-                if len(wanted) == 1
-                else _c.subject_pseudonym.in_(wanted),
-                _c.occurred_at_us >= to_us(start),
-                _c.occurred_at_us <= to_us(end),
-            )
-        )
+        window = {"domain": domain, "start": to_us(start), "end": to_us(end)}
+        if len(wanted) == 1:
+            rows = self._connection.execute(_PRIORS_OF_ONE, {**window, "subject": wanted[0]})
+        else:
+            rows = self._connection.execute(_PRIORS_OF_MANY, {**window, "subjects": wanted})
         found: dict[bytes, list[PriorContact]] = defaultdict(list)
         for row in rows:
             found[row.subject_pseudonym].append(
