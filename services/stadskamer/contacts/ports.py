@@ -12,8 +12,6 @@ from typing import Protocol
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.contacts.domain import Contact
 
-AUDIT_DOMAIN = "audit"
-
 
 class RejectedPseudonym(Exception):
     """The pseudonym service refused the item at ``index`` as malformed or foreign."""
@@ -35,11 +33,10 @@ class PseudonymPort(Protocol):
         """
         ...
 
-    def with_audit_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
-        """Per item its domain pseudonym and the subject encrypted for the audit domain.
-
-        Both come from one call to the pseudonym service; the second is for the processing
-        record (only the audit service can decrypt it). Raises as :meth:`domain_pseudonyms`.
+    def with_record_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
+        """Per item its domain pseudonym and that pseudonym freshly encrypted under the
+        domain's public key: the subject of the processing record, which the audit service
+        converts into its own domain. Raises as :meth:`domain_pseudonyms`.
         """
         ...
 

@@ -21,7 +21,7 @@ from stadskamer.common.processing_log import ProcessingRecord, rerandomized
 from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
-from stadskamer.contacts.ports import AUDIT_DOMAIN, PseudonymPort, RejectedPseudonym
+from stadskamer.contacts.ports import PseudonymPort, RejectedPseudonym
 from stadskamer.contacts.service import Clock, convert, open_summary, utc_now
 from stadskamer.contacts.signals import Bucket, Period, TopicSignal, plan_period, topic_signals
 from stadskamer.contacts.summaries import SummaryCipher
@@ -126,7 +126,7 @@ class ContactQueries:
         self._ensure_open()
         after = _cursor(paging.decode(query.page_token, fingerprint)) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        subjects, audit_subject = self._subject_filter(query, domains)
+        subjects, record_subject = self._subject_filter(query, domains)
         where = ContactFilter(
             domains=domains,
             subjects=subjects,
@@ -143,7 +143,7 @@ class ContactQueries:
             last = found[size - 1].contact
             token = paging.encode(fingerprint, (to_us(last.occurred_at), last.id))
         if subjects is not None:
-            self._record(caller, ",".join(domains), str(len(found[:size])), audit_subject)
+            self._record(caller, ",".join(domains), str(len(found[:size])), record_subject)
         return ContactPage([open_summary(self._cipher, s) for s in found[:size]], token)
 
     def topic_signals(
@@ -190,8 +190,9 @@ class ContactQueries:
     ) -> None:
         """A read of (one citizen's) contacts, recorded before the answer leaves.
 
-        ``subject`` is the citizen as a ciphertext and its domain: encrypted for the audit
-        domain, or the caller's encrypted pseudonym of the listed domain (rerandomized here).
+        ``subject`` is the citizen as a ciphertext and its domain: the pseudonym of the
+        (first) listed domain encrypted afresh here, or the caller's encrypted pseudonym of the
+        listed domain (rerandomized here).
         The record is committed in a transaction of its own, after the read.
         """
         if self._records is None:
@@ -263,8 +264,8 @@ class ContactQueries:
                 "subject", "not a polymorphic pseudonym of this deployment", error.reason
             ) from None
         pseudonyms = {d: p for d, (p, _) in zip(domains, converted, strict=True)}
-        for_audit = converted[0][1]
-        return pseudonyms, (for_audit, AUDIT_DOMAIN) if for_audit else NOBODY
+        for_record = converted[0][1]
+        return pseudonyms, (for_record, domains[0]) if for_record else NOBODY
 
 
 def _cursor(position: paging.Position) -> Cursor:

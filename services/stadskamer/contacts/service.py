@@ -41,7 +41,6 @@ from stadskamer.contacts.domain import (
     repeat_signal,
 )
 from stadskamer.contacts.ports import (
-    AUDIT_DOMAIN,
     ContactEvents,
     PseudonymPort,
     RejectedPseudonym,
@@ -60,9 +59,10 @@ def convert(
     pseudonyms: PseudonymPort, items: Sequence[tuple[bytes, str]], for_audit: bool
 ) -> list[tuple[bytes, bytes]]:
     """Per (polymorphic pseudonym, domain) the domain pseudonym and, when ``for_audit``, the
-    subject encrypted for the audit domain (else empty), in one call to the pseudonym service."""
+    processing record's subject (that pseudonym encrypted under the domain key; else empty),
+    in one call to the pseudonym service."""
     if for_audit:
-        return pseudonyms.with_audit_subjects(items)
+        return pseudonyms.with_record_subjects(items)
     return [(pseudonym, b"") for pseudonym in pseudonyms.domain_pseudonyms(items)]
 
 
@@ -79,7 +79,7 @@ class _Prepared:
     id: str
     pseudonym: bytes | None
     sealed: bytes | None
-    audit_subject: bytes = b""
+    record_subject: bytes = b""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -176,8 +176,8 @@ class ContactsService:
                 if draft.summary
                 else None
             )
-            pseudonym, audit_subject = found.get(index, (None, b""))
-            prepared.append(_Prepared(draft, contact_id, pseudonym, sealed, audit_subject))
+            pseudonym, record_subject = found.get(index, (None, b""))
+            prepared.append(_Prepared(draft, contact_id, pseudonym, sealed, record_subject))
         return prepared
 
     def _store(
@@ -225,8 +225,8 @@ class ContactsService:
             requester_domain=domain,
             target_domain=domain,
             reference=f"contacts/{item.id}",
-            subject_encrypted=item.audit_subject,
-            subject_domain=AUDIT_DOMAIN if item.audit_subject else "",
+            subject_encrypted=item.record_subject,
+            subject_domain=domain if item.record_subject else "",
         )
 
     def _announcements(

@@ -46,8 +46,8 @@ class FakePseudonyms:
                 raise RejectedPseudonym(index, "MALFORMED_PSEUDONYM")
         return [hashlib.sha256(domain.encode() + s).digest() for s, domain in items]
 
-    def with_audit_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
-        """The domain pseudonyms, each with a stand-in 96-byte audit subject."""
+    def with_record_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
+        """The domain pseudonyms, each with a stand-in 96-byte record subject."""
         return [(p, hashlib.sha512(p).digest()[:48] * 2) for p in self.domain_pseudonyms(items)]
 
 

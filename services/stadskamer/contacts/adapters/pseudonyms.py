@@ -2,8 +2,9 @@
 
 The contacts service calls the pseudonym service with its own service token, for its own
 domains only, and decrypts the answer with that domain's key: the 32-byte domain pseudonym is
-the only subject value it ever stores. For the processing record it may ask, in the same
-call, for the subject encrypted for the audit domain, which it passes on without opening.
+the only subject value it ever stores. For the processing record it encrypts that pseudonym
+again under the domain's public key (no second conversion): the audit service turns it into
+its own domain when it appends the record.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import grpc
 from stadskamer import pep
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym
+from stadskamer.client import DomainKey, decrypt_pseudonym, encrypt_pseudonym
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, StadskamerError
 from stadskamer.common.status import from_rpc_error
-from stadskamer.contacts.ports import AUDIT_DOMAIN, RejectedPseudonym
+from stadskamer.contacts.ports import RejectedPseudonym
 
 BATCH_LIMIT = 1000
 _ITEM = re.compile(r"^requests\[(\d+)\]\.")
@@ -46,20 +47,12 @@ class GrpcPseudonyms:
             for answer, (_, domain) in zip(answers, items, strict=True)
         ]
 
-    def with_audit_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
-        """Per item (domain pseudonym, subject encrypted for the audit domain), one call."""
-        requests = [
-            pb.TranscryptRequest(polymorphic_pseudonym=p, target_domain=target)
-            for p, domain in items
-            for target in (domain, AUDIT_DOMAIN)
-        ]
-        answers = self._transcrypt(requests, per_item=2)
+    def with_record_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
+        """Per item (domain pseudonym, that pseudonym encrypted afresh under the domain key)."""
+        pseudonyms = self.domain_pseudonyms(items)
         return [
-            (
-                self._decrypt(answers[2 * i].encrypted_pseudonym, domain),
-                answers[2 * i + 1].encrypted_pseudonym,
-            )
-            for i, (_, domain) in enumerate(items)
+            (pseudonym, encrypt_pseudonym(pseudonym, self._keys[domain]))
+            for pseudonym, (_, domain) in zip(pseudonyms, items, strict=True)
         ]
 
     def decrypt(self, encrypted: bytes, domain: str) -> bytes:
