@@ -33,8 +33,15 @@ def sqlite_url(data_dir: Path, service: str) -> str:
     return f"sqlite:///{(data_dir / f'{service}.db').resolve()}"
 
 
-def make_engine(url: str, service: str) -> Engine:
-    """An engine for ``url`` with the project's connection settings and tracing."""
+def make_engine(url: str, service: str, durable: bool = False) -> Engine:
+    """An engine for ``url`` with the project's connection settings and tracing.
+
+    On SQLite (WAL) a commit survives a crash of the process; with ``durable`` it also
+    survives a power loss (``synchronous=FULL``: the log is fsynced at every commit), for a
+    service whose answer promises that (audit, and contacts, which keeps processing records).
+    PostgreSQL commits are durable in either case.
+    """
+    synchronous = "FULL" if durable else "NORMAL"
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -42,7 +49,7 @@ def make_engine(url: str, service: str) -> Engine:
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

@@ -59,7 +59,7 @@ def build_component(settings: ContactsSettings) -> Component:
     channel = peer_channel(settings.pseudonyms_address, token)
     pseudonyms = GrpcPseudonyms(channel, keys)
     cipher = SummaryCipher({d: k.secret_key for d, k in keys.items()})
-    engine = make_engine(settings.database_url, "contacts")
+    engine = make_engine(settings.database_url, "contacts", durable=True)
     migrate(engine, MIGRATIONS, "contacts")
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     key_version = next(iter(keys.values())).key_version

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, TextClause, event, select, text, update
+from sqlalchemy import Connection, Row, TextClause, select, text, update
 from sqlalchemy.engine import Engine
 
 from stadskamer.audit.adapters.orm import STATE_ROW, log_state, tree_heads, tree_nodes
@@ -27,16 +27,7 @@ SERVICE = "audit"
 
 def audit_engine(url: str) -> Engine:
     """An engine for the audit database (SQLite: every commit fsynced)."""
-    engine = make_engine(url, SERVICE)
-    if url.startswith("sqlite"):
-
-        @event.listens_for(engine, "connect")
-        def _full_sync(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.close()
-
-    return engine
+    return make_engine(url, SERVICE, durable=True)
 
 
 @dataclass(frozen=True)
