@@ -74,7 +74,8 @@ def build_component(settings: ContactsSettings) -> Component:
         key_version,
         write_guard=guard,
         records=kept.keeper,
-        events=ProtoContactEvents(keys),
+        # Events are written only for configured receivers: none queue up for nobody.
+        events=ProtoContactEvents(keys) if settings.event_sinks else None,
         on_event=relay.wake,
     )
     grant_key = (

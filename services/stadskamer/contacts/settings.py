@@ -20,7 +20,8 @@
   ``occurred_at`` may lie, because the callers' clocks differ a little.
 - ``STADSKAMER_CONTACTS_EVENT_SINKS`` (default empty): comma-separated host:port of the
   EventSinkServices (the surveys service) that get a ``ContactRegistered`` event for every new
-  contact. Events are kept in the outbox until a sink is configured and has them.
+  contact. Events are kept in the outbox until every sink has them. With no sink, no events
+  are written (a receiver added later is not sent a backlog of old contacts).
 
 plus the server settings of :class:`stadskamer.common.server.ServerSettings`.
 """
