@@ -47,7 +47,7 @@ from stadskamer.common.remote_processing_log import to_message
 
 RECORD_EVENT_TYPE = "stadskamer.audit.v1.ProcessingRecord"
 MAX_APPEND = 500
-LINGER_SECONDS = 0.1
+LINGER_SECONDS = 0.5
 
 
 class RecordKeeper(Protocol):

@@ -210,7 +210,7 @@ class ContactRepository:
                 )
             )
         query = query.order_by(_c.occurred_at_us.desc(), _c.id.desc()).limit(limit)
-        return [_stored(row) for row in self._session.execute(query)]
+        return [_stored(row) for row in self._connection.execute(query)]
 
     def topic_counts(
         self, domain: str, start: datetime, width: timedelta, count: int
