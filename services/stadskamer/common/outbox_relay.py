@@ -107,9 +107,12 @@ class OutboxRelay:
         many: Callable[[Sequence[OutboxEvent]], None] | None = getattr(
             deliver, "deliver_many", None
         )
+        if not batch:
+            self._succeeded(sink)
+            return 0
         done: list[int] = []
         try:
-            if many is not None and batch:
+            if many is not None:
                 try:
                     many([event for _, event in batch])
                 except Exception as error:  # any failure of the sink: retry later
@@ -127,8 +130,6 @@ class OutboxRelay:
                     self._back_off(sink, event.event_id, error)
                     break
                 done.append(sequence)
-                self._succeeded(sink)
-            if not batch:
                 self._succeeded(sink)
         finally:
             with self._write_guard:

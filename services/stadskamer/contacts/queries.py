@@ -22,8 +22,9 @@ from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
 from stadskamer.contacts.ports import PseudonymPort, RejectedPseudonym
-from stadskamer.contacts.service import Clock, convert, open_summary, utc_now
+from stadskamer.contacts.service import Clock, convert, utc_now
 from stadskamer.contacts.signals import Bucket, Period, TopicSignal, plan_period, topic_signals
+from stadskamer.contacts.storing import open_summary
 from stadskamer.contacts.summaries import SummaryCipher
 
 READ_ROLES = ("agent", "coordinator", "analyst", "system", "service")

@@ -30,7 +30,7 @@ from stadskamer.contacts.adapters.repository import DuplicateRequest
 from stadskamer.contacts.domain import Contact, ContactPolicy, Draft
 from stadskamer.contacts.ports import ContactEvents, PseudonymPort, RejectedPseudonym
 from stadskamer.contacts.request_ids import contact_id_of, record_id
-from stadskamer.contacts.storing import ContactStore, Prepared, open_summary
+from stadskamer.contacts.storing import ContactStore, Prepared
 from stadskamer.contacts.summaries import SummaryCipher
 
 MAX_BATCH = 1000
@@ -39,16 +39,14 @@ _ATTEMPTS = 3
 
 Clock = Callable[[], datetime]
 
-__all__ = ["MAX_BATCH", "Clock", "ContactsService", "convert", "open_summary", "utc_now"]
-
 
 def convert(
-    pseudonyms: PseudonymPort, items: Sequence[tuple[bytes, str]], for_audit: bool
+    pseudonyms: PseudonymPort, items: Sequence[tuple[bytes, str]], with_record: bool
 ) -> list[tuple[bytes, bytes]]:
-    """Per (polymorphic pseudonym, domain) the domain pseudonym and, when ``for_audit``, the
+    """Per (polymorphic pseudonym, domain) the domain pseudonym and, when ``with_record``, the
     processing record's subject (that pseudonym encrypted under the domain key; else empty),
     in one call to the pseudonym service."""
-    if for_audit:
+    if with_record:
         return pseudonyms.with_record_subjects(items)
     return [(pseudonym, b"") for pseudonym in pseudonyms.domain_pseudonyms(items)]
 

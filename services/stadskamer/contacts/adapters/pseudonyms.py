@@ -65,13 +65,9 @@ class GrpcPseudonyms:
         except pep.InvalidEncodingError:
             raise RejectedPseudonym(0, "NOT_AN_ENCRYPTED_PSEUDONYM_OF_DOMAIN") from None
 
-    def _transcrypt(
-        self, requests: list[pb.TranscryptRequest], per_item: int = 1
-    ) -> list[pb.TranscryptResponse]:
-        """One Transcrypt for a single request, else one BatchTranscrypt per 1000 requests.
-
-        ``per_item`` requests belong to one item, so a refusal names item ``index // per_item``.
-        """
+    def _transcrypt(self, requests: list[pb.TranscryptRequest]) -> list[pb.TranscryptResponse]:
+        """One Transcrypt for a single request, else one BatchTranscrypt per 1000 requests;
+        a refused polymorphic pseudonym names its request's index."""
         answers: list[pb.TranscryptResponse] = []
         for offset in range(0, len(requests), BATCH_LIMIT):
             chunk = requests[offset : offset + BATCH_LIMIT]
@@ -84,7 +80,7 @@ class GrpcPseudonyms:
                     )
                     answers += response.responses
             except grpc.RpcError as error:
-                raise _translate(from_rpc_error(error, "pseudonyms"), offset, per_item) from None
+                raise _translate(from_rpc_error(error, "pseudonyms"), offset) from None
         return answers
 
     def _decrypt(self, encrypted: bytes, domain: str) -> bytes:
@@ -97,7 +93,7 @@ class GrpcPseudonyms:
             ) from None
 
 
-def _translate(error: StadskamerError, offset: int, per_item: int) -> Exception:
+def _translate(error: StadskamerError, offset: int) -> Exception:
     """A refusal of the polymorphic pseudonym names the item; other errors pass unchanged."""
     if not isinstance(error, InvalidArgument):
         return error
@@ -105,7 +101,7 @@ def _translate(error: StadskamerError, offset: int, per_item: int) -> Exception:
         if violation.field.endswith("polymorphic_pseudonym"):
             match = _ITEM.match(violation.field)
             index = offset + (int(match.group(1)) if match else 0)
-            return RejectedPseudonym(index // per_item, error.reason)
+            return RejectedPseudonym(index, error.reason)
     return FailedPrecondition(
         "the pseudonym service refused the conversion request", "PSEUDONYM_SERVICE_REFUSED"
     )
