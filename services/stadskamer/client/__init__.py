@@ -1,25 +1,23 @@
-"""Client library for systems that hold a BSN: validate it, pseudonymise it locally.
+"""Client library of the Stadskamer contracts: the pseudonym service and domain keys.
 
-A municipal system uses this so that the BSN never leaves its own process: it checks the
-number (11-check), makes the polymorphic pseudonym with the deployment's public key, and from
-then on sends only that. A domain service uses it to decrypt the encrypted pseudonyms of its
-own domain with its own key.
+A municipal system that identified a citizen by BSN has the BSN issued by the pseudonym
+service into the domains it acts for and sends only the tagged pseudonyms it got back. A
+domain service claims a tagged pseudonym of its own domain once and decrypts it with its own
+key.
 """
 
 from stadskamer.client.pseudonyms import (
+    Claim,
     DomainKey,
     PseudonymClient,
     decrypt_pseudonym,
-    encrypt_pseudonym,
-    make_polymorphic_pseudonym,
     validate_bsn,
 )
 
 __all__ = [
+    "Claim",
     "DomainKey",
     "PseudonymClient",
     "decrypt_pseudonym",
-    "encrypt_pseudonym",
-    "make_polymorphic_pseudonym",
     "validate_bsn",
 ]

@@ -28,7 +28,9 @@ from stadskamer.common.settings import ConfigurationError
 AUDIENCE = "stadskamer"
 DEFAULT_ISSUER = "stadskamer-local"
 VERIFIED_CACHE_SIZE = 10_000
-KNOWN_ROLES = frozenset({"agent", "coordinator", "analyst", "privacy-officer", "system", "service"})
+KNOWN_ROLES = frozenset(
+    {"agent", "coordinator", "analyst", "privacy-officer", "system", "service", "issuer"}
+)
 
 
 @dataclass(frozen=True)

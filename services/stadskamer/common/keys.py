@@ -74,6 +74,16 @@ class KeyLayout:
         """Its public half, with which ``audit verify`` and witnesses check tree heads (PEM)."""
         return self.folder / "audit-signing.pub.pem"
 
+    @property
+    def tag_private_key(self) -> Path:
+        """The Ed25519 key with which the pseudonym service tags what it hands out (PEM)."""
+        return self.folder / "tag-signing.pem"
+
+    @property
+    def tag_public_key(self) -> Path:
+        """Its public half, also published by GetPublicKey (PEM)."""
+        return self.folder / "tag-signing.pub.pem"
+
     def domain_key(self, domain: str) -> Path:
         """An exported domain key file."""
         return self.folder / "domains" / f"{domain}.key.json"
@@ -138,6 +148,7 @@ def init_keys(layout: KeyLayout, master_secret: bytes) -> list[Path]:
         (layout.token_private_key, layout.token_public_key),
         (layout.consent_private_key, layout.consent_public_key),
         (layout.audit_private_key, layout.audit_public_key),
+        (layout.tag_private_key, layout.tag_public_key),
     ):
         if not private.exists():
             _write_signing_key_pair(private, public)

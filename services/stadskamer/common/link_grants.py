@@ -15,6 +15,10 @@ domains. A grant is a compact JWS (EdDSA over Ed25519) with header
 | ``purpose`` | the purpose id of the catalogue |
 | ``basis`` | what allowed it: a consent name ``consents/…``, a policy rule id or ``own-domain`` |
 | ``iat`` / ``exp`` | issue and expiry time, whole seconds since the epoch; ``exp - iat`` ≤ 60 |
+| ``presenter`` | the token subject that asked for the grant and alone may present it |
+
+For a tagged subject the grant is bound to the tag's message hash
+(:meth:`stadskamer.pep.tags.TaggedPseudonym.use_key`), so ``subject_hash`` is SHA-256 of it.
 
 Verification is strict: exactly three canonical base64url segments (so no two spellings of one
 token verify), the ``typ`` header, an Ed25519 signature, every claim present and well-typed,
@@ -76,6 +80,7 @@ class LinkGrant:
     basis: str
     issued_at: datetime
     expires_at: datetime
+    presenter: str = ""
 
     @classmethod
     def create(
@@ -87,6 +92,7 @@ class LinkGrant:
         basis: str,
         now: datetime,
         lifetime: timedelta = timedelta(seconds=30),
+        presenter: str = "",
     ) -> LinkGrant:
         """A new grant for the ciphertext ``subject``, valid from ``now`` (whole seconds)."""
         issued = datetime.fromtimestamp(int(now.timestamp()), UTC)
@@ -99,6 +105,7 @@ class LinkGrant:
             basis=basis,
             issued_at=issued,
             expires_at=issued + lifetime,
+            presenter=presenter,
         )
 
     def is_for(self, subject: bytes) -> bool:
@@ -193,6 +200,8 @@ def issue(grant: LinkGrant, private_key: Ed25519PrivateKey) -> str:
         "iat": int(grant.issued_at.timestamp()),
         "exp": int(grant.expires_at.timestamp()),
     }
+    if grant.presenter:
+        claims["presenter"] = grant.presenter
     return sign_jws(claims, private_key, LINK_GRANT_TYPE)
 
 
@@ -227,6 +236,9 @@ def _grant_from_claims(claims: dict[str, Any]) -> LinkGrant:
     issued = datetime.fromtimestamp(claims["iat"], UTC)
     expires = datetime.fromtimestamp(claims["exp"], UTC)
     digest = from_b64url(claims["subject_hash"])
+    presenter = claims.get("presenter", "")
+    if not isinstance(presenter, str):
+        raise ValueError("presenter")
     if not _GRANT_ID.match(claims["jti"]) or len(digest) != hashlib.sha256().digest_size:
         raise ValueError("identifiers")
     if not timedelta(0) < expires - issued <= MAX_LIFETIME:
@@ -240,6 +252,7 @@ def _grant_from_claims(claims: dict[str, Any]) -> LinkGrant:
         basis=claims["basis"],
         issued_at=issued,
         expires_at=expires,
+        presenter=presenter,
     )
 
 

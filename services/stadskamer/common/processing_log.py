@@ -69,7 +69,9 @@ class ProcessingRecord:
     ``end_time`` (when the processing ended; empty: when the record is sent) and
     ``subject_polymorphic`` (the subject as a rerandomized polymorphic pseudonym, 96 bytes),
     or ``subject_encrypted`` with ``subject_domain`` (the reporting domain's own pseudonym,
-    freshly encrypted under its public key) for a service that knows no polymorphic form.
+    freshly encrypted under its public key) for a service that knows no polymorphic form, or
+    ``subject_tagged``: the tagged ``audit/<domain>`` pseudonym from the pseudonym service,
+    the only form the audit service accepts.
     """
 
     trace_id: bytes
@@ -91,6 +93,7 @@ class ProcessingRecord:
     subject_polymorphic: bytes = b""
     subject_encrypted: bytes = b""
     subject_domain: str = ""
+    subject_tagged: bytes = b""
 
     def __post_init__(self) -> None:
         if len(self.trace_id) != 16 or len(self.operation_id) != 8:
@@ -138,6 +141,7 @@ class ProcessingRecord:
         del document["subject_polymorphic"]
         del document["subject_encrypted"]
         del document["subject_domain"]
+        del document["subject_tagged"]
         document["trace_id"] = self.trace_id.hex()
         document["operation_id"] = self.operation_id.hex()
         document["parent_operation_id"] = self.parent_operation_id.hex()

@@ -69,6 +69,7 @@ def to_message(record: ProcessingRecord, sent_at: datetime) -> pb.ProcessingReco
         subject_polymorphic=record.subject_polymorphic,
         subject_encrypted=record.subject_encrypted,
         subject_domain=record.subject_domain,
+        subject_tagged=record.subject_tagged,
     )
 
 

@@ -10,12 +10,17 @@ import grpc
 
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.keys import read_ed25519_public_key, read_secret
+from stadskamer.common.keys import (
+    read_ed25519_private_key,
+    read_ed25519_public_key,
+    read_secret,
+)
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.pep import InvalidEncodingError, validate_scalar
 from stadskamer.pseudonyms.domain import Secrets, Transcryptor
 from stadskamer.pseudonyms.entrypoint import SERVICE_NAME, VALIDATORS, PseudonymServicer
+from stadskamer.pseudonyms.issuance import Issuance
 from stadskamer.pseudonyms.service import PseudonymService
 from stadskamer.pseudonyms.settings import PseudonymSettings
 
@@ -49,15 +54,26 @@ def build_component(settings: PseudonymSettings) -> Component:
         if settings.consent_public_key_file is not None
         else None
     )
+    unit_of_work = partial(UnitOfWork, session_factory(engine))
+    processing_log = settings.processing_log.open()
     service = PseudonymService(
         transcryptor,
-        partial(UnitOfWork, session_factory(engine)),
-        settings.processing_log.open(),
+        unit_of_work,
+        processing_log,
         grant_key,
-        oversight_domains=frozenset(settings.oversight_domains),
         workers=os.cpu_count() or 1,
+        tag_key=read_ed25519_private_key(settings.tag_key_file),
     )
-    servicer = PseudonymServicer(service)
+    issuance = Issuance(
+        transcryptor.issue,
+        lambda kind, ciphertext, audience: service.tag(kind, ciphertext, audience),
+        [d.name for d in transcryptor.domains],
+        unit_of_work,
+        processing_log,
+        service.now,
+        settings.issuance_limits,
+    )
+    servicer = PseudonymServicer(service, issuance)
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_PseudonymServiceServicer_to_server(servicer, server)

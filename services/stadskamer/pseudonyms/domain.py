@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stadskamer import pep
-from stadskamer.common.errors import InvalidArgument, PermissionDenied
-from stadskamer.common.link_grants import LinkGrant
+from stadskamer.common.errors import InvalidArgument
 from stadskamer.pep import group
 from stadskamer.pep.factors import PSEUDONYM_LABEL, REKEY_LABEL
 
@@ -83,6 +82,9 @@ class Transcryptor:
         self._master_secret = secrets.master_secret
         self._domains: dict[str, DomainFactors] = {}
         self._conversions: dict[tuple[str | None, str], Conversion] = {}
+        self._reports: dict[str, DomainFactors] = {}
+        self._secret_keys: dict[str, bytes] = {}
+        self._ps = secrets.pseudonymisation_secret
         for name in sorted(set(domains)):
             s_d = pep.derive_factor(secrets.pseudonymisation_secret, PSEUDONYM_LABEL, name, version)
             k_d = pep.derive_factor(secrets.rekey_secret, REKEY_LABEL, name, version)
@@ -146,74 +148,68 @@ class Transcryptor:
             self._conversions[(source, target)] = conversion
         return conversion.apply(pseudonym, rerandomizer)
 
+    def factors(self, name: str, field: str) -> DomainFactors:
+        """A domain's factors, including a report domain ``audit/<d>`` of a catalogue domain.
+
+        A report domain has its own pseudonymisation factor but the audit domain's rekey
+        factor: the audit service decrypts every report domain with its one key, and still
+        holds a different pseudonym of the citizen per reporting domain.
+        """
+        if name.startswith("audit/") and name[len("audit/") :] in self._domains:
+            cached = self._reports.get(name)
+            if cached is None:
+                audit = self.domain("audit", field)
+                s_r = pep.derive_factor(self._ps, PSEUDONYM_LABEL, name, self.version)
+                cached = DomainFactors(name, s_r, audit.rekey_factor, audit.public_key)
+                self._reports[name] = cached
+            return cached
+        return self.domain(name, field)
+
+    def encrypts_neutral(self, ciphertext: pep.Ciphertext, audience: str) -> bool:
+        """Whether a ciphertext of ``audience`` encrypts the neutral element (``c == y_a·b``).
+
+        Checked on every tagged input (defence in depth: no tag is ever made for one).
+        """
+        factors = self.factors(audience, "tagged_pseudonym")
+        secret = self._secret_keys.get(factors.name)
+        if secret is None:
+            secret = group.scalar_mul(factors.rekey_factor, self._master_secret)
+            self._secret_keys[factors.name] = secret
+        return group.point_mul(secret, ciphertext.b) == ciphertext.c
+
+    def issue(self, citizen_point: bytes, audience: str, r: bytes | None = None) -> pep.Ciphertext:
+        """``EP_audience = Enc_{Y_a}(s_a·M)`` for a citizen point ``M`` (issuance only)."""
+        factors = self.factors(audience, "audiences")
+        pseudonym = group.point_mul(factors.pseudonym_factor, citizen_point)
+        return pep.encrypt(pseudonym, factors.public_key, r)
+
+    def convert(
+        self, pseudonym: pep.Ciphertext, source: str, target: str, rerandomizer: bytes | None = None
+    ) -> pep.Ciphertext:
+        """``EP_B = rerandomize(RSK(EP_A))`` between any two (report) domains."""
+        origin = self.factors(source, "tagged_pseudonym")
+        destination = self.factors(target, "target_domain")
+        if pseudonym.public_key != origin.public_key:
+            raise InvalidArgument.for_field(
+                "tagged_pseudonym",
+                "not encrypted under the audience's public key",
+                "WRONG_PUBLIC_KEY",
+            )
+        if source == target:
+            return pep.rerandomize(pseudonym, rerandomizer)
+        key = (source, target)
+        conversion = self._conversions.get(key)
+        if conversion is None:
+            n, k = conversion_factors(origin, destination)
+            conversion = Conversion(
+                n, group.scalar_mul(n, group.scalar_invert(k)), destination.public_key
+            )
+            self._conversions[key] = conversion
+        return conversion.apply(pseudonym, rerandomizer)
+
 
 def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[bytes, bytes]:
     """The RSK factors ``(s_B·s_A⁻¹, k_B·k_A⁻¹)`` for a conversion from A to B."""
     n = group.scalar_mul(target.pseudonym_factor, group.scalar_invert(source.pseudonym_factor))
     k = group.scalar_mul(target.rekey_factor, group.scalar_invert(source.rekey_factor))
     return n, k
-
-
-OWN_DOMAIN = "own-domain"
-OVERSIGHT = "oversight"
-REPORT = "report"
-DEFAULT_OVERSIGHT_DOMAINS = ("consent", "audit")
-DEFAULT_REPORT_DOMAINS = ("audit",)
-
-
-def authorize_conversion(
-    caller_domains: frozenset[str],
-    source: str | None,
-    target: str,
-    grant: LinkGrant | None,
-    subject: bytes,
-    oversight_domains: frozenset[str] = frozenset(DEFAULT_OVERSIGHT_DOMAINS),
-    report_domains: frozenset[str] = frozenset(),
-) -> str:
-    """Decide whether the caller may have ``subject`` converted into ``target``; the basis.
-
-    Without a grant:
-
-    - ``own-domain``: a polymorphic pseudonym into one of the caller's domains, or an
-      encrypted pseudonym rerandomized within one;
-    - ``oversight``: a service of an oversight domain (consent, audit) converting any
-      pseudonym into that domain, to check consent or keep the processing log. Those domains
-      never hand their pseudonyms to anyone.
-    - ``report``: a service converting a polymorphic pseudonym into a report domain (audit)
-      to name the subject of a processing record it sends there. The answer is encrypted
-      under that domain's public key: the caller can neither decrypt nor link it, and only
-      the audit service (which holds the key) learns the pseudonym.
-
-    Any other conversion links two domains and needs a link grant in which the requester is
-    one of the caller's domains, bound to exactly the ``subject`` bytes sent, in one of two
-    orientations: *pull*, the requester has the subject converted into the grant's target
-    domain to query it (source: a polymorphic pseudonym or the requester's own); or *push*,
-    the requester has the target domain's pseudonym converted into its own domain. The
-    grant's signature and validity in time are checked by the caller of this function.
-    """
-    if target in caller_domains and (source is None or source == target):
-        return OWN_DOMAIN
-    if target in caller_domains and target in oversight_domains:
-        return OVERSIGHT
-    if source is None and target in report_domains:
-        return REPORT
-    if grant is None:
-        raise PermissionDenied(
-            "a conversion into another domain needs a link grant from the consent service",
-            "LINK_GRANT_REQUIRED",
-            {"target_domain": target},
-        )
-    if grant.requester_domain not in caller_domains:
-        raise PermissionDenied(
-            "the link grant was issued to another requester", "LINK_GRANT_WRONG_REQUESTER"
-        )
-    pull = grant.target_domain == target and source in (None, grant.requester_domain)
-    push = grant.requester_domain == target and source == grant.target_domain
-    if not (pull or push):
-        reason = "LINK_GRANT_WRONG_TARGET" if source is None else "LINK_GRANT_WRONG_SOURCE"
-        raise PermissionDenied("the link grant does not cover this conversion", reason)
-    if not grant.is_for(subject):
-        raise PermissionDenied(
-            "the link grant was issued for another pseudonym", "LINK_GRANT_WRONG_SUBJECT"
-        )
-    return grant.basis

@@ -11,8 +11,17 @@ from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
 from stadskamer.common.auth import current_principal
 from stadskamer.common.errors import FieldViolation
 from stadskamer.common.interceptors import Validator
-from stadskamer.pep import CIPHERTEXT_BYTES
-from stadskamer.pseudonyms.service import MAX_BATCH, PseudonymService, TranscryptCommand
+from stadskamer.pep import tags
+from stadskamer.pseudonyms.issuance import MAX_ITEMS as MAX_ISSUANCE
+from stadskamer.pseudonyms.issuance import Issuance
+from stadskamer.pseudonyms.service import (
+    MAX_BATCH,
+    Converted,
+    PseudonymService,
+    TranscryptCommand,
+)
+
+MAX_TAGGED_BYTES = 2048
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["PseudonymService"].full_name
 
@@ -21,10 +30,9 @@ def _command(request: pb.TranscryptRequest) -> TranscryptCommand:
     source = request.WhichOneof("source")
     return TranscryptCommand(
         target_domain=request.target_domain,
-        polymorphic=request.polymorphic_pseudonym if source == "polymorphic_pseudonym" else None,
-        encrypted=request.encrypted_pseudonym if source == "encrypted_pseudonym" else None,
-        source_domain=request.source_domain,
+        tagged=request.tagged_pseudonym if source == "tagged_pseudonym" else None,
         link_grant=request.link_grant,
+        untagged=source if source and source != "tagged_pseudonym" else "",
     )
 
 
@@ -33,17 +41,24 @@ def transcrypt_violations(request: pb.TranscryptRequest, prefix: str = "") -> li
     found = []
     source = request.WhichOneof("source")
     if source is None:
-        found.append(
-            FieldViolation(f"{prefix}source", "give polymorphic_pseudonym or encrypted_pseudonym")
-        )
-    elif len(getattr(request, source)) != CIPHERTEXT_BYTES:
-        found.append(FieldViolation(f"{prefix}{source}", f"must be {CIPHERTEXT_BYTES} bytes"))
-    if source == "encrypted_pseudonym" and not request.source_domain:
-        found.append(FieldViolation(f"{prefix}source_domain", "required with encrypted_pseudonym"))
-    if source == "polymorphic_pseudonym" and request.source_domain:
-        found.append(FieldViolation(f"{prefix}source_domain", "only with encrypted_pseudonym"))
+        found.append(FieldViolation(f"{prefix}source", "give tagged_pseudonym"))
+    elif source != "tagged_pseudonym":
+        found.append(FieldViolation(f"{prefix}{source}", "untagged pseudonyms are not converted"))
+    elif len(request.tagged_pseudonym) > MAX_TAGGED_BYTES:
+        found.append(FieldViolation(f"{prefix}tagged_pseudonym", "too long"))
     if not request.target_domain:
         found.append(FieldViolation(f"{prefix}target_domain", "required"))
+    return found
+
+
+def _issue_violations(request: pb.IssuePolymorphicPseudonymsRequest) -> Iterable[FieldViolation]:
+    found = []
+    if not request.bsns or len(request.bsns) > MAX_ISSUANCE:
+        found.append(FieldViolation("bsns", f"give 1 to {MAX_ISSUANCE} BSNs"))
+    if not request.audiences:
+        found.append(FieldViolation("audiences", "give at least one audience domain"))
+    if not request.purpose:
+        found.append(FieldViolation("purpose", "required"))
     return found
 
 
@@ -63,6 +78,7 @@ def _domain_key_violations(request: pb.GetDomainKeyRequest) -> Iterable[FieldVio
 
 
 VALIDATORS: dict[str, Validator] = {
+    f"/{SERVICE_NAME}/IssuePolymorphicPseudonyms": _issue_violations,
     f"/{SERVICE_NAME}/Transcrypt": transcrypt_violations,
     f"/{SERVICE_NAME}/BatchTranscrypt": _batch_violations,
     f"/{SERVICE_NAME}/GetDomainKey": _domain_key_violations,
@@ -72,8 +88,9 @@ VALIDATORS: dict[str, Validator] = {
 class PseudonymServicer(pb_grpc.PseudonymServiceServicer):
     """Maps the PseudonymService RPCs onto :class:`PseudonymService`."""
 
-    def __init__(self, service: PseudonymService) -> None:
+    def __init__(self, service: PseudonymService, issuance: Issuance) -> None:
         self._service = service
+        self._issuance = issuance
 
     def GetPublicKey(
         self, request: pb.GetPublicKeyRequest, context: grpc.ServicerContext
@@ -81,7 +98,32 @@ class PseudonymServicer(pb_grpc.PseudonymServiceServicer):
         """The master public key."""
         transcryptor = self._service.transcryptor
         return pb.GetPublicKeyResponse(
-            public_key=transcryptor.master_public_key, scheme_version=transcryptor.version
+            public_key=transcryptor.master_public_key,
+            scheme_version=transcryptor.version,
+            tag_keys=[
+                pb.TagKey(key_id=key_id, public_key=tags.public_key_bytes(key))
+                for key_id, key in self._service.tag_public_keys.items()
+            ],
+        )
+
+    def IssuePolymorphicPseudonyms(
+        self, request: pb.IssuePolymorphicPseudonymsRequest, context: grpc.ServicerContext
+    ) -> pb.IssuePolymorphicPseudonymsResponse:
+        """Issue BSNs into audiences."""
+        answers = self._issuance.issue(
+            current_principal(), list(request.bsns), list(request.audiences), request.purpose
+        )
+        return pb.IssuePolymorphicPseudonymsResponse(
+            items=[
+                pb.IssuedPseudonyms(
+                    pseudonyms=[
+                        pb.TaggedPseudonym(audience=t.audience, tagged_pseudonym=t.to_bytes())
+                        for t in answer.pseudonyms
+                    ],
+                    refusal_reason=answer.refusal_reason,
+                )
+                for answer in answers
+            ]
         )
 
     def ListDomains(
@@ -99,10 +141,7 @@ class PseudonymServicer(pb_grpc.PseudonymServiceServicer):
         self, request: pb.TranscryptRequest, context: grpc.ServicerContext
     ) -> pb.TranscryptResponse:
         """One conversion."""
-        result = self._service.transcrypt(current_principal(), _command(request))
-        return pb.TranscryptResponse(
-            encrypted_pseudonym=result.to_bytes(), target_domain=request.target_domain
-        )
+        return _response(self._service.transcrypt(current_principal(), _command(request)))
 
     def BatchTranscrypt(
         self, request: pb.BatchTranscryptRequest, context: grpc.ServicerContext
@@ -110,14 +149,7 @@ class PseudonymServicer(pb_grpc.PseudonymServiceServicer):
         """Many conversions."""
         commands = [_command(item) for item in request.requests]
         results = self._service.transcrypt_batch(current_principal(), commands)
-        return pb.BatchTranscryptResponse(
-            responses=[
-                pb.TranscryptResponse(
-                    encrypted_pseudonym=r.to_bytes(), target_domain=c.target_domain
-                )
-                for r, c in zip(results, commands, strict=True)
-            ]
-        )
+        return pb.BatchTranscryptResponse(responses=[_response(r) for r in results])
 
     def GetDomainKey(
         self, request: pb.GetDomainKeyRequest, context: grpc.ServicerContext
@@ -130,3 +162,13 @@ class PseudonymServicer(pb_grpc.PseudonymServiceServicer):
             secret_key=key.secret_key,
             public_key=key.public_key,
         )
+
+
+def _response(converted: Converted) -> pb.TranscryptResponse:
+    tagged = converted.tagged
+    return pb.TranscryptResponse(
+        encrypted_pseudonym=tagged.ciphertext,
+        target_domain=tagged.audience,
+        tagged_pseudonym=tagged.to_bytes(),
+        audit_subject=converted.audit_subject.to_bytes() if converted.audit_subject else b"",
+    )

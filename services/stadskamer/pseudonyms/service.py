@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from stadskamer import pep
 from stadskamer.common import link_grants
@@ -17,39 +17,38 @@ from stadskamer.common.errors import FieldViolation, InvalidArgument, Permission
 from stadskamer.common.link_grants import LinkGrant
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
 from stadskamer.common.telemetry import current_trace_ids
+from stadskamer.pep import tags
+from stadskamer.pep.tags import TaggedPseudonym
+from stadskamer.pseudonyms import tag_rules
 from stadskamer.pseudonyms.adapters.repository import (
     KeyIssuance,
     KeyIssuanceRepository,
+    SpentTagRepository,
     UsedGrantRepository,
 )
-from stadskamer.pseudonyms.domain import (
-    DEFAULT_OVERSIGHT_DOMAINS,
-    DEFAULT_REPORT_DOMAINS,
-    OVERSIGHT,
-    OWN_DOMAIN,
-    REPORT,
-    Transcryptor,
-    authorize_conversion,
-    parse_ciphertext,
-)
+from stadskamer.pseudonyms.domain import Transcryptor
 
 MAX_BATCH = 1000
 PARALLEL_CHUNK = 50  # smaller batches are converted on the calling thread
 PRUNE_EVERY = timedelta(minutes=10)
 
-REPORT_DOMAINS = frozenset(DEFAULT_REPORT_DOMAINS)
-AUDIT_DOMAIN = "audit"
-
 
 @dataclass(frozen=True)
 class TranscryptCommand:
-    """One conversion: exactly one of ``polymorphic`` and ``encrypted`` is set."""
+    """One conversion of a tagged pseudonym; ``untagged`` names a refused legacy form."""
 
     target_domain: str
-    polymorphic: bytes | None = None
-    encrypted: bytes | None = None
-    source_domain: str = ""
+    tagged: bytes | None = None
     link_grant: str = ""
+    untagged: str = ""
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A conversion's tagged output, and for a claim the processing record's subject."""
+
+    tagged: TaggedPseudonym
+    audit_subject: TaggedPseudonym | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,16 @@ class DomainKey:
     public_key: bytes
 
 
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long each kind of output stays convertible."""
+
+    issued: timedelta = timedelta(minutes=5)
+    reference: timedelta = timedelta(days=400)
+    report: timedelta = timedelta(hours=1)
+    oversight: timedelta = timedelta(seconds=60)
+
+
 class PseudonymService:
     """The transcryptor's use cases."""
 
@@ -72,8 +81,9 @@ class PseudonymService:
         processing_log: ProcessingLog,
         grant_key: Ed25519PublicKey | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        oversight_domains: frozenset[str] = frozenset(DEFAULT_OVERSIGHT_DOMAINS),
         workers: int = 2,
+        tag_key: Ed25519PrivateKey | None = None,
+        lifetimes: Lifetimes = Lifetimes(),
     ) -> None:
         self._workers = max(1, workers)
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rsk")
@@ -82,7 +92,9 @@ class PseudonymService:
         self._processing_log = processing_log
         self._grant_key = grant_key
         self._clock = clock
-        self._oversight_domains = oversight_domains
+        self._tag_key = tag_key or Ed25519PrivateKey.generate()
+        self._tag_keys = {tags.tag_key_id(self._tag_key.public_key()): self._tag_key.public_key()}
+        self.lifetimes = lifetimes
         self._last_prune = datetime.min.replace(tzinfo=UTC)
 
     @property
@@ -90,52 +102,123 @@ class PseudonymService:
         """The transcryptor (for the catalogue and public keys)."""
         return self._transcryptor
 
-    def transcrypt(self, caller: Principal, command: TranscryptCommand) -> pep.Ciphertext:
-        """Convert one pseudonym for ``command.target_domain`` after checking the caller.
+    @property
+    def tag_public_keys(self) -> dict[str, Ed25519PublicKey]:
+        """The tag keys by key id (the current one first)."""
+        return dict(self._tag_keys)
 
-        A conversion between domains is honoured only with a valid, unused link grant; it is
-        recorded in the processing log (fail-closed) before the result is returned.
+    def now(self) -> datetime:
+        """The service's clock."""
+        return self._clock()
+
+    def tag(
+        self,
+        kind: tags.Kind,
+        ciphertext: pep.Ciphertext,
+        audience: str,
+        lifetime: timedelta | None = None,
+        *,
+        requester: str = "",
+        grant_id: str = "",
+        not_after: datetime | None = None,
+    ) -> TaggedPseudonym:
+        """Tag a ciphertext this service made (the only place tags are signed)."""
+        expiry = not_after or self._clock() + (lifetime or self.lifetimes.issued)
+        return tags.sign(
+            self._tag_key,
+            kind,
+            ciphertext.to_bytes(),
+            audience=audience,
+            not_after=expiry,
+            key_version=self._transcryptor.version,
+            requester=requester,
+            grant_id=grant_id,
+        )
+
+    def transcrypt(self, caller: Principal, command: TranscryptCommand) -> Converted:
+        """Convert one tagged pseudonym for ``command.target_domain`` after checking the caller.
+
+        Only a tagged pseudonym this service issued converts, as the exact bytes it handed out;
+        what it may become is :func:`stadskamer.pseudonyms.tag_rules.decide`. A conversion
+        under a link grant is honoured once and recorded (fail-closed) before it is returned.
         """
         transcryptor = self._transcryptor
         target = command.target_domain
-        transcryptor.domain(target, "target_domain")
-        if command.encrypted is not None:
-            transcryptor.domain(command.source_domain, "source_domain")
-            source: str | None = command.source_domain
-            subject = command.encrypted
-            pseudonym = parse_ciphertext(subject, "encrypted_pseudonym")
-        elif command.polymorphic is not None:
-            source, subject = None, command.polymorphic
-            pseudonym = parse_ciphertext(subject, "polymorphic_pseudonym")
-        else:
-            raise InvalidArgument.for_field("source", "give a polymorphic or encrypted pseudonym")
-        self._authorize(caller, command, source, subject)
-        if source is None:
-            return transcryptor.from_polymorphic(pseudonym, target)
-        return transcryptor.between_domains(pseudonym, source, target)
-
-    def _authorize(
-        self, caller: Principal, command: TranscryptCommand, source: str | None, subject: bytes
-    ) -> None:
-        service = "service" in caller.roles
-        oversight = self._oversight_domains if service else frozenset()
-        report = REPORT_DOMAINS if service else frozenset()
-        target = command.target_domain
-        if not command.link_grant:
-            authorize_conversion(caller.domains, source, target, None, subject, oversight, report)
-            return
-        try:
-            grant = self._read_grant(command.link_grant)
-            basis = authorize_conversion(
-                caller.domains, source, target, grant, subject, oversight, report
+        if command.tagged is None:
+            raise InvalidArgument.for_field(
+                command.untagged or "tagged_pseudonym",
+                "only a tagged pseudonym issued by this service is converted",
+                "UNTAGGED_PSEUDONYM",
             )
-            if basis in (OWN_DOMAIN, OVERSIGHT, REPORT):
-                return
-            self._claim(grant)
+        if target != tag_rules.AUDIT:
+            transcryptor.domain(target, "target_domain")
+        source = self._verified(command.tagged)
+        grant = self._read_grant(command.link_grant) if command.link_grant else None
+        who = tag_rules.Caller(caller.subject, caller.domains, caller.roles)
+        try:
+            decision = tag_rules.decide(who, source, target, grant)
+            if decision.single_use:
+                self._spend(source)
+            if decision.grant is not None:
+                self._claim(decision.grant)
         except PermissionDenied as refusal:
-            self._record(caller, command, source, "DENIED", refusal.reason)
+            if grant is not None:
+                self._record_grant_use(caller, target, grant, source, "DENIED", refusal.reason)
             raise
-        self._record(caller, command, source, "OK", grant.grant_id, grant)
+        output = transcryptor.convert(
+            source.parsed_ciphertext(), source.audience, decision.output_audience
+        )
+        lifetime = {
+            tag_rules.CLAIM: self.lifetimes.reference,
+            tag_rules.REFRESH: self.lifetimes.reference,
+            tag_rules.REPORT: self.lifetimes.report,
+            tag_rules.OVERSIGHT: self.lifetimes.oversight,
+        }.get(decision.basis)
+        tagged = self.tag(
+            decision.output_kind,
+            output,
+            decision.output_audience,
+            lifetime,
+            requester=decision.output_requester,
+            grant_id=grant.grant_id if decision.grant is not None and grant else "",
+            not_after=decision.output_expiry,
+        )
+        if grant is not None and decision.grant is not None:
+            self._record_grant_use(caller, target, grant, source, "OK", grant.grant_id)
+        audit_subject = None
+        if decision.basis == tag_rules.CLAIM:
+            audit_subject = self.report_subject(source.parsed_ciphertext(), source.audience)
+        return Converted(tagged, audit_subject)
+
+    def report_subject(self, ciphertext: pep.Ciphertext, audience: str) -> TaggedPseudonym:
+        """The subject of a processing record about a pseudonym of ``audience``: tagged for
+        ``audit/<audience>``, which only the audit service decrypts."""
+        report = tag_rules.report_audience(audience)
+        converted = self._transcryptor.convert(ciphertext, audience, report)
+        return self.tag(
+            tags.Kind.ENCRYPTED, converted, report, self.lifetimes.report, requester=audience
+        )
+
+    def _verified(self, raw: bytes) -> TaggedPseudonym:
+        try:
+            source = tags.verify(raw, self._tag_keys, self._clock())
+        except tags.InvalidTagError as error:
+            raise InvalidArgument.for_field("tagged_pseudonym", str(error), error.reason) from None
+        if source.key_version != self._transcryptor.version:
+            raise InvalidArgument.for_field(
+                "tagged_pseudonym", "tagged under another key version", "TAG_KEY_VERSION"
+            )
+        factors = self._transcryptor.factors(source.audience, "tagged_pseudonym")
+        ciphertext = source.parsed_ciphertext()
+        if ciphertext.public_key != factors.public_key:
+            raise InvalidArgument.for_field(
+                "tagged_pseudonym", "not under the audience's public key", "WRONG_PUBLIC_KEY"
+            )
+        if self._transcryptor.encrypts_neutral(ciphertext, source.audience):
+            raise InvalidArgument.for_field(
+                "tagged_pseudonym", "encrypts the neutral element", "IDENTITY_PSEUDONYM"
+            )
+        return source
 
     def _read_grant(self, token: str) -> LinkGrant:
         if self._grant_key is None:
@@ -143,6 +226,16 @@ class PseudonymService:
                 "this deployment does not honour link grants", "LINK_GRANT_NOT_TRUSTED"
             )
         return link_grants.verify(token, self._grant_key, self._clock())
+
+    def _spend(self, source: TaggedPseudonym) -> None:
+        now = self._clock()
+        with self._unit_of_work() as uow:
+            spent = SpentTagRepository(uow.session)
+            if not spent.spend(source.use_key(), source.not_after):
+                raise PermissionDenied("this tagged pseudonym has been used already", "TAG_SPENT")
+            if now - self._last_prune > PRUNE_EVERY:
+                spent.prune(now - PRUNE_EVERY)
+            uow.commit()
 
     def _claim(self, grant: LinkGrant) -> None:
         now = self._clock()
@@ -157,54 +250,35 @@ class PseudonymService:
                 self._last_prune = now
             uow.commit()
 
-    def _record(
+    def _record_grant_use(
         self,
         caller: Principal,
-        command: TranscryptCommand,
-        source: str | None,
+        target: str,
+        grant: LinkGrant,
+        source: TaggedPseudonym,
         status: str,
         reference: str,
-        grant: LinkGrant | None = None,
     ) -> None:
-        """The conversion's processing record, about its subject, fail-closed.
-
-        The subject goes to the audit service already converted into its domain (this
-        service holds the factors), so the audit service needs no call back to do it.
-        """
-        subject, subject_domain = self._audit_subject(command, source)
+        """The conversion's processing record, about its subject, fail-closed."""
+        subject = self.report_subject(source.parsed_ciphertext(), source.audience)
         self._processing_log.append(
             ProcessingRecord.now(
                 "pseudonyms.transcrypt",
                 status,
                 self._clock,
                 actor=caller.subject,
-                target_domain=command.target_domain,
-                requester_domain=grant.requester_domain if grant else "",
-                purpose=grant.purpose if grant else "",
-                basis=grant.basis if grant else "",
-                reference=reference,
-                subject_polymorphic=subject if not subject_domain else b"",
-                subject_encrypted=subject if subject_domain else b"",
-                subject_domain=subject_domain,
+                target_domain=target,
+                requester_domain=grant.requester_domain,
+                purpose=grant.purpose,
+                basis=grant.basis,
+                reference=f"link-grants/{grant.grant_id}" if status == "OK" else reference,
+                subject_tagged=subject.to_bytes(),
             )
         )
 
-    def _audit_subject(self, command: TranscryptCommand, source: str | None) -> tuple[bytes, str]:
-        """The subject for the record: encrypted for the audit domain where this service can
-        convert it; else (a malformed or foreign subject) the ciphertext as sent, rerandomized."""
-        sent = pep.Ciphertext.from_bytes(command.encrypted or command.polymorphic or b"")
-        try:
-            if source is None:
-                converted = self._transcryptor.from_polymorphic(sent, AUDIT_DOMAIN)
-            else:
-                converted = self._transcryptor.between_domains(sent, source, AUDIT_DOMAIN)
-            return converted.to_bytes(), AUDIT_DOMAIN
-        except (InvalidArgument, pep.InvalidEncodingError):
-            return pep.rerandomize(sent).to_bytes(), source or ""
-
     def transcrypt_batch(
         self, caller: Principal, commands: Sequence[TranscryptCommand]
-    ) -> list[pep.Ciphertext]:
+    ) -> list[Converted]:
         """Convert many; a refused item fails the whole batch, naming its index.
 
         Large batches are spread over the worker threads (libsodium runs without the GIL),
@@ -218,7 +292,7 @@ class PseudonymService:
             for start in range(0, len(commands), size)
         ]
 
-        def convert(indexes: range) -> list[pep.Ciphertext]:
+        def convert(indexes: range) -> list[Converted]:
             return [self._transcrypt_item(caller, commands[i], i) for i in indexes]
 
         if len(chunks) == 1:
@@ -228,7 +302,7 @@ class PseudonymService:
 
     def _transcrypt_item(
         self, caller: Principal, command: TranscryptCommand, index: int
-    ) -> pep.Ciphertext:
+    ) -> Converted:
         try:
             return self.transcrypt(caller, command)
         except InvalidArgument as error:
@@ -253,6 +327,17 @@ class PseudonymService:
             KeyIssuanceRepository(uow.session).add(
                 KeyIssuance(
                     domain, self._transcryptor.version, caller.subject, self._clock(), trace_id
+                )
+            )
+            self._processing_log.append(
+                ProcessingRecord.now(
+                    "pseudonyms.domain-key",
+                    "OK",
+                    self._clock,
+                    actor=caller.subject,
+                    target_domain=domain,
+                    requester_domain=domain,
+                    reference=f"domain-keys/{domain}/{self._transcryptor.version}",
                 )
             )
             uow.commit()

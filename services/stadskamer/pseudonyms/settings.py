@@ -9,7 +9,9 @@
 | STADSKAMER_DOMAINS | the default catalogue | comma-separated domain names |
 | STADSKAMER_KEY_VERSION | v1 | version string of the factor derivation |
 | STADSKAMER_CONSENT_PUBLIC_KEY_FILE | none | consent PEM key; without it no grant is honoured |
-| STADSKAMER_OVERSIGHT_DOMAINS | consent,audit | domains whose services may convert into them |
+| STADSKAMER_TAG_KEY_FILE | required | Ed25519 PEM key that tags every pseudonym handed out |
+| STADSKAMER_ISSUANCE_PER_HOUR | 600 | citizens one actor may have issued per hour |
+| STADSKAMER_BULK_ISSUANCE_PER_HOUR | 200000 | the same for role ``system`` (importers) |
 
 plus the processing log (:mod:`stadskamer.common.processing_log_settings`) and the server
 settings (:class:`stadskamer.common.server.ServerSettings`).
@@ -18,14 +20,15 @@ settings (:class:`stadskamer.common.server.ServerSettings`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from stadskamer.common import settings as env
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import ServerSettings
-from stadskamer.pseudonyms.domain import DEFAULT_DOMAINS, DEFAULT_OVERSIGHT_DOMAINS
+from stadskamer.pseudonyms.domain import DEFAULT_DOMAINS
+from stadskamer.pseudonyms.issuance import IssuanceLimits
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,11 @@ class PseudonymSettings:
     pseudonymisation_secret_file: Path
     rekey_secret_file: Path
     processing_log: ProcessingLogSettings
+    tag_key_file: Path
     consent_public_key_file: Path | None = None
     domains: tuple[str, ...] = DEFAULT_DOMAINS
     key_version: str = "v1"
-    oversight_domains: tuple[str, ...] = DEFAULT_OVERSIGHT_DOMAINS
+    issuance_limits: IssuanceLimits = field(default_factory=IssuanceLimits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PseudonymSettings:
@@ -58,10 +62,12 @@ class PseudonymSettings:
             consent_public_key_file=env.optional_path(
                 environ, "STADSKAMER_CONSENT_PUBLIC_KEY_FILE"
             ),
+            tag_key_file=env.path(environ, "STADSKAMER_TAG_KEY_FILE"),
             domains=env.names(environ, "STADSKAMER_DOMAINS", DEFAULT_DOMAINS),
             key_version=env.text(environ, "STADSKAMER_KEY_VERSION", "v1"),
-            oversight_domains=env.names(
-                environ, "STADSKAMER_OVERSIGHT_DOMAINS", DEFAULT_OVERSIGHT_DOMAINS
+            issuance_limits=IssuanceLimits(
+                env.integer(environ, "STADSKAMER_ISSUANCE_PER_HOUR", 600),
+                env.integer(environ, "STADSKAMER_BULK_ISSUANCE_PER_HOUR", 200_000),
             ),
         )
 
@@ -80,5 +86,6 @@ class PseudonymSettings:
             processing_log=ProcessingLogSettings(
                 "pseudonyms", local_dir=data_dir / "processing-log"
             ),
+            tag_key_file=layout.tag_private_key,
             consent_public_key_file=layout.consent_public_key,
         )

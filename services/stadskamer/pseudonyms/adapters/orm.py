@@ -27,3 +27,21 @@ used_link_grants = Table(
     Column("grant_id", String(32), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+# Tagged pseudonyms already spent (an issued or grant-bound encrypted pseudonym converts into
+# its own audience once): the SHA-256 of the tag message, kept until the tag expired.
+spent_tags = Table(
+    "spent_tags",
+    metadata,
+    Column("use_key", LargeBinary(32), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# How many citizens each actor had issued per hour, for the issuance limit.
+issuance_counts = Table(
+    "issuance_counts",
+    metadata,
+    Column("actor", String(255), primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("issued", Integer, nullable=False),
+)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stadskamer.pseudonyms.adapters.orm import key_issuances, used_link_grants
+from stadskamer.pseudonyms.adapters.orm import (
+    issuance_counts,
+    key_issuances,
+    spent_tags,
+    used_link_grants,
+)
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,59 @@ class UsedGrantRepository:
             delete(used_link_grants).where(used_link_grants.c.expires_at < before)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class SpentTagRepository:
+    """Remembers spent tagged pseudonyms so that each converts into its audience once."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def spend(self, use_key: bytes, expires_at: datetime) -> bool:
+        """Record the tag as spent; False when it was spent before (by anyone)."""
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    insert(spent_tags).values(use_key=use_key, expires_at=expires_at)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def prune(self, before: datetime) -> int:
+        """Forget tags that expired before ``before``; returns how many."""
+        result = self._session.execute(delete(spent_tags).where(spent_tags.c.expires_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class IssuanceCounter:
+    """Counts issued citizens per actor and hour, across processes."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, actor: str, hour: datetime, count: int, limit: int) -> bool:
+        """Add ``count`` to the actor's hour unless that passes ``limit``; whether it was added."""
+        row = self._session.execute(
+            select(issuance_counts.c.issued)
+            .where(issuance_counts.c.actor == actor, issuance_counts.c.hour == hour)
+            .with_for_update()
+        ).first()
+        issued = row.issued if row is not None else 0
+        if issued + count > limit:
+            return False
+        if row is None:
+            self._session.execute(
+                insert(issuance_counts).values(actor=actor, hour=hour, issued=count)
+            )
+        else:
+            self._session.execute(
+                update(issuance_counts)
+                .where(issuance_counts.c.actor == actor, issuance_counts.c.hour == hour)
+                .values(issued=issued + count)
+            )
+        return True
+
+    def prune(self, before: datetime) -> None:
+        """Forget hours before ``before``."""
+        self._session.execute(delete(issuance_counts).where(issuance_counts.c.hour < before))

@@ -25,43 +25,43 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fstadskamer/audit/v1/audit.proto\x12\x13stadskamer.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x03\n\x10ProcessingRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08trace_id\x18\x02 \x01(\x0c\x12\x14\n\x0coperation_id\x18\x03 \x01(\x0c\x12\x1b\n\x13parent_operation_id\x18\x04 \x01(\x0c\x12\x0c\n\x04name\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x06status\x18\x08 \x01(\x0e\x32%.stadskamer.audit.v1.ProcessingStatus\x12\x0f\n\x07outcome\x18\t \x01(\t\x12\x0f\n\x07purpose\x18\n \x01(\t\x12\x13\n\x0blegal_basis\x18\x0b \x01(\t\x12\r\n\x05\x61\x63tor\x18\x0c \x01(\t\x12\x18\n\x10requester_domain\x18\r \x01(\t\x12\x15\n\rtarget_domain\x18\x0e \x01(\t\x12\r\n\x05\x62\x61sis\x18\x0f \x01(\t\x12\x11\n\treference\x18\x10 \x01(\t\x12\x1b\n\x13subject_polymorphic\x18\x11 \x01(\x0c\x12\x19\n\x11subject_encrypted\x18\x12 \x01(\x0c\x12\x16\n\x0esubject_domain\x18\x13 \x01(\t\"\x85\x02\n\x0cLoggedRecord\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x35\n\x06record\x18\x02 \x01(\x0b\x32%.stadskamer.audit.v1.ProcessingRecord\x12\x1e\n\x16processing_activity_id\x18\x03 \x01(\t\x12#\n\x1bprocessing_activity_version\x18\x04 \x01(\r\x12\x0f\n\x07subject\x18\x05 \x01(\x0c\x12\x10\n\x08reporter\x18\x06 \x01(\t\x12/\n\x0blogged_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tleaf_hash\x18\x08 \x01(\x0c\"\x88\x01\n\x0eSignedTreeHead\x12\x11\n\ttree_size\x18\x01 \x01(\x04\x12\x11\n\troot_hash\x18\x02 \x01(\x0c\x12-\n\ttimestamp\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsignature\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\"N\n\x14\x41ppendRecordsRequest\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32%.stadskamer.audit.v1.ProcessingRecord\"e\n\x15\x41ppendRecordsResponse\x12\x14\n\x0cleaf_indexes\x18\x01 \x03(\x04\x12\x36\n\ttree_head\x18\x02 \x01(\x0b\x32#.stadskamer.audit.v1.SignedTreeHead\"\x14\n\x12GetTreeHeadRequest\"A\n\x18GetInclusionProofRequest\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"m\n\x19GetInclusionProofResponse\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\x16\n\x0einclusion_path\x18\x04 \x03(\x0c\"E\n\x1aGetConsistencyProofRequest\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\"`\n\x1bGetConsistencyProofResponse\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\x12\x18\n\x10\x63onsistency_path\x18\x03 \x03(\x0c\"\xbe\x01\n\x10ProcessingFilter\x12\x1b\n\x13subject_polymorphic\x18\x01 \x01(\x0c\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0f\n\x07purpose\x18\x03 \x01(\t\x12\x0e\n\x06\x64omain\x18\x04 \x01(\t\x12-\n\tfrom_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nuntil_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xaf\x01\n\x15ListProcessingRequest\x12\x35\n\x06\x66ilter\x18\x01 \x01(\x0b\x32%.stadskamer.audit.v1.ProcessingFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x38\n\rquery_purpose\x18\x04 \x01(\x0e\x32!.stadskamer.audit.v1.QueryPurpose\"e\n\x16ListProcessingResponse\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.stadskamer.audit.v1.LoggedRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*l\n\x10ProcessingStatus\x12!\n\x1dPROCESSING_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14PROCESSING_STATUS_OK\x10\x01\x12\x1b\n\x17PROCESSING_STATUS_ERROR\x10\x02*n\n\x0cQueryPurpose\x12\x1d\n\x19QUERY_PURPOSE_UNSPECIFIED\x10\x00\x12 \n\x1cQUERY_PURPOSE_SUBJECT_ACCESS\x10\x01\x12\x1d\n\x19QUERY_PURPOSE_SUPERVISION\x10\x02\x32\xb4\x04\n\x14ProcessingLogService\x12\x66\n\rAppendRecords\x12).stadskamer.audit.v1.AppendRecordsRequest\x1a*.stadskamer.audit.v1.AppendRecordsResponse\x12[\n\x0bGetTreeHead\x12\'.stadskamer.audit.v1.GetTreeHeadRequest\x1a#.stadskamer.audit.v1.SignedTreeHead\x12r\n\x11GetInclusionProof\x12-.stadskamer.audit.v1.GetInclusionProofRequest\x1a..stadskamer.audit.v1.GetInclusionProofResponse\x12x\n\x13GetConsistencyProof\x12/.stadskamer.audit.v1.GetConsistencyProofRequest\x1a\x30.stadskamer.audit.v1.GetConsistencyProofResponse\x12i\n\x0eListProcessing\x12*.stadskamer.audit.v1.ListProcessingRequest\x1a+.stadskamer.audit.v1.ListProcessingResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fstadskamer/audit/v1/audit.proto\x12\x13stadskamer.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x04\n\x10ProcessingRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08trace_id\x18\x02 \x01(\x0c\x12\x14\n\x0coperation_id\x18\x03 \x01(\x0c\x12\x1b\n\x13parent_operation_id\x18\x04 \x01(\x0c\x12\x0c\n\x04name\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x06status\x18\x08 \x01(\x0e\x32%.stadskamer.audit.v1.ProcessingStatus\x12\x0f\n\x07outcome\x18\t \x01(\t\x12\x0f\n\x07purpose\x18\n \x01(\t\x12\x13\n\x0blegal_basis\x18\x0b \x01(\t\x12\r\n\x05\x61\x63tor\x18\x0c \x01(\t\x12\x18\n\x10requester_domain\x18\r \x01(\t\x12\x15\n\rtarget_domain\x18\x0e \x01(\t\x12\r\n\x05\x62\x61sis\x18\x0f \x01(\t\x12\x11\n\treference\x18\x10 \x01(\t\x12\x1b\n\x13subject_polymorphic\x18\x11 \x01(\x0c\x12\x19\n\x11subject_encrypted\x18\x12 \x01(\x0c\x12\x16\n\x0esubject_domain\x18\x13 \x01(\t\x12\x16\n\x0esubject_tagged\x18\x14 \x01(\x0c\"\x85\x02\n\x0cLoggedRecord\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x35\n\x06record\x18\x02 \x01(\x0b\x32%.stadskamer.audit.v1.ProcessingRecord\x12\x1e\n\x16processing_activity_id\x18\x03 \x01(\t\x12#\n\x1bprocessing_activity_version\x18\x04 \x01(\r\x12\x0f\n\x07subject\x18\x05 \x01(\x0c\x12\x10\n\x08reporter\x18\x06 \x01(\t\x12/\n\x0blogged_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tleaf_hash\x18\x08 \x01(\x0c\"\x88\x01\n\x0eSignedTreeHead\x12\x11\n\ttree_size\x18\x01 \x01(\x04\x12\x11\n\troot_hash\x18\x02 \x01(\x0c\x12-\n\ttimestamp\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsignature\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\"N\n\x14\x41ppendRecordsRequest\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32%.stadskamer.audit.v1.ProcessingRecord\"e\n\x15\x41ppendRecordsResponse\x12\x14\n\x0cleaf_indexes\x18\x01 \x03(\x04\x12\x36\n\ttree_head\x18\x02 \x01(\x0b\x32#.stadskamer.audit.v1.SignedTreeHead\"\x14\n\x12GetTreeHeadRequest\"A\n\x18GetInclusionProofRequest\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"m\n\x19GetInclusionProofResponse\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\x16\n\x0einclusion_path\x18\x04 \x03(\x0c\"E\n\x1aGetConsistencyProofRequest\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\"`\n\x1bGetConsistencyProofResponse\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\x12\x18\n\x10\x63onsistency_path\x18\x03 \x03(\x0c\"\xbe\x01\n\x10ProcessingFilter\x12\x1b\n\x13subject_polymorphic\x18\x01 \x01(\x0c\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0f\n\x07purpose\x18\x03 \x01(\t\x12\x0e\n\x06\x64omain\x18\x04 \x01(\t\x12-\n\tfrom_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nuntil_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xaf\x01\n\x15ListProcessingRequest\x12\x35\n\x06\x66ilter\x18\x01 \x01(\x0b\x32%.stadskamer.audit.v1.ProcessingFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x38\n\rquery_purpose\x18\x04 \x01(\x0e\x32!.stadskamer.audit.v1.QueryPurpose\"e\n\x16ListProcessingResponse\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.stadskamer.audit.v1.LoggedRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*l\n\x10ProcessingStatus\x12!\n\x1dPROCESSING_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14PROCESSING_STATUS_OK\x10\x01\x12\x1b\n\x17PROCESSING_STATUS_ERROR\x10\x02*n\n\x0cQueryPurpose\x12\x1d\n\x19QUERY_PURPOSE_UNSPECIFIED\x10\x00\x12 \n\x1cQUERY_PURPOSE_SUBJECT_ACCESS\x10\x01\x12\x1d\n\x19QUERY_PURPOSE_SUPERVISION\x10\x02\x32\xb4\x04\n\x14ProcessingLogService\x12\x66\n\rAppendRecords\x12).stadskamer.audit.v1.AppendRecordsRequest\x1a*.stadskamer.audit.v1.AppendRecordsResponse\x12[\n\x0bGetTreeHead\x12\'.stadskamer.audit.v1.GetTreeHeadRequest\x1a#.stadskamer.audit.v1.SignedTreeHead\x12r\n\x11GetInclusionProof\x12-.stadskamer.audit.v1.GetInclusionProofRequest\x1a..stadskamer.audit.v1.GetInclusionProofResponse\x12x\n\x13GetConsistencyProof\x12/.stadskamer.audit.v1.GetConsistencyProofRequest\x1a\x30.stadskamer.audit.v1.GetConsistencyProofResponse\x12i\n\x0eListProcessing\x12*.stadskamer.audit.v1.ListProcessingRequest\x1a+.stadskamer.audit.v1.ListProcessingResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'stadskamer.api.audit.v1.audit_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROCESSINGSTATUS']._serialized_start=2023
-  _globals['_PROCESSINGSTATUS']._serialized_end=2131
-  _globals['_QUERYPURPOSE']._serialized_start=2133
-  _globals['_QUERYPURPOSE']._serialized_end=2243
+  _globals['_PROCESSINGSTATUS']._serialized_start=2047
+  _globals['_PROCESSINGSTATUS']._serialized_end=2155
+  _globals['_QUERYPURPOSE']._serialized_start=2157
+  _globals['_QUERYPURPOSE']._serialized_end=2267
   _globals['_PROCESSINGRECORD']._serialized_start=90
-  _globals['_PROCESSINGRECORD']._serialized_end=592
-  _globals['_LOGGEDRECORD']._serialized_start=595
-  _globals['_LOGGEDRECORD']._serialized_end=856
-  _globals['_SIGNEDTREEHEAD']._serialized_start=859
-  _globals['_SIGNEDTREEHEAD']._serialized_end=995
-  _globals['_APPENDRECORDSREQUEST']._serialized_start=997
-  _globals['_APPENDRECORDSREQUEST']._serialized_end=1075
-  _globals['_APPENDRECORDSRESPONSE']._serialized_start=1077
-  _globals['_APPENDRECORDSRESPONSE']._serialized_end=1178
-  _globals['_GETTREEHEADREQUEST']._serialized_start=1180
-  _globals['_GETTREEHEADREQUEST']._serialized_end=1200
-  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_start=1202
-  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_end=1267
-  _globals['_GETINCLUSIONPROOFRESPONSE']._serialized_start=1269
-  _globals['_GETINCLUSIONPROOFRESPONSE']._serialized_end=1378
-  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_start=1380
-  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_end=1449
-  _globals['_GETCONSISTENCYPROOFRESPONSE']._serialized_start=1451
-  _globals['_GETCONSISTENCYPROOFRESPONSE']._serialized_end=1547
-  _globals['_PROCESSINGFILTER']._serialized_start=1550
-  _globals['_PROCESSINGFILTER']._serialized_end=1740
-  _globals['_LISTPROCESSINGREQUEST']._serialized_start=1743
-  _globals['_LISTPROCESSINGREQUEST']._serialized_end=1918
-  _globals['_LISTPROCESSINGRESPONSE']._serialized_start=1920
-  _globals['_LISTPROCESSINGRESPONSE']._serialized_end=2021
-  _globals['_PROCESSINGLOGSERVICE']._serialized_start=2246
-  _globals['_PROCESSINGLOGSERVICE']._serialized_end=2810
+  _globals['_PROCESSINGRECORD']._serialized_end=616
+  _globals['_LOGGEDRECORD']._serialized_start=619
+  _globals['_LOGGEDRECORD']._serialized_end=880
+  _globals['_SIGNEDTREEHEAD']._serialized_start=883
+  _globals['_SIGNEDTREEHEAD']._serialized_end=1019
+  _globals['_APPENDRECORDSREQUEST']._serialized_start=1021
+  _globals['_APPENDRECORDSREQUEST']._serialized_end=1099
+  _globals['_APPENDRECORDSRESPONSE']._serialized_start=1101
+  _globals['_APPENDRECORDSRESPONSE']._serialized_end=1202
+  _globals['_GETTREEHEADREQUEST']._serialized_start=1204
+  _globals['_GETTREEHEADREQUEST']._serialized_end=1224
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_start=1226
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_end=1291
+  _globals['_GETINCLUSIONPROOFRESPONSE']._serialized_start=1293
+  _globals['_GETINCLUSIONPROOFRESPONSE']._serialized_end=1402
+  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_start=1404
+  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_end=1473
+  _globals['_GETCONSISTENCYPROOFRESPONSE']._serialized_start=1475
+  _globals['_GETCONSISTENCYPROOFRESPONSE']._serialized_end=1571
+  _globals['_PROCESSINGFILTER']._serialized_start=1574
+  _globals['_PROCESSINGFILTER']._serialized_end=1764
+  _globals['_LISTPROCESSINGREQUEST']._serialized_start=1767
+  _globals['_LISTPROCESSINGREQUEST']._serialized_end=1942
+  _globals['_LISTPROCESSINGRESPONSE']._serialized_start=1944
+  _globals['_LISTPROCESSINGRESPONSE']._serialized_end=2045
+  _globals['_PROCESSINGLOGSERVICE']._serialized_start=2270
+  _globals['_PROCESSINGLOGSERVICE']._serialized_end=2834
 # @@protoc_insertion_point(module_scope)

@@ -95,6 +95,7 @@ class ProcessingRecord(_message.Message):
     SUBJECT_POLYMORPHIC_FIELD_NUMBER: _builtins.int
     SUBJECT_ENCRYPTED_FIELD_NUMBER: _builtins.int
     SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
+    SUBJECT_TAGGED_FIELD_NUMBER: _builtins.int
     record_id: _builtins.str
     """Idempotency key chosen by the reporter: 32 lowercase hex digits (a UUID)."""
     trace_id: _builtins.bytes
@@ -135,6 +136,12 @@ class ProcessingRecord(_message.Message):
     """
     subject_domain: _builtins.str
     """The domain of subject_encrypted; required with it."""
+    subject_tagged: _builtins.bytes
+    """Input only: the data subject as a tagged pseudonym of `audit/<reporting domain>`, as the
+    pseudonym service handed it out (with a claim, or in its own records). The only subject
+    form the audit service accepts: subject_polymorphic and subject_encrypted are refused
+    with INVALID_ARGUMENT (`UNTAGGED_PSEUDONYM`).
+    """
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """When the processing started."""
@@ -165,10 +172,11 @@ class ProcessingRecord(_message.Message):
         subject_polymorphic: _builtins.bytes = ...,
         subject_encrypted: _builtins.bytes = ...,
         subject_domain: _builtins.str = ...,
+        subject_tagged: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "basis", b"basis", "end_time", b"end_time", "legal_basis", b"legal_basis", "name", b"name", "operation_id", b"operation_id", "outcome", b"outcome", "parent_operation_id", b"parent_operation_id", "purpose", b"purpose", "record_id", b"record_id", "reference", b"reference", "requester_domain", b"requester_domain", "start_time", b"start_time", "status", b"status", "subject_domain", b"subject_domain", "subject_encrypted", b"subject_encrypted", "subject_polymorphic", b"subject_polymorphic", "target_domain", b"target_domain", "trace_id", b"trace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "basis", b"basis", "end_time", b"end_time", "legal_basis", b"legal_basis", "name", b"name", "operation_id", b"operation_id", "outcome", b"outcome", "parent_operation_id", b"parent_operation_id", "purpose", b"purpose", "record_id", b"record_id", "reference", b"reference", "requester_domain", b"requester_domain", "start_time", b"start_time", "status", b"status", "subject_domain", b"subject_domain", "subject_encrypted", b"subject_encrypted", "subject_polymorphic", b"subject_polymorphic", "subject_tagged", b"subject_tagged", "target_domain", b"target_domain", "trace_id", b"trace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)stadskamer/pseudonyms/v1/pseudonyms.proto\x12\x18stadskamer.pseudonyms.v1\"\x15\n\x13GetPublicKeyRequest\"B\n\x14GetPublicKeyResponse\x12\x12\n\npublic_key\x18\x01 \x01(\x0c\x12\x16\n\x0escheme_version\x18\x02 \x01(\t\"\x14\n\x12ListDomainsRequest\"H\n\x13ListDomainsResponse\x12\x31\n\x07\x64omains\x18\x01 \x03(\x0b\x32 .stadskamer.pseudonyms.v1.Domain\"*\n\x06\x44omain\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\"\x9f\x01\n\x11TranscryptRequest\x12\x1f\n\x15polymorphic_pseudonym\x18\x01 \x01(\x0cH\x00\x12\x1d\n\x13\x65ncrypted_pseudonym\x18\x02 \x01(\x0cH\x00\x12\x15\n\rsource_domain\x18\x03 \x01(\t\x12\x15\n\rtarget_domain\x18\x04 \x01(\t\x12\x12\n\nlink_grant\x18\x05 \x01(\tB\x08\n\x06source\"H\n\x12TranscryptResponse\x12\x1b\n\x13\x65ncrypted_pseudonym\x18\x01 \x01(\x0c\x12\x15\n\rtarget_domain\x18\x02 \x01(\t\"W\n\x16\x42\x61tchTranscryptRequest\x12=\n\x08requests\x18\x01 \x03(\x0b\x32+.stadskamer.pseudonyms.v1.TranscryptRequest\"Z\n\x17\x42\x61tchTranscryptResponse\x12?\n\tresponses\x18\x01 \x03(\x0b\x32,.stadskamer.pseudonyms.v1.TranscryptResponse\"%\n\x13GetDomainKeyRequest\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\"c\n\x14GetDomainKeyResponse\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x13\n\x0bkey_version\x18\x02 \x01(\t\x12\x12\n\nsecret_key\x18\x03 \x01(\x0c\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x32\xbd\x04\n\x10PseudonymService\x12m\n\x0cGetPublicKey\x12-.stadskamer.pseudonyms.v1.GetPublicKeyRequest\x1a..stadskamer.pseudonyms.v1.GetPublicKeyResponse\x12j\n\x0bListDomains\x12,.stadskamer.pseudonyms.v1.ListDomainsRequest\x1a-.stadskamer.pseudonyms.v1.ListDomainsResponse\x12g\n\nTranscrypt\x12+.stadskamer.pseudonyms.v1.TranscryptRequest\x1a,.stadskamer.pseudonyms.v1.TranscryptResponse\x12v\n\x0f\x42\x61tchTranscrypt\x12\x30.stadskamer.pseudonyms.v1.BatchTranscryptRequest\x1a\x31.stadskamer.pseudonyms.v1.BatchTranscryptResponse\x12m\n\x0cGetDomainKey\x12-.stadskamer.pseudonyms.v1.GetDomainKeyRequest\x1a..stadskamer.pseudonyms.v1.GetDomainKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)stadskamer/pseudonyms/v1/pseudonyms.proto\x12\x18stadskamer.pseudonyms.v1\"\x15\n\x13GetPublicKeyRequest\"v\n\x14GetPublicKeyResponse\x12\x12\n\npublic_key\x18\x01 \x01(\x0c\x12\x16\n\x0escheme_version\x18\x02 \x01(\t\x12\x32\n\x08tag_keys\x18\x03 \x03(\x0b\x32 .stadskamer.pseudonyms.v1.TagKey\",\n\x06TagKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\"U\n!IssuePolymorphicPseudonymsRequest\x12\x0c\n\x04\x62sns\x18\x01 \x03(\t\x12\x11\n\taudiences\x18\x02 \x03(\t\x12\x0f\n\x07purpose\x18\x03 \x01(\t\"_\n\"IssuePolymorphicPseudonymsResponse\x12\x39\n\x05items\x18\x01 \x03(\x0b\x32*.stadskamer.pseudonyms.v1.IssuedPseudonyms\"i\n\x10IssuedPseudonyms\x12=\n\npseudonyms\x18\x01 \x03(\x0b\x32).stadskamer.pseudonyms.v1.TaggedPseudonym\x12\x16\n\x0erefusal_reason\x18\x02 \x01(\t\"=\n\x0fTaggedPseudonym\x12\x10\n\x08\x61udience\x18\x01 \x01(\t\x12\x18\n\x10tagged_pseudonym\x18\x02 \x01(\x0c\"\x14\n\x12ListDomainsRequest\"H\n\x13ListDomainsResponse\x12\x31\n\x07\x64omains\x18\x01 \x03(\x0b\x32 .stadskamer.pseudonyms.v1.Domain\"*\n\x06\x44omain\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\"\xbb\x01\n\x11TranscryptRequest\x12\x1f\n\x15polymorphic_pseudonym\x18\x01 \x01(\x0cH\x00\x12\x1d\n\x13\x65ncrypted_pseudonym\x18\x02 \x01(\x0cH\x00\x12\x1a\n\x10tagged_pseudonym\x18\x06 \x01(\x0cH\x00\x12\x15\n\rsource_domain\x18\x03 \x01(\t\x12\x15\n\rtarget_domain\x18\x04 \x01(\t\x12\x12\n\nlink_grant\x18\x05 \x01(\tB\x08\n\x06source\"y\n\x12TranscryptResponse\x12\x1b\n\x13\x65ncrypted_pseudonym\x18\x01 \x01(\x0c\x12\x15\n\rtarget_domain\x18\x02 \x01(\t\x12\x18\n\x10tagged_pseudonym\x18\x03 \x01(\x0c\x12\x15\n\raudit_subject\x18\x04 \x01(\x0c\"W\n\x16\x42\x61tchTranscryptRequest\x12=\n\x08requests\x18\x01 \x03(\x0b\x32+.stadskamer.pseudonyms.v1.TranscryptRequest\"Z\n\x17\x42\x61tchTranscryptResponse\x12?\n\tresponses\x18\x01 \x03(\x0b\x32,.stadskamer.pseudonyms.v1.TranscryptResponse\"%\n\x13GetDomainKeyRequest\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\"c\n\x14GetDomainKeyResponse\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x13\n\x0bkey_version\x18\x02 \x01(\t\x12\x12\n\nsecret_key\x18\x03 \x01(\x0c\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x32\xd7\x05\n\x10PseudonymService\x12m\n\x0cGetPublicKey\x12-.stadskamer.pseudonyms.v1.GetPublicKeyRequest\x1a..stadskamer.pseudonyms.v1.GetPublicKeyResponse\x12\x97\x01\n\x1aIssuePolymorphicPseudonyms\x12;.stadskamer.pseudonyms.v1.IssuePolymorphicPseudonymsRequest\x1a<.stadskamer.pseudonyms.v1.IssuePolymorphicPseudonymsResponse\x12j\n\x0bListDomains\x12,.stadskamer.pseudonyms.v1.ListDomainsRequest\x1a-.stadskamer.pseudonyms.v1.ListDomainsResponse\x12g\n\nTranscrypt\x12+.stadskamer.pseudonyms.v1.TranscryptRequest\x1a,.stadskamer.pseudonyms.v1.TranscryptResponse\x12v\n\x0f\x42\x61tchTranscrypt\x12\x30.stadskamer.pseudonyms.v1.BatchTranscryptRequest\x1a\x31.stadskamer.pseudonyms.v1.BatchTranscryptResponse\x12m\n\x0cGetDomainKey\x12-.stadskamer.pseudonyms.v1.GetDomainKeyRequest\x1a..stadskamer.pseudonyms.v1.GetDomainKeyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,25 +34,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETPUBLICKEYREQUEST']._serialized_start=71
   _globals['_GETPUBLICKEYREQUEST']._serialized_end=92
   _globals['_GETPUBLICKEYRESPONSE']._serialized_start=94
-  _globals['_GETPUBLICKEYRESPONSE']._serialized_end=160
-  _globals['_LISTDOMAINSREQUEST']._serialized_start=162
-  _globals['_LISTDOMAINSREQUEST']._serialized_end=182
-  _globals['_LISTDOMAINSRESPONSE']._serialized_start=184
-  _globals['_LISTDOMAINSRESPONSE']._serialized_end=256
-  _globals['_DOMAIN']._serialized_start=258
-  _globals['_DOMAIN']._serialized_end=300
-  _globals['_TRANSCRYPTREQUEST']._serialized_start=303
-  _globals['_TRANSCRYPTREQUEST']._serialized_end=462
-  _globals['_TRANSCRYPTRESPONSE']._serialized_start=464
-  _globals['_TRANSCRYPTRESPONSE']._serialized_end=536
-  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_start=538
-  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_end=625
-  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_start=627
-  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_end=717
-  _globals['_GETDOMAINKEYREQUEST']._serialized_start=719
-  _globals['_GETDOMAINKEYREQUEST']._serialized_end=756
-  _globals['_GETDOMAINKEYRESPONSE']._serialized_start=758
-  _globals['_GETDOMAINKEYRESPONSE']._serialized_end=857
-  _globals['_PSEUDONYMSERVICE']._serialized_start=860
-  _globals['_PSEUDONYMSERVICE']._serialized_end=1433
+  _globals['_GETPUBLICKEYRESPONSE']._serialized_end=212
+  _globals['_TAGKEY']._serialized_start=214
+  _globals['_TAGKEY']._serialized_end=258
+  _globals['_ISSUEPOLYMORPHICPSEUDONYMSREQUEST']._serialized_start=260
+  _globals['_ISSUEPOLYMORPHICPSEUDONYMSREQUEST']._serialized_end=345
+  _globals['_ISSUEPOLYMORPHICPSEUDONYMSRESPONSE']._serialized_start=347
+  _globals['_ISSUEPOLYMORPHICPSEUDONYMSRESPONSE']._serialized_end=442
+  _globals['_ISSUEDPSEUDONYMS']._serialized_start=444
+  _globals['_ISSUEDPSEUDONYMS']._serialized_end=549
+  _globals['_TAGGEDPSEUDONYM']._serialized_start=551
+  _globals['_TAGGEDPSEUDONYM']._serialized_end=612
+  _globals['_LISTDOMAINSREQUEST']._serialized_start=614
+  _globals['_LISTDOMAINSREQUEST']._serialized_end=634
+  _globals['_LISTDOMAINSRESPONSE']._serialized_start=636
+  _globals['_LISTDOMAINSRESPONSE']._serialized_end=708
+  _globals['_DOMAIN']._serialized_start=710
+  _globals['_DOMAIN']._serialized_end=752
+  _globals['_TRANSCRYPTREQUEST']._serialized_start=755
+  _globals['_TRANSCRYPTREQUEST']._serialized_end=942
+  _globals['_TRANSCRYPTRESPONSE']._serialized_start=944
+  _globals['_TRANSCRYPTRESPONSE']._serialized_end=1065
+  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_start=1067
+  _globals['_BATCHTRANSCRYPTREQUEST']._serialized_end=1154
+  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_start=1156
+  _globals['_BATCHTRANSCRYPTRESPONSE']._serialized_end=1246
+  _globals['_GETDOMAINKEYREQUEST']._serialized_start=1248
+  _globals['_GETDOMAINKEYREQUEST']._serialized_end=1285
+  _globals['_GETDOMAINKEYRESPONSE']._serialized_start=1287
+  _globals['_GETDOMAINKEYRESPONSE']._serialized_end=1386
+  _globals['_PSEUDONYMSERVICE']._serialized_start=1389
+  _globals['_PSEUDONYMSERVICE']._serialized_end=2116
 # @@protoc_insertion_point(module_scope)

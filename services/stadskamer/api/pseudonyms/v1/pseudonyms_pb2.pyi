@@ -43,23 +43,173 @@ class GetPublicKeyResponse(_message.Message):
 
     PUBLIC_KEY_FIELD_NUMBER: _builtins.int
     SCHEME_VERSION_FIELD_NUMBER: _builtins.int
+    TAG_KEYS_FIELD_NUMBER: _builtins.int
     public_key: _builtins.bytes
     """The master public key Y: a 32-byte ristretto255 point encoding."""
     scheme_version: _builtins.str
     """The version of the pseudonym scheme's factor derivation, e.g. "v1"."""
+    @_builtins.property
+    def tag_keys(self) -> _containers.RepeatedCompositeFieldContainer[Global___TagKey]:
+        """The tag keys that verify tagged pseudonyms: the current one first, then any still in
+        their overlap window.
+        """
+
     def __init__(
         self,
         *,
         public_key: _builtins.bytes = ...,
         scheme_version: _builtins.str = ...,
+        tag_keys: _abc.Iterable[Global___TagKey] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["public_key", b"public_key", "scheme_version", b"scheme_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["public_key", b"public_key", "scheme_version", b"scheme_version", "tag_keys", b"tag_keys"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPublicKeyResponse: _TypeAlias = GetPublicKeyResponse  # noqa: Y015
+
+@_typing.final
+class TagKey(_message.Message):
+    """TagKey is one public half of the pseudonym service's tag key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    PUBLIC_KEY_FIELD_NUMBER: _builtins.int
+    key_id: _builtins.str
+    """The key id named in a tag: 16 hex digits of SHA-256 of the raw public key."""
+    public_key: _builtins.bytes
+    """The Ed25519 public key, 32 raw bytes."""
+    def __init__(
+        self,
+        *,
+        key_id: _builtins.str = ...,
+        public_key: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key_id", b"key_id", "public_key", b"public_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TagKey: _TypeAlias = TagKey  # noqa: Y015
+
+@_typing.final
+class IssuePolymorphicPseudonymsRequest(_message.Message):
+    """IssuePolymorphicPseudonymsRequest asks for the pseudonyms of citizens identified by BSN."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BSNS_FIELD_NUMBER: _builtins.int
+    AUDIENCES_FIELD_NUMBER: _builtins.int
+    PURPOSE_FIELD_NUMBER: _builtins.int
+    purpose: _builtins.str
+    """The purpose id of the processing this issuance serves, e.g. `contact-registration`."""
+    @_builtins.property
+    def bsns(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The BSNs (9 digits, 11-check), at most 1000. Never stored, logged or traced."""
+
+    @_builtins.property
+    def audiences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The audience domains: each must be one of the caller's domains. For a privacy officer
+        the audience `audit` gives one pseudonym per reporting domain (`audit/<domain>`).
+        """
+
+    def __init__(
+        self,
+        *,
+        bsns: _abc.Iterable[_builtins.str] | None = ...,
+        audiences: _abc.Iterable[_builtins.str] | None = ...,
+        purpose: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audiences", b"audiences", "bsns", b"bsns", "purpose", b"purpose"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssuePolymorphicPseudonymsRequest: _TypeAlias = IssuePolymorphicPseudonymsRequest  # noqa: Y015
+
+@_typing.final
+class IssuePolymorphicPseudonymsResponse(_message.Message):
+    """IssuePolymorphicPseudonymsResponse holds one answer per BSN, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___IssuedPseudonyms]:
+        """The answers, one per BSN of the request."""
+
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___IssuedPseudonyms] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssuePolymorphicPseudonymsResponse: _TypeAlias = IssuePolymorphicPseudonymsResponse  # noqa: Y015
+
+@_typing.final
+class IssuedPseudonyms(_message.Message):
+    """IssuedPseudonyms is the answer for one BSN."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PSEUDONYMS_FIELD_NUMBER: _builtins.int
+    REFUSAL_REASON_FIELD_NUMBER: _builtins.int
+    refusal_reason: _builtins.str
+    """Why the BSN was refused (`INVALID_BSN`), or empty when it was issued."""
+    @_builtins.property
+    def pseudonyms(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaggedPseudonym]:
+        """One tagged encrypted pseudonym per audience, in the order of the request's audiences
+        (for `audit`: one per reporting domain). Empty when the BSN was refused.
+        """
+
+    def __init__(
+        self,
+        *,
+        pseudonyms: _abc.Iterable[Global___TaggedPseudonym] | None = ...,
+        refusal_reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pseudonyms", b"pseudonyms", "refusal_reason", b"refusal_reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssuedPseudonyms: _TypeAlias = IssuedPseudonyms  # noqa: Y015
+
+@_typing.final
+class TaggedPseudonym(_message.Message):
+    """TaggedPseudonym is one tagged ciphertext with its audience spelled out."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUDIENCE_FIELD_NUMBER: _builtins.int
+    TAGGED_PSEUDONYM_FIELD_NUMBER: _builtins.int
+    audience: _builtins.str
+    """The audience domain the pseudonym is for (also inside the tag)."""
+    tagged_pseudonym: _builtins.bytes
+    """The tagged pseudonym in its wire form."""
+    def __init__(
+        self,
+        *,
+        audience: _builtins.str = ...,
+        tagged_pseudonym: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audience", b"audience", "tagged_pseudonym", b"tagged_pseudonym"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TaggedPseudonym: _TypeAlias = TaggedPseudonym  # noqa: Y015
 
 @_typing.final
 class ListDomainsRequest(_message.Message):
@@ -136,6 +286,7 @@ class TranscryptRequest(_message.Message):
 
     POLYMORPHIC_PSEUDONYM_FIELD_NUMBER: _builtins.int
     ENCRYPTED_PSEUDONYM_FIELD_NUMBER: _builtins.int
+    TAGGED_PSEUDONYM_FIELD_NUMBER: _builtins.int
     SOURCE_DOMAIN_FIELD_NUMBER: _builtins.int
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
     LINK_GRANT_FIELD_NUMBER: _builtins.int
@@ -143,31 +294,34 @@ class TranscryptRequest(_message.Message):
     """A polymorphic pseudonym Enc_Y(M): 96 bytes b || c || Y."""
     encrypted_pseudonym: _builtins.bytes
     """An encrypted pseudonym of source_domain under that domain's public key: 96 bytes."""
+    tagged_pseudonym: _builtins.bytes
+    """A tagged pseudonym this service handed out, exactly as received."""
     source_domain: _builtins.str
     """The domain that encrypted_pseudonym belongs to; required with encrypted_pseudonym."""
     target_domain: _builtins.str
     """The domain to convert to."""
     link_grant: _builtins.str
     """A link grant from ConsentService.IssueLinkGrant (a compact JWS). Required for every
-    conversion except a polymorphic pseudonym into, or a rerandomization within, one of the
-    caller's own domains. It must name this target domain, one of the caller's domains as
-    requester, and be bound to exactly the source bytes sent here; it is valid for at most
-    60 seconds and is honoured once.
+    conversion into another domain than the tag's audience (except `audit` and, for the
+    consent service, `consent`). It must name this target domain, one of the caller's domains
+    as requester, the caller as presenter, and be bound to exactly the tagged bytes sent
+    here; it is valid for at most 60 seconds and is honoured once.
     """
     def __init__(
         self,
         *,
         polymorphic_pseudonym: _builtins.bytes = ...,
         encrypted_pseudonym: _builtins.bytes = ...,
+        tagged_pseudonym: _builtins.bytes = ...,
         source_domain: _builtins.str = ...,
         target_domain: _builtins.str = ...,
         link_grant: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source", "tagged_pseudonym", b"tagged_pseudonym"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "link_grant", b"link_grant", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source", "source_domain", b"source_domain", "target_domain", b"target_domain"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "link_grant", b"link_grant", "polymorphic_pseudonym", b"polymorphic_pseudonym", "source", b"source", "source_domain", b"source_domain", "tagged_pseudonym", b"tagged_pseudonym", "target_domain", b"target_domain"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_source: _TypeAlias = _typing.Literal["polymorphic_pseudonym", "encrypted_pseudonym"]  # noqa: Y015
+    _WhichOneofReturnType_source: _TypeAlias = _typing.Literal["polymorphic_pseudonym", "encrypted_pseudonym", "tagged_pseudonym"]  # noqa: Y015
     _WhichOneofArgType_source: _TypeAlias = _typing.Literal["source", b"source"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_source) -> _WhichOneofReturnType_source | None: ...
 
@@ -181,19 +335,32 @@ class TranscryptResponse(_message.Message):
 
     ENCRYPTED_PSEUDONYM_FIELD_NUMBER: _builtins.int
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
+    TAGGED_PSEUDONYM_FIELD_NUMBER: _builtins.int
+    AUDIT_SUBJECT_FIELD_NUMBER: _builtins.int
     encrypted_pseudonym: _builtins.bytes
     """The encrypted pseudonym for the target domain: 96 bytes b || c || Y_target, rerandomized."""
     target_domain: _builtins.str
     """The target domain, repeated for the caller's convenience."""
+    tagged_pseudonym: _builtins.bytes
+    """The result as a tagged pseudonym: a stored reference of the target domain after a claim
+    into the tag's own audience, an encrypted pseudonym bound to the grant after a grant
+    conversion, an encrypted pseudonym of `audit/<domain>` or `consent` otherwise.
+    """
+    audit_subject: _builtins.bytes
+    """After a claim into the tag's own audience: the processing record's subject, a tagged
+    pseudonym for `audit/<audience>` that only the audit service can decrypt.
+    """
     def __init__(
         self,
         *,
         encrypted_pseudonym: _builtins.bytes = ...,
         target_domain: _builtins.str = ...,
+        tagged_pseudonym: _builtins.bytes = ...,
+        audit_subject: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted_pseudonym", b"encrypted_pseudonym", "target_domain", b"target_domain"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audit_subject", b"audit_subject", "encrypted_pseudonym", b"encrypted_pseudonym", "tagged_pseudonym", b"tagged_pseudonym", "target_domain", b"target_domain"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

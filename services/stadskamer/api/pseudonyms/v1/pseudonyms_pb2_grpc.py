@@ -27,8 +27,12 @@ if _version_not_supported:
 
 class PseudonymServiceStub:
     """PseudonymService is the transcryptor and key server of the polymorphic pseudonym scheme
-    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d
-    and never sees a BSN: it works on ElGamal ciphertexts over ristretto255 only.
+    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d.
+    It sees a BSN only in IssuePolymorphicPseudonyms, for the length of that call, and converts
+    only ciphertexts it issued itself: every ciphertext it hands out is a tagged pseudonym (the
+    wire form of stadskamer.pep.tags: a format byte, kind, the 96 ciphertext bytes, audience,
+    requester, link grant id, key version, expiry, tag key id and an Ed25519 tag), and every RPC
+    that takes a subject takes exactly such bytes.
     """
 
     def __init__(self, channel):
@@ -41,6 +45,11 @@ class PseudonymServiceStub:
                 '/stadskamer.pseudonyms.v1.PseudonymService/GetPublicKey',
                 request_serializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.GetPublicKeyRequest.SerializeToString,
                 response_deserializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.GetPublicKeyResponse.FromString,
+                _registered_method=True)
+        self.IssuePolymorphicPseudonyms = channel.unary_unary(
+                '/stadskamer.pseudonyms.v1.PseudonymService/IssuePolymorphicPseudonyms',
+                request_serializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.IssuePolymorphicPseudonymsRequest.SerializeToString,
+                response_deserializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.IssuePolymorphicPseudonymsResponse.FromString,
                 _registered_method=True)
         self.ListDomains = channel.unary_unary(
                 '/stadskamer.pseudonyms.v1.PseudonymService/ListDomains',
@@ -66,12 +75,24 @@ class PseudonymServiceStub:
 
 class PseudonymServiceServicer:
     """PseudonymService is the transcryptor and key server of the polymorphic pseudonym scheme
-    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d
-    and never sees a BSN: it works on ElGamal ciphertexts over ristretto255 only.
+    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d.
+    It sees a BSN only in IssuePolymorphicPseudonyms, for the length of that call, and converts
+    only ciphertexts it issued itself: every ciphertext it hands out is a tagged pseudonym (the
+    wire form of stadskamer.pep.tags: a format byte, kind, the 96 ciphertext bytes, audience,
+    requester, link grant id, key version, expiry, tag key id and an Ed25519 tag), and every RPC
+    that takes a subject takes exactly such bytes.
     """
 
     def GetPublicKey(self, request, context):
-        """Returns the master public key Y, with which anyone can make a polymorphic pseudonym.
+        """Returns the master public key Y and the tag key that verifies tagged pseudonyms.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssuePolymorphicPseudonyms(self, request, context):
+        """Turns BSNs into tagged encrypted pseudonyms, one per audience domain (role `issuer`;
+        audiences among the caller's domains). Limited per actor and recorded per citizen.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -85,8 +106,10 @@ class PseudonymServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Transcrypt(self, request, context):
-        """Turns a polymorphic pseudonym, or another domain's encrypted pseudonym, into an
-        encrypted pseudonym for the target domain, rerandomized.
+        """Converts a tagged pseudonym into the target domain, rerandomized and tagged: into its own
+        audience once (the receiving domain's claim, which also gives the processing record's
+        subject), into another domain only under a link grant bound to these exact bytes, into
+        `audit` to name a record's subject, into `consent` only for the consent service.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -114,6 +137,11 @@ def add_PseudonymServiceServicer_to_server(servicer, server):
                     servicer.GetPublicKey,
                     request_deserializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.GetPublicKeyRequest.FromString,
                     response_serializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.GetPublicKeyResponse.SerializeToString,
+            ),
+            'IssuePolymorphicPseudonyms': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssuePolymorphicPseudonyms,
+                    request_deserializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.IssuePolymorphicPseudonymsRequest.FromString,
+                    response_serializer=stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.IssuePolymorphicPseudonymsResponse.SerializeToString,
             ),
             'ListDomains': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDomains,
@@ -145,8 +173,12 @@ def add_PseudonymServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class PseudonymService:
     """PseudonymService is the transcryptor and key server of the polymorphic pseudonym scheme
-    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d
-    and never sees a BSN: it works on ElGamal ciphertexts over ristretto255 only.
+    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d.
+    It sees a BSN only in IssuePolymorphicPseudonyms, for the length of that call, and converts
+    only ciphertexts it issued itself: every ciphertext it hands out is a tagged pseudonym (the
+    wire form of stadskamer.pep.tags: a format byte, kind, the 96 ciphertext bytes, audience,
+    requester, link grant id, key version, expiry, tag key id and an Ed25519 tag), and every RPC
+    that takes a subject takes exactly such bytes.
     """
 
     @staticmethod
@@ -166,6 +198,33 @@ class PseudonymService:
             '/stadskamer.pseudonyms.v1.PseudonymService/GetPublicKey',
             stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.GetPublicKeyRequest.SerializeToString,
             stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.GetPublicKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssuePolymorphicPseudonyms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stadskamer.pseudonyms.v1.PseudonymService/IssuePolymorphicPseudonyms',
+            stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.IssuePolymorphicPseudonymsRequest.SerializeToString,
+            stadskamer_dot_pseudonyms_dot_v1_dot_pseudonyms__pb2.IssuePolymorphicPseudonymsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,8 +28,12 @@ GRPC_VERSION: str
 
 class PseudonymServiceStub:
     """PseudonymService is the transcryptor and key server of the polymorphic pseudonym scheme
-    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d
-    and never sees a BSN: it works on ElGamal ciphertexts over ristretto255 only.
+    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d.
+    It sees a BSN only in IssuePolymorphicPseudonyms, for the length of that call, and converts
+    only ciphertexts it issued itself: every ciphertext it hands out is a tagged pseudonym (the
+    wire form of stadskamer.pep.tags: a format byte, kind, the 96 ciphertext bytes, audience,
+    requester, link grant id, key version, expiry, tag key id and an Ed25519 tag), and every RPC
+    that takes a subject takes exactly such bytes.
     """
 
     @_typing.overload
@@ -37,12 +41,18 @@ class PseudonymServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> PseudonymServiceAsyncStub: ...
     GetPublicKey: _grpc.UnaryUnaryMultiCallable[_pseudonyms_pb2.GetPublicKeyRequest, _pseudonyms_pb2.GetPublicKeyResponse]
-    """Returns the master public key Y, with which anyone can make a polymorphic pseudonym."""
+    """Returns the master public key Y and the tag key that verifies tagged pseudonyms."""
+    IssuePolymorphicPseudonyms: _grpc.UnaryUnaryMultiCallable[_pseudonyms_pb2.IssuePolymorphicPseudonymsRequest, _pseudonyms_pb2.IssuePolymorphicPseudonymsResponse]
+    """Turns BSNs into tagged encrypted pseudonyms, one per audience domain (role `issuer`;
+    audiences among the caller's domains). Limited per actor and recorded per citizen.
+    """
     ListDomains: _grpc.UnaryUnaryMultiCallable[_pseudonyms_pb2.ListDomainsRequest, _pseudonyms_pb2.ListDomainsResponse]
     """Lists the domains of the catalogue with their public keys Y_d."""
     Transcrypt: _grpc.UnaryUnaryMultiCallable[_pseudonyms_pb2.TranscryptRequest, _pseudonyms_pb2.TranscryptResponse]
-    """Turns a polymorphic pseudonym, or another domain's encrypted pseudonym, into an
-    encrypted pseudonym for the target domain, rerandomized.
+    """Converts a tagged pseudonym into the target domain, rerandomized and tagged: into its own
+    audience once (the receiving domain's claim, which also gives the processing record's
+    subject), into another domain only under a link grant bound to these exact bytes, into
+    `audit` to name a record's subject, into `consent` only for the consent service.
     """
     BatchTranscrypt: _grpc.UnaryUnaryMultiCallable[_pseudonyms_pb2.BatchTranscryptRequest, _pseudonyms_pb2.BatchTranscryptResponse]
     """Transcrypts many pseudonyms in one call; each item is authorised on its own and the
@@ -54,18 +64,28 @@ class PseudonymServiceStub:
 @_typing.type_check_only
 class PseudonymServiceAsyncStub(PseudonymServiceStub):
     """PseudonymService is the transcryptor and key server of the polymorphic pseudonym scheme
-    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d
-    and never sees a BSN: it works on ElGamal ciphertexts over ristretto255 only.
+    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d.
+    It sees a BSN only in IssuePolymorphicPseudonyms, for the length of that call, and converts
+    only ciphertexts it issued itself: every ciphertext it hands out is a tagged pseudonym (the
+    wire form of stadskamer.pep.tags: a format byte, kind, the 96 ciphertext bytes, audience,
+    requester, link grant id, key version, expiry, tag key id and an Ed25519 tag), and every RPC
+    that takes a subject takes exactly such bytes.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetPublicKey: _aio.UnaryUnaryMultiCallable[_pseudonyms_pb2.GetPublicKeyRequest, _pseudonyms_pb2.GetPublicKeyResponse]  # type: ignore[assignment]
-    """Returns the master public key Y, with which anyone can make a polymorphic pseudonym."""
+    """Returns the master public key Y and the tag key that verifies tagged pseudonyms."""
+    IssuePolymorphicPseudonyms: _aio.UnaryUnaryMultiCallable[_pseudonyms_pb2.IssuePolymorphicPseudonymsRequest, _pseudonyms_pb2.IssuePolymorphicPseudonymsResponse]  # type: ignore[assignment]
+    """Turns BSNs into tagged encrypted pseudonyms, one per audience domain (role `issuer`;
+    audiences among the caller's domains). Limited per actor and recorded per citizen.
+    """
     ListDomains: _aio.UnaryUnaryMultiCallable[_pseudonyms_pb2.ListDomainsRequest, _pseudonyms_pb2.ListDomainsResponse]  # type: ignore[assignment]
     """Lists the domains of the catalogue with their public keys Y_d."""
     Transcrypt: _aio.UnaryUnaryMultiCallable[_pseudonyms_pb2.TranscryptRequest, _pseudonyms_pb2.TranscryptResponse]  # type: ignore[assignment]
-    """Turns a polymorphic pseudonym, or another domain's encrypted pseudonym, into an
-    encrypted pseudonym for the target domain, rerandomized.
+    """Converts a tagged pseudonym into the target domain, rerandomized and tagged: into its own
+    audience once (the receiving domain's claim, which also gives the processing record's
+    subject), into another domain only under a link grant bound to these exact bytes, into
+    `audit` to name a record's subject, into `consent` only for the consent service.
     """
     BatchTranscrypt: _aio.UnaryUnaryMultiCallable[_pseudonyms_pb2.BatchTranscryptRequest, _pseudonyms_pb2.BatchTranscryptResponse]  # type: ignore[assignment]
     """Transcrypts many pseudonyms in one call; each item is authorised on its own and the
@@ -76,8 +96,12 @@ class PseudonymServiceAsyncStub(PseudonymServiceStub):
 
 class PseudonymServiceServicer(metaclass=_abc_1.ABCMeta):
     """PseudonymService is the transcryptor and key server of the polymorphic pseudonym scheme
-    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d
-    and never sees a BSN: it works on ElGamal ciphertexts over ristretto255 only.
+    (shared/design/pseudonyms.md). It is the only holder of the per-domain factors s_d and k_d.
+    It sees a BSN only in IssuePolymorphicPseudonyms, for the length of that call, and converts
+    only ciphertexts it issued itself: every ciphertext it hands out is a tagged pseudonym (the
+    wire form of stadskamer.pep.tags: a format byte, kind, the 96 ciphertext bytes, audience,
+    requester, link grant id, key version, expiry, tag key id and an Ed25519 tag), and every RPC
+    that takes a subject takes exactly such bytes.
     """
 
     @_abc_1.abstractmethod
@@ -86,7 +110,17 @@ class PseudonymServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _pseudonyms_pb2.GetPublicKeyRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_pseudonyms_pb2.GetPublicKeyResponse, _abc.Awaitable[_pseudonyms_pb2.GetPublicKeyResponse]]:
-        """Returns the master public key Y, with which anyone can make a polymorphic pseudonym."""
+        """Returns the master public key Y and the tag key that verifies tagged pseudonyms."""
+
+    @_abc_1.abstractmethod
+    def IssuePolymorphicPseudonyms(
+        self,
+        request: _pseudonyms_pb2.IssuePolymorphicPseudonymsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_pseudonyms_pb2.IssuePolymorphicPseudonymsResponse, _abc.Awaitable[_pseudonyms_pb2.IssuePolymorphicPseudonymsResponse]]:
+        """Turns BSNs into tagged encrypted pseudonyms, one per audience domain (role `issuer`;
+        audiences among the caller's domains). Limited per actor and recorded per citizen.
+        """
 
     @_abc_1.abstractmethod
     def ListDomains(
@@ -102,8 +136,10 @@ class PseudonymServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _pseudonyms_pb2.TranscryptRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_pseudonyms_pb2.TranscryptResponse, _abc.Awaitable[_pseudonyms_pb2.TranscryptResponse]]:
-        """Turns a polymorphic pseudonym, or another domain's encrypted pseudonym, into an
-        encrypted pseudonym for the target domain, rerandomized.
+        """Converts a tagged pseudonym into the target domain, rerandomized and tagged: into its own
+        audience once (the receiving domain's claim, which also gives the processing record's
+        subject), into another domain only under a link grant bound to these exact bytes, into
+        `audit` to name a record's subject, into `consent` only for the consent service.
         """
 
     @_abc_1.abstractmethod
