@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from opentelemetry import trace
@@ -12,7 +13,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.support.databases import POSTGRES_URL, postgres_problem, postgres_schema
-from tests.support.stack import Stack, running_stack
+
+if TYPE_CHECKING:
+    from tests.support.stack import Stack
 
 SPANS = InMemorySpanExporter()
 _provider = TracerProvider()
@@ -52,5 +55,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     """The embedded stack, started on port 0 under a fresh data folder."""
+    from tests.support.stack import running_stack  # imported here: it loads every service
+
     with running_stack(tmp_path / "var") as running:
         yield running

@@ -9,11 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stadskamer import pep
-from stadskamer.client import decrypt_pseudonym, encrypt_pseudonym, make_polymorphic_pseudonym
 from stadskamer.client.pseudonyms import DomainKey
 from stadskamer.common.errors import InvalidArgument
 from stadskamer.pseudonyms.domain import Secrets, Transcryptor, parse_ciphertext
 from tests.unit.pseudonyms.bsns import valid_bsns
+from tests.unit.pseudonyms.raw_scheme import (
+    decrypt_pseudonym,
+    encrypt_pseudonym,
+    make_polymorphic_pseudonym,
+)
 
 TRANSCRYPTOR = Transcryptor(
     Secrets(pep.random_scalar(), os.urandom(32), os.urandom(32)),

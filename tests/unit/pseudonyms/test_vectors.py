@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from stadskamer import pep
-from stadskamer.client import decrypt_pseudonym, make_polymorphic_pseudonym
 from stadskamer.client.pseudonyms import DomainKey
 from stadskamer.pep.factors import PSEUDONYM_LABEL, REKEY_LABEL
 from stadskamer.pseudonyms.domain import Secrets, Transcryptor, conversion_factors
+from tests.unit.pseudonyms.raw_scheme import decrypt_pseudonym, make_polymorphic_pseudonym
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "data" / "pseudonym-vectors.json").read_text()
