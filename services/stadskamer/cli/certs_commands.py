@@ -3,8 +3,9 @@
 Under ``<data-dir>/tls``: ``ca.pem`` (and its key ``ca.key``), ``server.pem``/``server.key``
 for the services (names ``localhost`` and ``127.0.0.1`` plus any ``--host``; usable for both
 sides, so a service can also present it to a peer) and ``gateway.pem``/``gateway.key``, the
-gateway's client certificate. Keys are ECDSA P-256, written with mode 0600. Existing files are
-kept. For development and tests only: production takes certificates from its own PKI.
+gateway's client certificate. Keys are ECDSA P-256. Every file has mode 0600 and the folders
+0700 (looser ones found there are tightened). Existing files are kept. For development and
+tests only: production takes certificates from its own PKI.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from stadskamer.common.file_modes import private_tree
 from stadskamer.common.keys import read_private, write_private
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1")
@@ -122,17 +124,15 @@ def _load_ca(layout: TlsLayout) -> tuple[x509.Name, ec.EllipticCurvePrivateKey]:
 
 
 def init_certificates(data_dir: Path, hosts: tuple[str, ...] = DEFAULT_HOSTS) -> list[Path]:
-    """Create every missing file of the layout; return the files created."""
+    """Make ``data_dir`` private, create every missing file of the layout; return those."""
+    private_tree(data_dir)
     layout = TlsLayout.under(data_dir)
     created: list[Path] = []
     ca_cert, ca_key = layout.pair("ca")
     if not ca_cert.exists():
         key = _write_key(ca_key)
-        ca_cert.write_bytes(
-            _sign("Stadskamer development CA", key, None, []).public_bytes(
-                serialization.Encoding.PEM
-            )
-        )
+        ca = _sign("Stadskamer development CA", key, None, [])
+        write_private(ca_cert, ca.public_bytes(serialization.Encoding.PEM))
         created += [ca_cert, ca_key]
     issuer = _load_ca(layout)
     both = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
@@ -145,7 +145,7 @@ def init_certificates(data_dir: Path, hosts: tuple[str, ...] = DEFAULT_HOSTS) ->
             continue
         key = _write_key(key_file)
         cert = _sign(f"stadskamer-{name}", key, issuer, usages, names)
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_private(cert_file, cert.public_bytes(serialization.Encoding.PEM))
         created += [cert_file, key_file]
     return created
 

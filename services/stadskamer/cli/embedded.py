@@ -30,8 +30,8 @@ def embedded_server_settings(data_dir: Path, host: str, port: int) -> ServerSett
 def build_embedded(
     data_dir: Path, host: str = "127.0.0.1", port: int = 50051
 ) -> tuple[RunningServer, TokenIssuer]:
-    """Create keys if missing, then build (not start) the whole stack on one port."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Make the data folder private, create keys if missing, then build (not start) the whole
+    stack on one port."""
     ensure_keys(data_dir)
     settings = embedded_server_settings(data_dir, host, port)
     issuer = TokenIssuer.from_file(KeyLayout.under(data_dir).token_private_key)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from stadskamer import pep
+from stadskamer.common.file_modes import private_tree
 from stadskamer.common.keys import DomainKeyFile, KeyLayout, init_keys, read_secret
 from stadskamer.pep.factors import REKEY_LABEL
 
@@ -29,7 +30,9 @@ def add_parsers(commands: argparse._SubParsersAction, data_dir: Path) -> None:  
 
 
 def ensure_keys(data_dir: Path) -> list[Path]:
-    """Create any missing secret under ``data_dir``; returns the files created."""
+    """Make the data folder private (created 0700, or everything in it tightened to 0700 and
+    0600), then create any missing secret under it; returns the files created."""
+    private_tree(data_dir)
     return init_keys(KeyLayout.under(data_dir), pep.random_scalar())
 
 

@@ -1,10 +1,10 @@
 """The database bootstrap: engines, Alembic migrations and the unit of work.
 
-One database per service. SQLite (WAL, foreign keys, a busy timeout) is the embedded default;
-PostgreSQL is used by URL. Connection failures become UNAVAILABLE, never INTERNAL. Processes
-that start together against one database migrate one after the other (PostgreSQL: an advisory
-lock per service; SQLite: a file lock beside the database file), so the first creates the
-tables and the others find them at head.
+One database per service. SQLite (WAL, foreign keys, a busy timeout, files of mode 0600) is
+the embedded default; PostgreSQL is used by URL. Connection failures become UNAVAILABLE, never
+INTERNAL. Processes that start together against one database migrate one after the other
+(PostgreSQL: an advisory lock per service; SQLite: a file lock beside the database file), so
+the first creates the tables and the others find them at head.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from stadskamer.common.errors import Unavailable
+from stadskamer.common.file_modes import open_private, private_database
 from stadskamer.common.telemetry import instrument_engine
 
 
@@ -39,11 +40,16 @@ def make_engine(url: str, service: str, durable: bool = False) -> Engine:
     On SQLite (WAL) a commit survives a crash of the process; with ``durable`` it also
     survives a power loss (``synchronous=FULL``: the log is fsynced at every commit), for a
     service whose answer promises that (audit, and contacts, which keeps processing records).
-    PostgreSQL commits are durable in either case.
+    PostgreSQL commits are durable in either case. A SQLite database file is created (or
+    tightened) with mode 0600 before each new connection opens it, so the ``-wal``, ``-shm``
+    and ``-journal`` files SQLite makes beside it get that mode too.
     """
     synchronous = "FULL" if durable else "NORMAL"
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        database = _sqlite_file(engine)
+        if database is not None:
+            _keep_private(engine, database)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -61,6 +67,14 @@ def make_engine(url: str, service: str, durable: bool = False) -> Engine:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
     instrument_engine(engine, service)
     return engine
+
+
+def _keep_private(engine: Engine, database: Path) -> None:
+    """Make ``database`` private before every new connection opens it (and creates files)."""
+
+    @event.listens_for(engine, "do_connect")
+    def _private(_dialect: Any, _record: Any, _args: Any, _params: Any) -> None:
+        private_database(database)
 
 
 def migrate(engine: Engine, migrations: Path, service: str) -> None:
@@ -96,22 +110,32 @@ def _lock_for_migration(connection: Connection, service: str) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _sqlite_file_lock(engine: Engine) -> AbstractContextManager[None]:
-    """For a SQLite database file, an exclusive ``flock`` on a file beside it; else nothing."""
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine; None for PostgreSQL and in-memory databases."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None  # a URI filename (``?uri=true``): SQLite decides what it opens
+    return Path(database)
+
+
+def _sqlite_file_lock(engine: Engine) -> AbstractContextManager[None]:
+    """For a SQLite database file, an exclusive ``flock`` on a file beside it; else nothing."""
+    database = _sqlite_file(engine)
+    if database is None:
         return nullcontext()
     return _file_lock(Path(f"{database}.migrate-lock"))
 
 
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if needed, mode 600); released on exit.
+    """Hold an exclusive lock on ``path`` (created if needed, mode 0600); released on exit.
 
     A folder that cannot be written is UNAVAILABLE, as the database in it would be.
     """
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        descriptor = open_private(path, os.O_RDWR)
     except OSError:
         raise Unavailable("the database is unavailable", "DATABASE_UNAVAILABLE") from None
     try:

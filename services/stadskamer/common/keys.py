@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from stadskamer.common.file_modes import create_private_folders, open_private
 from stadskamer.common.settings import ConfigurationError
 
 
@@ -90,12 +91,10 @@ class KeyLayout:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new or existing file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
+    """Write ``data`` to a new or existing file of mode 0600 (missing folders get 0700)."""
+    create_private_folders(path.parent)
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "wb") as handle:
         handle.write(data)
-    os.chmod(path, 0o600)
 
 
 def read_private(path: Path) -> bytes:

@@ -35,6 +35,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanContext
 
 from stadskamer.common.errors import Unavailable
+from stadskamer.common.file_modes import create_private_folders, open_private
 from stadskamer.common.telemetry import current_trace_ids
 
 _SUBJECT = re.compile(r"^(?:[0-9a-f]{64})?$")
@@ -180,7 +181,7 @@ class ProcessingLog(Protocol):
 
 @dataclass
 class JsonLinesProcessingLog:
-    """An append-only JSON-lines file: one line per record, fsynced before returning."""
+    """An append-only JSON-lines file (mode 0600): one line per record, fsynced before returning."""
 
     path: Path
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -195,8 +196,8 @@ class JsonLinesProcessingLog:
         line = json.dumps(record.to_json(), sort_keys=True, separators=(",", ":")) + "\n"
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                create_private_folders(self.path.parent)
+                descriptor = open_private(self.path, os.O_WRONLY | os.O_APPEND)
                 with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
                     handle.write(line)
                     handle.flush()

@@ -7,7 +7,8 @@
 | STADSKAMER_PROCESSING_LOG_DIR | required without an address | folder of a local JSON-lines log |
 
 With an audit address every record goes, fail-closed, to the tamper-evident log. The local
-file is for a service run on its own without an audit service (a test, a single-host trial).
+file is for a service run on its own without an audit service (a test, a single-host trial);
+its folder is made private (mode 0700) at every start.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stadskamer.common import settings as env
+from stadskamer.common.file_modes import private_folder
 from stadskamer.common.peers import FileTokenSource, TokenSource
 from stadskamer.common.processing_log import JsonLinesProcessingLog, ProcessingLog
 from stadskamer.common.remote_processing_log import RemoteProcessingLog
@@ -57,4 +59,4 @@ class ProcessingLogSettings:
             return RemoteProcessingLog.connect(self.audit_address, self.token)
         if self.local_dir is None:
             raise env.ConfigurationError(f"{self.service}: no processing log configured")
-        return JsonLinesProcessingLog.for_service(self.local_dir, self.service)
+        return JsonLinesProcessingLog.for_service(private_folder(self.local_dir), self.service)

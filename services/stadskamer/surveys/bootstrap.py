@@ -11,6 +11,7 @@ from stadskamer.api.events.v1 import events_pb2_grpc as epb_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.file_modes import private_folder
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
@@ -63,7 +64,7 @@ def token_source(settings: SurveysSettings) -> TokenSource:
 
 
 def delivery(settings: SurveysSettings) -> Delivery:
-    """The configured delivery adapter."""
+    """The configured delivery adapter (a file outbox's folder made private at start)."""
     if settings.smtp is not None:
         smtp = settings.smtp
         return SmtpDelivery(
@@ -71,7 +72,7 @@ def delivery(settings: SurveysSettings) -> Delivery:
         )
     if settings.outbox_dir is None:
         raise ConfigurationError("STADSKAMER_SURVEYS_OUTBOX_DIR is required for file delivery")
-    return FileOutbox(settings.outbox_dir)
+    return FileOutbox(private_folder(settings.outbox_dir))
 
 
 def rules(settings: SurveysSettings) -> InvitationRules:

@@ -2,9 +2,9 @@
 
 :class:`FileOutbox` writes one JSON file per message into a folder (``<data-dir>/outbox/
 surveys`` in the embedded setup), atomically (temporary file, then rename) and readable by its
-owner only. A mail or text-message system picks the files up and removes them; the address
-is in that file and nowhere else. The file holds the message id, the kind (``email`` or
-``sms``), the address, the subject and the body: no other personal data.
+owner only (files 0600 in folders 0700). A mail or text-message system picks the files up and
+removes them; the address is in that file and nowhere else. The file holds the message id, the
+kind (``email`` or ``sms``), the address, the subject and the body: no other personal data.
 
 :class:`SmtpDelivery` sends e-mail through an SMTP server (optionally with STARTTLS and a
 login); it cannot reach SMS numbers, so the service refuses those while it is configured.
@@ -19,6 +19,7 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
+from stadskamer.common.file_modes import create_private_folders
 from stadskamer.surveys.domain import AddressKind
 from stadskamer.surveys.ports import Message
 
@@ -33,7 +34,7 @@ class FileOutbox:
 
     def send(self, message: Message) -> None:
         """Write the message file (OSError when the folder cannot be written)."""
-        self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_private_folders(self._folder)
         document = {
             "message_id": message.message_id,
             "kind": message.kind.name.lower(),
