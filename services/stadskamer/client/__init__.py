@@ -12,6 +12,7 @@ from stadskamer.client.pseudonyms import (
     decrypt_pseudonym,
     encrypt_pseudonym,
     make_polymorphic_pseudonym,
+    neutral_refusal,
     validate_bsn,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "decrypt_pseudonym",
     "encrypt_pseudonym",
     "make_polymorphic_pseudonym",
+    "neutral_refusal",
     "validate_bsn",
 ]

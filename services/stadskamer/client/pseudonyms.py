@@ -11,6 +11,7 @@ import grpc
 from stadskamer import pep
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
+from stadskamer.common.errors import InvalidArgument
 from stadskamer.common.interceptors import ClientMetadataInterceptor
 from stadskamer.common.keys import DomainKeyFile
 
@@ -46,12 +47,21 @@ def decrypt_pseudonym(encrypted: bytes, key: DomainKey) -> bytes:
     """The 32-byte domain pseudonym inside an encrypted pseudonym of ``key.domain``.
 
     Raises :class:`stadskamer.pep.InvalidEncodingError` for malformed input or when the
-    ciphertext is not under this domain's public key.
+    ciphertext is not under this domain's public key, and its subclass
+    :class:`stadskamer.pep.NeutralPlaintextError` when it encrypts the neutral element (the
+    pseudonym of no one), which the caller refuses as the subject's error.
     """
     ciphertext = pep.Ciphertext.from_bytes(encrypted)
     if ciphertext.public_key != key.public_key:
         raise pep.InvalidEncodingError(f"not an encrypted pseudonym of domain {key.domain!r}")
     return pep.decrypt(ciphertext, key.secret_key)
+
+
+def neutral_refusal(field: str) -> InvalidArgument:
+    """INVALID_ARGUMENT naming ``field``, whose ciphertext decrypted to the neutral element."""
+    return InvalidArgument.for_field(
+        field, "not a citizen's pseudonym", pep.NeutralPlaintextError.reason
+    )
 
 
 def encrypt_pseudonym(domain_pseudonym: bytes, key: DomainKey, r: bytes | None = None) -> bytes:
