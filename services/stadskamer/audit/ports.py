@@ -7,11 +7,13 @@ from typing import Protocol
 
 
 class RejectedSubject(Exception):
-    """The subject at ``index`` is not a pseudonym of this deployment (refused or undecryptable)."""
+    """The subject at ``index`` is not a pseudonym of this deployment (refused or undecryptable),
+    for ``reason`` (the ErrorInfo reason of the refusal)."""
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, reason: str = "MALFORMED_PSEUDONYM") -> None:
         super().__init__(f"subject {index} refused")
         self.index = index
+        self.reason = reason
 
 
 class SubjectResolver(Protocol):

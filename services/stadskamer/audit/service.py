@@ -187,7 +187,7 @@ class ProcessingLogService:
             raise InvalidArgument.for_field(
                 prefix.format(index) + field,
                 "not a pseudonym of this deployment",
-                "MALFORMED_PSEUDONYM",
+                rejected.reason,
             ) from None
         result = [b""] * len(subjects)
         for position, subject in zip(positions, converted, strict=True):

@@ -11,6 +11,7 @@ from stadskamer.client.pseudonyms import (
     DomainKey,
     PseudonymClient,
     decrypt_pseudonym,
+    neutral_refusal,
     validate_bsn,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "DomainKey",
     "PseudonymClient",
     "decrypt_pseudonym",
+    "neutral_refusal",
     "validate_bsn",
 ]

@@ -28,7 +28,6 @@ from stadskamer.common.status import from_rpc_error
 from stadskamer.pep import tags
 from stadskamer.pep.tags import TaggedPseudonym
 
-NEUTRAL = bytes(32)
 BATCH_LIMIT = 1000
 
 
@@ -71,10 +70,17 @@ def decrypt_pseudonym(tagged: bytes, key: DomainKey, field: str = "subject") -> 
         raise InvalidArgument.for_field(
             field, f"not a pseudonym of domain {key.domain}", "WRONG_AUDIENCE"
         )
-    pseudonym = pep.decrypt(ciphertext, key.secret_key)
-    if pseudonym == NEUTRAL:
-        raise InvalidArgument.for_field(field, "the neutral element", "IDENTITY_PSEUDONYM")
-    return pseudonym
+    try:
+        return pep.decrypt(ciphertext, key.secret_key)
+    except pep.NeutralPlaintextError:
+        raise neutral_refusal(field) from None
+
+
+def neutral_refusal(field: str) -> InvalidArgument:
+    """INVALID_ARGUMENT naming ``field``, whose ciphertext decrypted to the neutral element."""
+    return InvalidArgument.for_field(
+        field, "not a citizen's pseudonym", pep.NeutralPlaintextError.reason
+    )
 
 
 @dataclass(frozen=True)

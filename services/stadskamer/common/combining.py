@@ -9,17 +9,25 @@ with many, each batch carries what queued during the previous one.
 
 The batch function gets the items in arrival order and must return one outcome per item:
 an item's failure must not be another's, so it returns the exception in that item's place.
-An exception it raises itself becomes every item's outcome.
+An exception it raises itself is taken for one item's fault, which one unknown: the batch is
+split in halves and each half run again, down to the item that raises on its own, which alone
+gets the exception (logged by type only: its message might hold the input). Only an exception
+that ``shared`` says is everyone's (a dependency that is down) fails the whole batch at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from stadskamer.common.errors import StadskamerError
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+_log = logging.getLogger("stadskamer.combining")
 
 
 class _Slot(Generic[Item, Result]):
@@ -45,9 +53,11 @@ class Combiner(Generic[Item, Result]):
         self,
         batch: Callable[[Sequence[Item]], Sequence[Result | BaseException]],
         max_items: int = 256,
+        shared: Callable[[Exception], bool] = lambda error: False,
     ) -> None:
         self._batch = batch
         self._max_items = max_items
+        self._shared = shared
         self._lock = threading.Lock()
         self._queue: list[_Slot[Item, Result]] = []
         self._leading = False
@@ -83,15 +93,28 @@ class Combiner(Generic[Item, Result]):
                 self._leading = False
 
     def _run(self, slots: list[_Slot[Item, Result]]) -> None:
-        try:
-            outcomes = list(self._batch([s.item for s in slots]))
-            if len(outcomes) != len(slots):
-                raise RuntimeError("the batch function must give one outcome per item")
-        except BaseException as error:  # every item fails as the batch did
-            outcomes = [error] * len(slots)
+        outcomes = self._outcomes([s.item for s in slots])
         for slot, outcome in zip(slots, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 slot.error = outcome
             else:
                 slot.result = outcome
             slot.ready.set()
+
+    def _outcomes(self, items: Sequence[Item]) -> list[Result | BaseException]:
+        """One outcome per item; a batch that raises is split until the raiser runs alone."""
+        try:
+            outcomes = list(self._batch(items))
+        except Exception as error:
+            if len(items) > 1 and not self._shared(error):
+                half = len(items) // 2
+                return self._outcomes(items[:half]) + self._outcomes(items[half:])
+            if len(items) == 1 and not isinstance(error, StadskamerError):
+                _log.error("a combined item failed on its own: %s", type(error).__name__)
+            return [error] * len(items)
+        except BaseException as error:  # an interrupt: every item fails as the batch did
+            return [error] * len(items)
+        if len(outcomes) != len(items):
+            mismatch = RuntimeError("the batch function must give one outcome per item")
+            return [mismatch] * len(items)
+        return outcomes

@@ -8,9 +8,10 @@ the same transaction, is :mod:`stadskamer.contacts.storing`.
 
 Single registrations that arrive together are combined (:mod:`stadskamer.common.combining`):
 one conversion call and one transaction for all of them, while each caller still gets its own
-answer: a subject the pseudonym service refuses fails only its own registration, and each
-processing record carries its own caller and trace. ``BatchRegisterContacts`` stays all or
-nothing.
+answer: a subject the pseudonym service refuses fails only its own registration, anything else
+that fails a combined batch (but a dependency that is down) is narrowed by the combiner to the
+registration that causes it, and each processing record carries its own caller and trace.
+``BatchRegisterContacts`` stays all or nothing.
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ class ContactsService:
             events,
             on_event,
         )
-        self._combiner: Combiner[_Submission, Contact] = Combiner(self._combined)
+        self._combiner: Combiner[_Submission, Contact] = Combiner(
+            self._combined, shared=lambda error: isinstance(error, Unavailable)
+        )
 
     def register(self, caller: Principal, draft: Draft) -> Contact:
         """Register one contact; a retry with the same request_id returns the first one."""
@@ -140,7 +143,9 @@ class ContactsService:
             self._records.ensure_open()
 
     def _combined(self, submissions: Sequence[_Submission]) -> list[Contact | BaseException]:
-        """Registrations that arrived together: one conversion, one transaction."""
+        """Registrations that arrived together: one conversion, one transaction. A refused
+        subject is its registration's outcome; any other failure raises, and the combiner
+        runs the registrations again in smaller batches to find the one that causes it."""
         outcomes: dict[int, Contact | BaseException] = {}
         pending = list(range(len(submissions)))
         prepared: list[Prepared] = []
@@ -153,15 +158,9 @@ class ContactsService:
                 break
             except RejectedPseudonym as error:
                 outcomes[pending.pop(error.index)] = _rejected("subject", error.reason)
-            except Exception as error:  # the conversion failed for all of them
-                outcomes.update((i, error) for i in pending)
-                pending = []
         if pending:
-            try:
-                stored = self._stored(prepared, max(submissions[i].now for i in pending))
-                outcomes.update(zip(pending, stored, strict=True))
-            except Exception as error:  # the transaction failed for all of them
-                outcomes.update((i, error) for i in pending)
+            stored = self._stored(prepared, max(submissions[i].now for i in pending))
+            outcomes.update(zip(pending, stored, strict=True))
         return [outcomes[i] for i in range(len(submissions))]
 
     def _stored(self, prepared: Sequence[Prepared], now: datetime) -> list[Contact]:

@@ -9,6 +9,7 @@ from stadskamer.pep.bsn import InvalidBsnError, normalize_bsn
 from stadskamer.pep.elgamal import (
     CIPHERTEXT_BYTES,
     Ciphertext,
+    NeutralPlaintextError,
     decrypt,
     encrypt,
     rekey,
@@ -36,6 +37,7 @@ __all__ = [
     "Ciphertext",
     "InvalidBsnError",
     "InvalidEncodingError",
+    "NeutralPlaintextError",
     "decrypt",
     "derive_factor",
     "domain_key_pair",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stadskamer.pep.group import (
+    NEUTRAL,
     POINT_BYTES,
     InvalidEncodingError,
     base_mul,
@@ -19,6 +20,14 @@ from stadskamer.pep.group import (
 )
 
 CIPHERTEXT_BYTES = 3 * POINT_BYTES
+
+
+class NeutralPlaintextError(InvalidEncodingError):
+    """A ciphertext decrypts to the neutral element: an encryption of no one's pseudonym, which
+    anyone can make from a public key (``(r·G, r·Y, Y)``). ``reason`` is the stable code
+    under which every service refuses such a subject."""
+
+    reason = "IDENTITY_PSEUDONYM"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +63,13 @@ def decrypt(ciphertext: Ciphertext, secret_key: bytes) -> bytes:
     """Decrypt with ``secret_key``: ``M = c − y·b``.
 
     The caller should check ``ciphertext.public_key`` matches its key; a wrong key gives an
-    unrelated point, never an error.
+    unrelated point, never an error. Raises :class:`NeutralPlaintextError` when ``M`` is the
+    neutral element.
     """
-    return point_sub(ciphertext.c, point_mul(validate_scalar(secret_key), ciphertext.b))
+    message = point_sub(ciphertext.c, point_mul(validate_scalar(secret_key), ciphertext.b))
+    if message == NEUTRAL:
+        raise NeutralPlaintextError("the ciphertext encrypts the neutral element")
+    return message
 
 
 def rerandomize(ciphertext: Ciphertext, s: bytes | None = None) -> Ciphertext:

@@ -9,7 +9,7 @@ import rbcl
 POINT_BYTES = 32
 SCALAR_BYTES = 32
 _ZERO_SCALAR = bytes(SCALAR_BYTES)
-IDENTITY = bytes(POINT_BYTES)  # the canonical encoding of the identity element
+NEUTRAL = bytes(POINT_BYTES)  # the canonical encoding of the neutral element (all zeros)
 _BSN_LABEL = b"stadskamer/bsn/v1/"
 
 
@@ -18,11 +18,12 @@ class InvalidEncodingError(ValueError):
 
 
 def validate_point(encoded: bytes) -> bytes:
-    """Return ``encoded`` if it is a canonical, non-identity ristretto255 point, else raise."""
+    """Return ``encoded`` if it is a canonical ristretto255 point other than the neutral
+    element, else raise. ``is_valid_point`` accepts the neutral element; no input may be it."""
     if len(encoded) != POINT_BYTES:
         raise InvalidEncodingError(f"a point is {POINT_BYTES} bytes, got {len(encoded)}")
-    if encoded == IDENTITY:
-        raise InvalidEncodingError("the identity point is not allowed")
+    if encoded == NEUTRAL:
+        raise InvalidEncodingError("the neutral element is not allowed")
     if not rbcl.crypto_core_ristretto255_is_valid_point(encoded):
         raise InvalidEncodingError("not a valid ristretto255 point")
     return encoded

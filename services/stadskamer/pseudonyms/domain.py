@@ -6,6 +6,7 @@ caller learns which input was wrong; no error message contains a pseudonym or ke
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -81,6 +82,7 @@ class Transcryptor:
         self.master_public_key = pep.public_key(secrets.master_secret)
         self._master_secret = secrets.master_secret
         self._domains: dict[str, DomainFactors] = {}
+        self._secret_keys: dict[str, bytes] = {}  # y_d, to recognise an encrypted neutral element
         self._conversions: dict[tuple[str | None, str], Conversion] = {}
         self._reports: dict[str, DomainFactors] = {}
         self._secret_keys: dict[str, bytes] = {}
@@ -88,9 +90,10 @@ class Transcryptor:
         for name in sorted(set(domains)):
             s_d = pep.derive_factor(secrets.pseudonymisation_secret, PSEUDONYM_LABEL, name, version)
             k_d = pep.derive_factor(secrets.rekey_secret, REKEY_LABEL, name, version)
-            _, public = pep.domain_key_pair(secrets.master_secret, k_d)
+            secret, public = pep.domain_key_pair(secrets.master_secret, k_d)
             factors = DomainFactors(name, s_d, k_d, public)
             self._domains[name] = factors
+            self._secret_keys[name] = secret
             self._conversions[(None, name)] = Conversion(s_d, factors.pseudonym_over_rekey, public)
 
     @property
@@ -122,6 +125,7 @@ class Transcryptor:
                 "WRONG_PUBLIC_KEY",
             )
         self.domain(target, "target_domain")
+        _refuse_neutral(pseudonym, self._master_secret, "polymorphic_pseudonym")
         return self._conversions[(None, target)].apply(pseudonym, rerandomizer)
 
     def between_domains(
@@ -140,6 +144,7 @@ class Transcryptor:
                 "not encrypted under the source domain's public key",
                 "WRONG_PUBLIC_KEY",
             )
+        _refuse_neutral(pseudonym, self._secret_keys[source], "encrypted_pseudonym")
         conversion = self._conversions.get((source, target))
         if conversion is None:
             n, k = conversion_factors(origin, destination)
@@ -206,6 +211,21 @@ class Transcryptor:
             )
             self._conversions[key] = conversion
         return conversion.apply(pseudonym, rerandomizer)
+
+
+def _refuse_neutral(pseudonym: pep.Ciphertext, secret_key: bytes, field: str) -> None:
+    """INVALID_ARGUMENT naming ``field`` when ``pseudonym`` encrypts the neutral element.
+
+    ``c == y·b`` exactly then (``M = c − y·b``): one scalar multiplication and a comparison of
+    canonical encodings, without decrypting. Such a ciphertext is made from public values
+    alone and would convert to the pseudonym 00…00 of no one in every domain.
+    """
+    if hmac.compare_digest(group.point_mul(secret_key, pseudonym.b), pseudonym.c):
+        raise InvalidArgument.for_field(
+            field,
+            "encrypts the neutral element, not a citizen's pseudonym",
+            pep.NeutralPlaintextError.reason,
+        )
 
 
 def conversion_factors(source: DomainFactors, target: DomainFactors) -> tuple[bytes, bytes]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +31,21 @@ from tests.integration.contacts.conftest import NOW, POLICY, FakePseudonyms, per
 
 CIPHER = SummaryCipher({d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains})
 REFUSED = b"\x00" * 96  # the fake pseudonym service refuses subjects starting with zeros
+BROKEN = b"\xff" * 96  # and fails unexpectedly on subjects starting with 0xff
+
+
+@dataclass
+class BrittlePseudonyms(FakePseudonyms):
+    """A pseudonym port with a bug: one kind of subject makes the whole call raise."""
+
+    failed: list[int] = field(default_factory=list)
+
+    def domain_pseudonyms(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """As the fake, but a RuntimeError for any call that holds a broken subject."""
+        if any(subject == BROKEN for subject, _ in items):
+            self.failed.append(len(items))
+            raise RuntimeError("an unexpected failure")
+        return super().domain_pseudonyms(items)
 
 
 @dataclass
@@ -91,6 +107,30 @@ def test_concurrent_registrations_share_calls_and_fail_one_by_one(engine: Engine
     assert actors == {f"contacts/{c.id}": f"agent-{c.request_id[5:]}" for c in stored.values()}
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(contacts)).scalar() == 54
+
+
+def test_an_unexpected_failure_fails_only_the_registration_that_causes_it(engine: Engine) -> None:
+    log, pseudonyms = ListLog(), BrittlePseudonyms()
+    service = _service(engine, log, pseudonyms)
+
+    def register(n: int) -> Contact | str:
+        subject = {3: REFUSED, 7: BROKEN}.get(n % 10, person(f"citizen-{n % 5}"))
+        try:
+            return service.register(_agent(n), _draft(n, subject))
+        except InvalidArgument as error:
+            return f"refused {error.violations[0].field}"
+        except RuntimeError:
+            return "internal"
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(register, range(60)))
+    assert [n for n, a in enumerate(answers) if a == "internal"] == [7, 17, 27, 37, 47, 57]
+    assert [n for n, a in enumerate(answers) if a == "refused subject"] == [3, 13, 23, 33, 43, 53]
+    assert sum(isinstance(a, Contact) for a in answers) == 48
+    assert max(pseudonyms.failed) > 1, "a broken subject should have shared a batch"
+    assert len(log.records) == 48
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(contacts)).scalar() == 48
 
 
 def test_concurrent_retries_of_one_request_store_one_contact_and_one_record(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from google.rpc import code_pb2
 
 from stadskamer.common.combining import Combiner
+from stadskamer.common.errors import Unavailable
+from stadskamer.common.status import to_rpc_status
 
 
 class Doubler:
@@ -67,6 +71,52 @@ def test_a_batch_that_raises_fails_every_caller_in_it_and_no_other() -> None:
     with pytest.raises(RuntimeError, match="whole batch"):
         combiner.submit(1000)
     assert combiner.submit(4) == 8
+
+
+def _attempt(combiner: Combiner[int, int], n: int) -> int | BaseException:
+    try:
+        return combiner.submit(n)
+    except Exception as error:
+        return error
+
+
+def test_an_item_whose_work_raises_unexpectedly_fails_only_its_own_caller(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    doubler = Doubler(pause=0.02)
+    combiner = Combiner(doubler)
+    items = [1, 2, 3, 1000, 5, 6, 7, 8, 9, 10, 11, 12]
+    with caplog.at_level(logging.ERROR, "stadskamer.combining"), ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(lambda n: _attempt(combiner, n), items))
+    offender = results[3]
+    assert isinstance(offender, RuntimeError)
+    assert to_rpc_status(offender).code == code_pb2.INTERNAL
+    assert results[:3] + results[4:] == [2 * n for n in items if n != 1000]
+    assert any(1000 in batch and len(batch) > 1 for batch in doubler.batches), "not combined"
+    assert [r.getMessage() for r in caplog.records] == [
+        "a combined item failed on its own: RuntimeError"
+    ]
+    assert "1000" not in caplog.text and "whole batch" not in caplog.text
+
+
+def test_an_error_that_is_everyones_fails_the_batch_without_splitting_it() -> None:
+    calls: list[list[int]] = []
+    gate = threading.Event()
+
+    def down(items: Sequence[int]) -> list[int | BaseException]:
+        calls.append(list(items))
+        gate.wait(1.0)
+        raise Unavailable("the dependency is down", "DEPENDENCY_UNAVAILABLE")
+
+    combiner = Combiner(down, shared=lambda error: isinstance(error, Unavailable))
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(_attempt, combiner, n) for n in range(8)]
+        time.sleep(0.1)
+        gate.set()
+        results = [f.result() for f in futures]
+    assert all(isinstance(r, Unavailable) for r in results)
+    assert len(calls) < 8, "a shared failure must not run every item alone"
+    assert sum(len(c) for c in calls) == 8
 
 
 def test_batches_hold_at_most_max_items() -> None:

@@ -16,6 +16,7 @@ COMPLETE = {
     "STADSKAMER_PSEUDONYMS_DATABASE_URL": "postgresql+psycopg://db/pseudonyms",
     "STADSKAMER_MASTER_SECRET_FILE": "/run/secrets/master",
     "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": "/run/secrets/ps",
+    "STADSKAMER_TAG_KEY_FILE": "/run/secrets/tag-key",
     "STADSKAMER_REKEY_SECRET_FILE": "/run/secrets/es",
     "STADSKAMER_PROCESSING_LOG_DIR": "/var/lib/stadskamer/processing-log",
 }

@@ -47,7 +47,10 @@ class GrpcSubjects:
             else:
                 remote.append(index)
         if remote:
-            converted = self._convert([subjects[i] for i in remote])
+            try:
+                converted = self._convert([subjects[i] for i in remote])
+            except RejectedSubject as rejected:
+                raise RejectedSubject(remote[rejected.index], rejected.reason) from None
             for position, index in enumerate(remote):
                 result[index] = converted[position]
         return result
@@ -56,6 +59,8 @@ class GrpcSubjects:
         """The pseudonym inside a subject already encrypted for the audit domain."""
         try:
             return decrypt_pseudonym(encrypted, self._key)
+        except pep.NeutralPlaintextError as error:
+            raise RejectedSubject(index, error.reason) from None
         except pep.InvalidEncodingError:
             raise RejectedSubject(index) from None
 
@@ -79,11 +84,13 @@ class GrpcSubjects:
                 )
         except grpc.RpcError as error:
             raise _translate(from_rpc_error(error, "pseudonyms")) from None
-        return [self._decrypt(answer.encrypted_pseudonym) for answer in answers]
+        return [self._decrypt(answer.encrypted_pseudonym, i) for i, answer in enumerate(answers)]
 
-    def _decrypt(self, encrypted: bytes) -> bytes:
+    def _decrypt(self, encrypted: bytes, index: int) -> bytes:
         try:
             return decrypt_pseudonym(encrypted, self._key)
+        except pep.NeutralPlaintextError as error:
+            raise RejectedSubject(index, error.reason) from None
         except pep.InvalidEncodingError:
             raise FailedPrecondition(
                 "the pseudonym service answered under another key than the audit domain's",

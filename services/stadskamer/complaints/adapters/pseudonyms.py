@@ -15,7 +15,7 @@ import grpc
 from stadskamer import pep
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym
+from stadskamer.client import DomainKey, decrypt_pseudonym, neutral_refusal
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument
 from stadskamer.common.status import from_rpc_error
 
@@ -46,6 +46,8 @@ class GrpcSubjectResolver:
             raise refusal from None
         try:
             return decrypt_pseudonym(answer.encrypted_pseudonym, self._key)
+        except pep.NeutralPlaintextError:
+            raise neutral_refusal("subject") from None
         except pep.InvalidEncodingError:
             raise FailedPrecondition(
                 "the pseudonym service answered under another key than the klachten key",
@@ -56,6 +58,8 @@ class GrpcSubjectResolver:
         """The ``klachten`` pseudonym inside an encrypted pseudonym of ``klachten``."""
         try:
             return decrypt_pseudonym(encrypted, self._key)
+        except pep.NeutralPlaintextError:
+            raise neutral_refusal("encrypted_subject") from None
         except pep.InvalidEncodingError:
             raise InvalidArgument.for_field(
                 "encrypted_subject",

@@ -43,8 +43,8 @@ class GrpcPseudonyms:
         ]
         answers = self._transcrypt(requests)
         return [
-            self._decrypt(answer.encrypted_pseudonym, domain)
-            for answer, (_, domain) in zip(answers, items, strict=True)
+            self._decrypt(answer.encrypted_pseudonym, domain, index)
+            for index, (answer, (_, domain)) in enumerate(zip(answers, items, strict=True))
         ]
 
     def with_record_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
@@ -62,6 +62,8 @@ class GrpcPseudonyms:
             raise RejectedPseudonym(0, "DOMAIN_NOT_SERVED")
         try:
             return decrypt_pseudonym(encrypted, key)
+        except pep.NeutralPlaintextError as error:
+            raise RejectedPseudonym(0, error.reason) from None
         except pep.InvalidEncodingError:
             raise RejectedPseudonym(0, "NOT_AN_ENCRYPTED_PSEUDONYM_OF_DOMAIN") from None
 
@@ -83,9 +85,13 @@ class GrpcPseudonyms:
                 raise _translate(from_rpc_error(error, "pseudonyms"), offset) from None
         return answers
 
-    def _decrypt(self, encrypted: bytes, domain: str) -> bytes:
+    def _decrypt(self, encrypted: bytes, domain: str, index: int) -> bytes:
+        """The domain pseudonym in the answer to item ``index``; one of no one (the neutral
+        element) refuses that item's subject."""
         try:
             return decrypt_pseudonym(encrypted, self._keys[domain])
+        except pep.NeutralPlaintextError as error:
+            raise RejectedPseudonym(index, error.reason) from None
         except pep.InvalidEncodingError:
             raise FailedPrecondition(
                 "the pseudonym service answered under another key than this domain's key",

@@ -15,7 +15,7 @@ from stadskamer.api.consent.v1 import consent_pb2 as cpb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as cpb_grpc
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as ppb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as ppb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym, encrypt_pseudonym
+from stadskamer.client import DomainKey, decrypt_pseudonym, encrypt_pseudonym, neutral_refusal
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from stadskamer.common.status import from_rpc_error
 from stadskamer.surveys.ports import GrantedConsent, LinkDenied
@@ -51,7 +51,7 @@ class GrpcSubjects:
             polymorphic_pseudonym=polymorphic, target_domain=self._key.domain
         )
         try:
-            return self._transcrypt(request)
+            return self._transcrypt(request, "subject")
         except InvalidArgument as refusal:
             if any(v.field == "polymorphic_pseudonym" for v in refusal.violations):
                 raise InvalidArgument.for_field(
@@ -83,20 +83,24 @@ class GrpcSubjects:
                 source_domain=source_domain,
                 target_domain=self._key.domain,
                 link_grant=grant.link_grant,
-            )
+            ),
+            "encrypted_subject",
         )
 
     def encrypted(self, pseudonym: bytes) -> bytes:
         """``Enc_{Y_onderzoek}(P)``, freshly randomised."""
         return encrypt_pseudonym(pseudonym, self._key)
 
-    def _transcrypt(self, request: ppb.TranscryptRequest) -> bytes:
+    def _transcrypt(self, request: ppb.TranscryptRequest, field: str) -> bytes:
+        """Convert into onderzoek and decrypt; ``field`` names the subject for a refusal."""
         try:
             answer = self._pseudonyms.Transcrypt(request, timeout=self._timeout)
         except grpc.RpcError as error:
             raise from_rpc_error(error, "pseudonyms") from None
         try:
             return decrypt_pseudonym(answer.encrypted_pseudonym, self._key)
+        except pep.NeutralPlaintextError:
+            raise neutral_refusal(field) from None
         except pep.InvalidEncodingError:
             raise FailedPrecondition(
                 "the pseudonym service answered under another key than the onderzoek key",
