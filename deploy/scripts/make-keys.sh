@@ -66,6 +66,7 @@ service_files() {
       for secret in master pseudonymisation rekey; do
         place "$keys/$secret.secret" "$dir/$secret.secret"
       done
+      place "$keys/tag-signing.pem" "$dir/tag-signing.pem"
       ;;
     consent) place "$keys/consent-signing.pem" "$dir/consent-signing.pem" ;;
     audit) place "$keys/audit-signing.pem" "$dir/audit-signing.pem" ;;
@@ -101,7 +102,7 @@ fi
 python3 "$here/jwks.py" "$keys/token-signing.pub.pem" ${STADSKAMER_EXTRA_TOKEN_KEYS:-} \
   >"$out/public/jwks.json.tmp"
 mv -f "$out/public/jwks.json.tmp" "$out/public/jwks.json"
-for public in token-signing consent-signing audit-signing; do
+for public in token-signing consent-signing audit-signing tag-signing; do
   place "$keys/$public.pub.pem" "$out/public/$public.pub.pem"
 done
 chmod 0644 "$out/public"/*

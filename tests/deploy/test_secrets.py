@@ -43,6 +43,7 @@ SECRET_OWNERS = {
     "master.secret": "pseudonyms",
     "pseudonymisation.secret": "pseudonyms",
     "rekey.secret": "pseudonyms",
+    "tag-signing.pem": "pseudonyms",
     "consent-signing.pem": "consent",
     "audit-signing.pem": "audit",
     "token-signing.pem": None,

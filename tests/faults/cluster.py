@@ -142,6 +142,7 @@ class Cluster:
                 "STADSKAMER_MASTER_SECRET_FILE": str(layout.master_secret),
                 "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(layout.pseudonymisation_secret),
                 "STADSKAMER_REKEY_SECRET_FILE": str(layout.rekey_secret),
+                "STADSKAMER_TAG_KEY_FILE": str(layout.tag_private_key),
                 "STADSKAMER_PROCESSING_LOG_DIR": str(self.folder / "processing-log"),
                 "STADSKAMER_CONSENT_PUBLIC_KEY_FILE": str(layout.consent_public_key),
             }

@@ -99,6 +99,7 @@ def test_serve_refuses_world_readable_secrets(tmp_path: Path) -> None:
         "STADSKAMER_MASTER_SECRET_FILE": str(keys / "master.secret"),
         "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(keys / "pseudonymisation.secret"),
         "STADSKAMER_REKEY_SECRET_FILE": str(keys / "rekey.secret"),
+        "STADSKAMER_TAG_KEY_FILE": str(keys / "tag-signing.pem"),
         "STADSKAMER_PROCESSING_LOG_DIR": str(tmp_path / "processing-log"),
         "STADSKAMER_GRPC_PORT": "0",
     }
