@@ -19,7 +19,8 @@ from stadskamer.consent.domain import Capture, CaptureMethod
 from stadskamer.consent.policy import load_policy
 from stadskamer.consent.receipts import ReceiptSigner
 from stadskamer.consent.service import Collaborators, ConsentService, GrantCommand
-from tests.unit.consent.fakes import FakeClock, FakeResolver, MemoryLog, subject
+from stadskamer.consent.subjects import Subjects
+from tests.unit.consent.fakes import CONSENT_KEY, FakeClock, FakePseudonyms, MemoryLog, subject
 
 HISTORY = "integrated-contact-history"
 
@@ -32,7 +33,7 @@ class Harness:
     consents: ConsentService
     access: AccessService
     clock: FakeClock
-    resolver: FakeResolver
+    pseudonyms: FakePseudonyms
     log: MemoryLog
     key: Ed25519PrivateKey
 
@@ -41,6 +42,12 @@ class Harness:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(consents)).scalar_one())
 
+    def references(self) -> list[bytes]:
+        """The stored subject references, in order."""
+        with self.engine.connect() as connection:
+            query = select(consents.c.subject_reference).order_by(consents.c.seq)
+            return [bytes(value or b"") for value in connection.execute(query).scalars()]
+
 
 def build_harness(database_url: str) -> Harness:
     """Migrate the database and wire the use cases."""
@@ -48,23 +55,24 @@ def build_harness(database_url: str) -> Harness:
     migrate(engine, MIGRATIONS, "consent")
     catalogue = load_catalogue()
     key = Ed25519PrivateKey.generate()
-    clock, resolver, log = FakeClock(), FakeResolver(), MemoryLog()
+    clock, pseudonyms, log = FakeClock(), FakePseudonyms(), MemoryLog()
     parts = Collaborators(
         catalogue=catalogue,
-        resolver=resolver,
+        subjects=Subjects(pseudonyms, CONSENT_KEY, clock),
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
         receipts=ReceiptSigner(key),
         processing_log=log,
         clock=clock,
     )
     access = AccessService(parts, load_policy(catalogue), key, timedelta(seconds=30))
-    return Harness(engine, ConsentService(parts), access, clock, resolver, log, key)
+    return Harness(engine, ConsentService(parts), access, clock, pseudonyms, log, key)
 
 
 def grant_command(
     request_id: str = "req-1", person: int = 1, purpose: str = HISTORY, **changes: object
 ) -> GrantCommand:
-    """A valid command to record a consent by phone, by the calling agent."""
+    """A valid command to record a consent by phone, by the calling agent, with a freshly
+    issued kcc pseudonym of person ``person``."""
     values: dict[str, object] = {
         "request_id": request_id,
         "subject": subject(person),

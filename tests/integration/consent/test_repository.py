@@ -1,4 +1,5 @@
-"""The consent repository on SQLite and PostgreSQL: round trip, uniqueness, single withdrawal."""
+"""The consent repository on SQLite and PostgreSQL: round trip, uniqueness, single withdrawal,
+and the subject reference (none for consents stored before revision 0003)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
 from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.domain import Capture, CaptureMethod, Consent, WithdrawalReason
@@ -30,6 +35,21 @@ CONSENT = Consent(
     expires_at=GIVEN + timedelta(days=365),
     receipt="receipt.jws.text",
 )
+
+OLD_ROW = {
+    "id": CONSENT.id,
+    "request_id": CONSENT.request_id,
+    "subject": CONSENT.subject,
+    "purpose": CONSENT.purpose,
+    "purpose_version": 1,
+    "notice_hash": CONSENT.notice_hash,
+    "channel": "counter",
+    "capture_method": "agent",
+    "agent_id": "agent-7",
+    "recorded_by": "agent-7",
+    "given_at": GIVEN,
+    "receipt": CONSENT.receipt,
+}
 
 
 @pytest.fixture
@@ -82,3 +102,31 @@ def test_a_consent_is_withdrawn_once_and_nothing_is_deleted(engine: Engine) -> N
         uow.commit()
     with unit() as uow:
         assert ConsentRepository(uow.session).get(CONSENT.id) == withdrawn
+
+
+def test_a_consent_keeps_its_subject_reference(engine: Engine) -> None:
+    stored = replace(CONSENT, reference=b"\x01" + bytes(203))
+    unit = partial(UnitOfWork, session_factory(engine))
+    with unit() as uow:
+        ConsentRepository(uow.session).add(stored)
+        uow.commit()
+    with unit() as uow:
+        assert ConsentRepository(uow.session).get(CONSENT.id) == stored
+
+
+def test_consents_given_before_references_were_kept_read_without_one(database_url: str) -> None:
+    built = make_engine(database_url, "consent")
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["version_table"] = "alembic_version_consent"
+        with built.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(insert(consents).values(**OLD_ROW))
+        migrate(built, MIGRATIONS, "consent")
+        with UnitOfWork(session_factory(built)) as uow:
+            old = ConsentRepository(uow.session).get(CONSENT.id)
+        assert old is not None and old.reference == b"" and old.subject == CONSENT.subject
+    finally:
+        built.dispose()
