@@ -70,7 +70,7 @@ def pseudonym_service(
     service = PseudonymService(
         transcryptor,
         unit_of_work,
-        processing_log,
+        conversion_log or processing_log,
         consent_key.public_key(),  # type: ignore[arg-type]
     )
     issuance = Issuance(
