@@ -3,9 +3,10 @@
 A trigger is known by its key (``request:<request_id>`` or ``event:<event_id>``); whatever
 came of it is stored once under that key's keyed digest (``Keyring.trigger_key``: the id
 itself, which the sender knows, is never stored), so a retried request or a redelivered
-event gets the first answer and creates nothing. The subject is converted before the transaction opens:
-an API request's polymorphic pseudonym straight into onderzoek, an event's pushed pseudonym
-under a link grant of the consent service (refused: recorded as LINK_DENIED, no invitation).
+event gets the first answer and creates nothing. The subject is converted before the
+transaction opens: an API request's polymorphic pseudonym straight into onderzoek, an
+event's pushed pseudonym under a link grant of the consent service (refused: recorded as
+LINK_DENIED, no invitation).
 In the transaction the citizen's row is locked first, then the rules of
 :func:`stadskamer.surveys.domain.screen` decide; the invitation, the fatigue clock, the
 trigger's outcome and the processing record are written together or not at all.

@@ -16,9 +16,10 @@ Every key is ``HKDF-SHA256(y_d, salt=None, info=<purpose label>)`` with ``y_d`` 
 A sealed value is a random 12-byte nonce followed by the ciphertext and tag; the associated
 data binds it to its place (e.g. ``<invitation id>/good``), so it cannot be moved to another
 row or field. A value another domain knows (a source reference, an event id) is stored only
-as its keyed digest (:mod:`stadskamer.common.references`). A panel member's address is sealed under the member's own random data key,
-which is stored wrapped (sealed) in a separate row: deleting that row crypto-shreds the
-address, also in backups that still hold the sealed address.
+as its keyed digest (:mod:`stadskamer.common.references`). A panel member's address is
+sealed under the member's own random data key, which is stored wrapped (sealed) in a
+separate row: deleting that row crypto-shreds the address, also in backups that still hold
+the sealed address.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Answers, call-back tasks and the facts the insights need, stored with SQLAlchemy Core.
 
-Texts, and the name of a task's consent, stay sealed here; the use cases open them. Call-back task pages are keyset-paginated
-on (creation time, id), oldest first.
+Texts, and the name of a task's consent, stay sealed here; the use cases open them.
+Call-back task pages are keyset-paginated on (creation time, id), oldest first.
 """
 
 from __future__ import annotations
