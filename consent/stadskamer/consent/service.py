@@ -8,6 +8,8 @@ log record is appended before the commit, so a failed log write leaves nothing d
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
 and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them.
+A list answers per the caller's domains: only consents whose purpose version lists one of
+them; the ``privacy-officer`` (oversight) sees every consent of the citizen.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from stadskamer.consent.receipts import PublishedKey, ReceiptSigner
 
 RECORDERS = ("agent", "system", "service")
 READERS = ("agent", "privacy-officer", "system")
+OVERSIGHT = "privacy-officer"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 _PAGE_TOKEN = re.compile(r"^v1:(\d{1,18})$")
@@ -204,16 +207,21 @@ class ConsentService:
     def list(
         self, caller: Principal, subject: bytes, page_size: int, page_token: str
     ) -> tuple[list[Consent], str]:
-        """A page of the subject's consents, oldest first, and the next page token."""
+        """A page of the subject's consents that the caller may see (see the module
+        docstring), oldest first, and the next page token."""
         caller.require_role(*READERS)
         if page_size < 0:
             raise InvalidArgument.for_field("page_size", "must not be negative")
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         after = _page_position(page_token)
-        pseudonym = self._parts.resolver.consent_pseudonym(subject)
-        with self._parts.unit_of_work() as uow:
-            rows = ConsentRepository(uow.session).page(pseudonym, after, size + 1)
-        self._parts.log("consent.list", "OK", caller, subject=pseudonym.hex())
+        parts = self._parts
+        visible = None
+        if OVERSIGHT not in caller.roles:
+            visible = parts.catalogue.versions_listing(caller.domains)
+        pseudonym = parts.resolver.consent_pseudonym(subject)
+        with parts.unit_of_work() as uow:
+            rows = ConsentRepository(uow.session).page(pseudonym, after, size + 1, visible)
+        parts.log("consent.list", "OK", caller, subject=pseudonym.hex())
         page = rows[:size]
         next_token = b64url(f"v1:{page[-1][0]}".encode()) if len(rows) > size else ""
         return [consent for _, consent in page], next_token

@@ -55,6 +55,25 @@ def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
         assert [c for _, c in repository.page(CONSENT.subject, 0, 10)] == [CONSENT]
 
 
+def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
+    unit = partial(UnitOfWork, session_factory(engine))
+    other = replace(CONSENT, id="2" * 32, request_id="req-2", purpose="complaint-callback")
+    with unit() as uow:
+        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(other)
+        uow.commit()
+    with unit() as uow:
+        repository = ConsentRepository(uow.session)
+
+        def listed(purposes: list[tuple[str, int]] | None) -> list[str]:
+            return [c.id for _, c in repository.page(CONSENT.subject, 0, 10, purposes)]
+
+        assert listed(None) == [CONSENT.id, other.id]
+        assert listed([("complaint-callback", 1)]) == [other.id]
+        assert listed([("research-panel", 2), ("complaint-callback", 1)]) == [other.id]
+        assert listed([]) == []
+
+
 def test_a_second_consent_with_the_same_request_id_is_refused(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:

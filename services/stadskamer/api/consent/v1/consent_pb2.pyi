@@ -601,7 +601,7 @@ class ListConsentsResponse(_message.Message):
     """The token of the next page; empty on the last page."""
     @_builtins.property
     def consents(self) -> _containers.RepeatedCompositeFieldContainer[Global___Consent]:
-        """The consents, oldest first."""
+        """The consents the caller may see (see ListConsents), oldest first."""
 
     def __init__(
         self,
