@@ -1,11 +1,15 @@
-"""Benchmark of the pseudonym service: Transcrypt and BatchTranscrypt against the echo rate.
+"""Benchmark of the pseudonym service: issuance and claims against the echo rate.
 
 Starts the real stack (``stadskamer up`` on a fresh data folder, port 0) as a subprocess,
-or uses a running one given ``--address host:port --token T``. Polymorphic pseudonyms of
-valid BSNs are made up front with the client library (not timed); then it measures
+or uses a running one given ``--address host:port --token T`` (a token with roles issuer,
+system and service and domain "kcc"). It measures
 
-- Transcrypt (polymorphic → domain "kcc"), one pseudonym per call, at 1 and 16 in flight;
-- BatchTranscrypt with 100 pseudonyms per call at 1 and 16 in flight (items per second);
+- IssuePolymorphicPseudonyms, one BSN per call, at 1 and 16 in flight (each issuance also
+  appends its processing record to the audit service before it answers);
+- Transcrypt as a claim (a tagged pseudonym of "kcc" into "kcc": tag verification, the
+  single-use row, the stored reference and the audit subject), at 1 and 16 in flight; the
+  tagged pseudonyms are issued up front in batches (not timed), since each is claimed once;
+- BatchTranscrypt with 100 claims per call at 1 and 16 in flight (items per second);
 - the raw gRPC echo rate at the same concurrencies (``bench/echo.py``),
 
 and prints one line per figure with its ratio to the echo rate. Only prints figures.
@@ -37,12 +41,13 @@ from harness import (
 )
 from processes import start_process, stop_process
 
-from stadskamer.client import PseudonymClient, make_polymorphic_pseudonym
+from stadskamer.client import PseudonymClient
 
 CONCURRENCIES = (1, 16)
 BATCH_SIZE = 100
 POOL_SIZE = 1000
 TARGET_DOMAIN = "kcc"
+PURPOSE = "contact-registration"
 _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
 _LISTENING = re.compile(r"Stadskamer is listening on (\S+):(\d+)")
 
@@ -98,51 +103,74 @@ def embedded_stack() -> Iterator[tuple[str, str]]:
             print(f"stack stopped with exit code {code}")
 
 
-def transcrypt_factory(
-    client: PseudonymClient, pool: list[bytes]
-) -> Callable[[], Callable[[], object]]:
-    """Per thread: a callable transcrypting the next pseudonym of ``pool``, from its own offset."""
+def issue_factory(client: PseudonymClient, bsns: list[str]) -> Callable[[], Callable[[], object]]:
+    """Per thread: a callable issuing the next BSN of ``bsns`` into the target domain."""
     starts = itertools.count(0, 37)
 
     def make() -> Callable[[], object]:
-        cursor = itertools.islice(itertools.cycle(pool), next(starts) % len(pool), None)
-        return lambda: client.transcrypt(next(cursor), TARGET_DOMAIN)
+        cursor = itertools.islice(itertools.cycle(bsns), next(starts) % len(bsns), None)
+        return lambda: client.issue_one(next(cursor), TARGET_DOMAIN, PURPOSE)
+
+    return make
+
+
+def claim_factory(client: PseudonymClient, pool: list[bytes]) -> Callable[[], Callable[[], object]]:
+    """Per thread: a callable claiming the next unclaimed tagged pseudonym of ``pool``."""
+    shared = iter(pool)
+
+    def make() -> Callable[[], object]:
+        return lambda: client.claim(next(shared), TARGET_DOMAIN)
 
     return make
 
 
 def batch_factory(client: PseudonymClient, pool: list[bytes]) -> Callable[[], Callable[[], object]]:
-    """Per thread: a callable transcrypting the next ``BATCH_SIZE`` pseudonyms of ``pool``."""
-    batches = [pool[i : i + BATCH_SIZE] for i in range(0, len(pool) - BATCH_SIZE + 1, BATCH_SIZE)]
-    starts = itertools.count()
+    """Per thread: a callable claiming the next ``BATCH_SIZE`` unclaimed pseudonyms of ``pool``."""
+    batches = iter([pool[i : i + BATCH_SIZE] for i in range(0, len(pool), BATCH_SIZE)])
 
     def make() -> Callable[[], object]:
-        cursor = itertools.islice(itertools.cycle(batches), next(starts) % len(batches), None)
-        return lambda: client.transcrypt_many(next(cursor), TARGET_DOMAIN)
+        return lambda: client.claim_many([(t, TARGET_DOMAIN) for t in next(batches)])
 
     return make
+
+
+def issued_pool(client: PseudonymClient, bsns: list[str], count: int) -> list[bytes]:
+    """``count`` fresh tagged pseudonyms of ``TARGET_DOMAIN`` (issued in batches, untimed)."""
+    pool: list[bytes] = []
+    while len(pool) < count:
+        answers = client.issue(bsns[: min(1000, count - len(pool))], [TARGET_DOMAIN], PURPOSE)
+        pool += [answer[0] for answer in answers if answer]
+    return pool
 
 
 def measure_stack(
     address: str, token: str, requests: int, batch_calls: int, seconds: float
 ) -> dict[str, LoadResult]:
-    """Transcrypt and BatchTranscrypt at each concurrency, keyed "single/<c>" and "batch/<c>"."""
+    """Issuance, claims and batched claims at each concurrency."""
     results: dict[str, LoadResult] = {}
+    bsns = valid_bsns(POOL_SIZE)
     with grpc.insecure_channel(address) as channel:
         grpc.channel_ready_future(channel).result(timeout=30)
-        client = PseudonymClient(channel, token)
-        public_key = client.public_key()
-        started = time.perf_counter()
-        pool = [make_polymorphic_pseudonym(bsn, public_key) for bsn in valid_bsns(POOL_SIZE)]
-        print(f"made {len(pool)} polymorphic pseudonyms in {time.perf_counter() - started:.1f} s")
+        client = PseudonymClient(channel, token, timeout=30.0)
         for level in CONCURRENCIES:
-            results[f"single/{level}"] = run_load(
-                transcrypt_factory(client, pool),
+            results[f"issue/{level}"] = run_load(
+                issue_factory(client, bsns),
                 requests=requests,
                 concurrency=level,
                 max_seconds=seconds,
             )
         for level in CONCURRENCIES:
+            started = time.perf_counter()
+            pool = issued_pool(client, bsns, requests + requests // 10 + 4 * level)
+            print(f"issued {len(pool)} pseudonyms in {time.perf_counter() - started:.1f} s")
+            results[f"single/{level}"] = run_load(
+                claim_factory(client, pool),
+                requests=requests,
+                concurrency=level,
+                max_seconds=seconds,
+            )
+        for level in CONCURRENCIES:
+            pool = issued_pool(client, bsns, (batch_calls + 2 * level) * BATCH_SIZE)
             results[f"batch/{level}"] = run_load(
                 batch_factory(client, pool),
                 requests=batch_calls,
@@ -156,8 +184,8 @@ def measure_stack(
 def main() -> int:
     """Parse options, measure the echo rate and the service, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="single calls per figure")
-    parser.add_argument("--batch-calls", type=int, default=100, help="batch calls per figure")
+    parser.add_argument("--requests", type=int, default=1000, help="single calls per figure")
+    parser.add_argument("--batch-calls", type=int, default=40, help="batch calls per figure")
     parser.add_argument("--seconds", type=float, default=5.0, help="time cap per figure")
     parser.add_argument("--address", help="host:port of a running stack (else one is started)")
     parser.add_argument("--token", help="bearer token for --address")
@@ -179,10 +207,12 @@ def main() -> int:
     print_header()
     print_echo_rates(echo)
     for level in CONCURRENCIES:
-        print_figure(f"Transcrypt, {level} in flight", results[f"single/{level}"], echo[level])
+        print_figure(f"Issue (1 BSN), {level} in flight", results[f"issue/{level}"], echo[level])
+    for level in CONCURRENCIES:
+        print_figure(f"Claim, {level} in flight", results[f"single/{level}"], echo[level])
     for level in CONCURRENCIES:
         print_figure(
-            f"BatchTranscrypt x{BATCH_SIZE}, {level} in flight",
+            f"BatchTranscrypt x{BATCH_SIZE} claims, {level} in flight",
             results[f"batch/{level}"],
             echo[level],
             items_per_call=BATCH_SIZE,

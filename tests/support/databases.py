@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -79,6 +80,57 @@ def dump_database_text(url: str) -> str:
     finally:
         engine.dispose()
     return "\n".join(parts)
+
+
+# What is searched inside a stored value besides the value itself: printable runs in bytes
+# (strings inside a serialized message), the parts of a name such as ``contacts/<id>`` or
+# ``event:<id>``, and every UUID (with or without dashes) anywhere in it.
+_PRINTABLE_RUN = re.compile(rb"[\x20-\x7e]{8,}")
+_SEPARATORS = re.compile(r"[\s/:=,;\"'{}\[\]()]+")
+_UUID = re.compile(
+    r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+def _texts_in(text: str) -> Iterator[str]:
+    yield text
+    yield from _SEPARATORS.split(text)
+    for found in _UUID.findall(text):
+        yield found.replace("-", "").lower()
+
+
+def value_forms(value: object) -> Iterator[str]:
+    """The forms of one column value that another database could hold as it is.
+
+    Numbers, booleans, dates and times are not yielded: in these schemas they are moments,
+    counts, positions and enum codes, never identifiers.
+    """
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        yield value.hex()
+        for run in _PRINTABLE_RUN.findall(value):
+            yield from _texts_in(run.decode("ascii"))
+    elif isinstance(value, str):
+        yield from _texts_in(value)
+
+
+def stored_values(url: str) -> dict[str, str]:
+    """Every form (:func:`value_forms`) of every column value of every row, with its column."""
+    engine = create_engine(url)
+    found: dict[str, str] = {}
+    try:
+        with engine.connect() as connection:
+            for table in inspect(connection).get_table_names():
+                result = connection.execute(text(f'SELECT * FROM "{table}"'))
+                columns = list(result.keys())
+                for row in result:
+                    for column, value in zip(columns, row, strict=True):
+                        for form in value_forms(value):
+                            found.setdefault(form, f"{table}.{column}")
+    finally:
+        engine.dispose()
+    return found
 
 
 def files_containing(folder: Path, literals: Iterable[str]) -> list[str]:

@@ -3,10 +3,10 @@
 The caller must act for the requester domain (``Principal.require_domain``) and have one of
 the roles ``agent``, ``system`` or ``service``. The subject is a tagged pseudonym of the
 requester's domain (a pull: the requester's subject is converted into the target) or of the
-target's (a push: the target's subject is converted into the requester's domain); a grant is
-bound to exactly that tag (its message hash) and to the caller as its only presenter. Every
-check and every grant issued (or refused) is appended to the processing log before the
-answer is returned.
+target's (a push: the target's subject is converted into the requester's domain), which is the
+direction the policy decides on; a grant is bound to exactly that tag (its message hash) and
+to the caller as its only presenter. Every check and every grant issued (or refused) is
+appended to the processing log before the answer is returned.
 
 A subject that is another domain's stored reference is not converted into the consent domain
 (:mod:`stadskamer.consent.subjects`): it opens only a link that needs no consent.
@@ -25,7 +25,7 @@ from stadskamer.common.errors import PermissionDenied
 from stadskamer.common.link_grants import LinkGrant
 from stadskamer.consent.adapters.repository import ConsentRepository
 from stadskamer.consent.domain import CheckOutcome, evaluate
-from stadskamer.consent.policy import Policy, Verdict
+from stadskamer.consent.policy import Direction, Policy, Situation, Verdict
 from stadskamer.consent.service import Collaborators, check_subject_domain
 from stadskamer.consent.subjects import Subject
 from stadskamer.pep.tags import Kind
@@ -114,7 +114,13 @@ class AccessService:
         parts.catalogue.current(query.purpose)
         tag = parts.subjects.verified(query.subject, (query.requester_domain, query.target_domain))
         check_subject_domain(query.subject_domain, tag.audience)
-        decision = self._policy.decide(query.requester_domain, query.target_domain, query.purpose)
+        situation = Situation(
+            Direction.PULL if tag.audience == query.requester_domain else Direction.PUSH,
+            stored_reference=tag.kind is Kind.REFERENCE,
+        )
+        decision = self._policy.decide(
+            query.requester_domain, query.target_domain, query.purpose, situation
+        )
         needs_consent = decision.verdict is Verdict.NEEDS_CONSENT
         if tag.kind is Kind.REFERENCE and not needs_consent:
             subject = Subject(tag)

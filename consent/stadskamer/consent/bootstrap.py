@@ -47,7 +47,7 @@ def build_component(settings: ConsentSettings) -> Component:
     signing_key = read_ed25519_private_key(settings.signing_key_file)
     domain_key = _domain_key(settings.domain_key_file)
     engine = make_engine(settings.database_url, "consent")
-    migrate(engine, MIGRATIONS, "consent")
+    migrate(engine, MIGRATIONS, "consent", {"signing_key": signing_key})
     channel = peer_channel(settings.pseudonyms_address, settings.token_source())
     parts = Collaborators(
         catalogue=catalogue,
@@ -86,9 +86,10 @@ def create_server(settings: ConsentSettings) -> tuple[RunningServer, int]:
 
 
 def migrate_database(settings: ConsentSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``)."""
+    """Run the migrations only (``stadskamer migrate``); the signing key re-signs receipts."""
+    signing_key = read_ed25519_private_key(settings.signing_key_file)
     engine = make_engine(settings.database_url, "consent")
     try:
-        migrate(engine, MIGRATIONS, "consent")
+        migrate(engine, MIGRATIONS, "consent", {"signing_key": signing_key})
     finally:
         engine.dispose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,11 @@ class PurposeCatalogue:
                 field, "not a purpose of the catalogue", "UNKNOWN_PURPOSE"
             )
         return versions[max(versions)]
+
+    def versions_listing(self, domains: Iterable[str]) -> list[tuple[str, int]]:
+        """Every (id, version) of a purpose version that lists one of ``domains``."""
+        wanted = frozenset(domains)
+        return [(p.id, p.version) for p in self.all() if p.domains & wanted]
 
     def version_of(self, purpose_id: str, version: int) -> Purpose:
         """A given version; INVALID_ARGUMENT naming ``purpose_version`` if unknown."""

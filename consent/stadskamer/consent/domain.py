@@ -168,6 +168,7 @@ class Denial(Enum):
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
     CONSENT_EXPIRED = "CONSENT_EXPIRED"
     PURPOSE_DOES_NOT_COVER_DOMAIN = "PURPOSE_DOES_NOT_COVER_DOMAIN"
+    TRIGGER_MISSING = "TRIGGER_MISSING"
 
 
 class BasisKind(Enum):
@@ -211,6 +212,8 @@ def evaluate(
         return CheckOutcome(False, rule_id=decision.rule_id, denial=Denial.NEVER)
     if verdict is Verdict.NO_RULE:
         return CheckOutcome(False, denial=Denial.NO_RULE)
+    if verdict is Verdict.TRIGGER_MISSING:
+        return CheckOutcome(False, rule_id=decision.rule_id, denial=Denial.TRIGGER_MISSING)
     if verdict is Verdict.OWN_DOMAIN:
         return CheckOutcome(True, BasisKind.OWN_DOMAIN, legal_basis=decision.legal_basis)
     if verdict is Verdict.LEGAL_BASIS:

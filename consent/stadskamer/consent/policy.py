@@ -7,6 +7,13 @@ or ``STADSKAMER_CONSENT_POLICY_FILE``). Decision order:
 2. requester == target: the requester's own data, allowed with basis ``own-domain``;
 3. the first matching rule in file order: ``ALLOW_WITH_CONSENT`` or ``ALLOW_BY_LEGAL_BASIS``;
 4. anything else: denied, no rule.
+
+A rule matches only the situation it is for (:class:`Situation`): its ``directions`` (``pull``:
+the requester has its own subject converted into the target to query it; ``push``: the
+requester has a pseudonym the target domain sent it converted into its own domain), and, for
+a rule with ``trigger = "case"``, a request that names the case (e.g. ``complaints/…``) and
+presents the requester's stored reference of the citizen. A rule for pushed events cannot be
+pulled; a case-bound rule opens nothing without its case.
 """
 
 from __future__ import annotations
@@ -34,6 +41,22 @@ class Effect(Enum):
     NEVER = "NEVER"
 
 
+class Direction(Enum):
+    """Which way a link goes."""
+
+    PULL = "pull"
+    PUSH = "push"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What a request brings beyond (requester, target, purpose)."""
+
+    direction: Direction = Direction.PULL
+    case: str = ""
+    stored_reference: bool = False
+
+
 class Verdict(Enum):
     """The policy's answer before looking at any consent."""
 
@@ -42,6 +65,11 @@ class Verdict(Enum):
     LEGAL_BASIS = "LEGAL_BASIS"
     NEVER = "NEVER"
     NO_RULE = "NO_RULE"
+    TRIGGER_MISSING = "TRIGGER_MISSING"
+
+
+CASE = "case"
+TRIGGERS = frozenset({"", CASE})
 
 
 @dataclass(frozen=True)
@@ -54,14 +82,25 @@ class Rule:
     targets: frozenset[str]
     purposes: frozenset[str]
     legal_basis: str = ""
+    directions: frozenset[Direction] = frozenset({Direction.PULL})
+    trigger: str = ""
 
-    def matches(self, requester: str, target: str, purpose: str) -> bool:
-        """Whether the rule applies to the request."""
+    def matches(
+        self, requester: str, target: str, purpose: str, direction: Direction | None = None
+    ) -> bool:
+        """Whether the rule applies to the request (in ``direction``, when given)."""
         return (
             _covers(self.requesters, requester)
             and _covers(self.targets, target)
             and _covers(self.purposes, purpose)
+            and (direction is None or direction in self.directions)
         )
+
+    def triggered(self, situation: Situation) -> bool:
+        """Whether the request brings what the rule's trigger asks for."""
+        if self.trigger == CASE:
+            return bool(situation.case) and situation.stored_reference
+        return True
 
 
 @dataclass(frozen=True)
@@ -80,15 +119,21 @@ class Policy:
     version: str
     rules: tuple[Rule, ...]
 
-    def decide(self, requester: str, target: str, purpose: str) -> Decision:
-        """Apply the decision order of the module docstring."""
+    def decide(
+        self, requester: str, target: str, purpose: str, situation: Situation | None = None
+    ) -> Decision:
+        """Apply the decision order of the module docstring (a pull without a case when no
+        ``situation`` is given)."""
+        situation = situation or Situation()
         for rule in self.rules:
             if rule.effect is Effect.NEVER and rule.matches(requester, target, purpose):
                 return Decision(Verdict.NEVER, rule.id)
         if requester == target:
             return Decision(Verdict.OWN_DOMAIN, "", OWN_DOMAIN_BASIS)
         for rule in self.rules:
-            if rule.matches(requester, target, purpose):
+            if rule.matches(requester, target, purpose, situation.direction):
+                if not rule.triggered(situation):
+                    return Decision(Verdict.TRIGGER_MISSING, rule.id)
                 if rule.effect is Effect.ALLOW_WITH_CONSENT:
                     return Decision(Verdict.NEEDS_CONSENT, rule.id)
                 return Decision(Verdict.LEGAL_BASIS, rule.id, rule.legal_basis)
@@ -119,7 +164,13 @@ def _parse_rule(entry: Mapping[str, Any], purposes: PurposeCatalogue) -> Rule:
         targets=_names(entry, "targets"),
         purposes=_names(entry, "purposes"),
         legal_basis=str(entry.get("legal_basis", "")),
+        directions=frozenset(Direction(d) for d in entry.get("directions", ["pull"])),
+        trigger=str(entry.get("trigger", "")),
     )
+    if not rule.directions:
+        raise ValueError(f"rule {rule.id!r}: directions must name pull and/or push")
+    if rule.trigger not in TRIGGERS:
+        raise ValueError(f"rule {rule.id!r}: unknown trigger {rule.trigger!r}")
     if not NAME.match(rule.id):
         raise ValueError(f"rule id {rule.id!r} is not a lower-case name")
     unknown = rule.purposes - purposes.ids() - {ANY}

@@ -10,7 +10,6 @@ Kantara Consent Receipt:
 | ``jti``, ``iat``, ``iss`` | receipt id, issue time | receipt id, seconds, ``stadskamer-consent`` |
 | ``schema_version`` | schema version | ``stadskamer-consent-receipt/1`` |
 | ``record_id`` | record identifier / consentReceiptID | ``consents/{id}`` |
-| ``pii_principal_id`` | PII principal id | base64url of the consent-domain pseudonym |
 | ``pii_controller``, ``jurisdiction`` | PII controller | configured name, ``NL`` |
 | ``purpose`` | purpose (id, version, category, legal basis) | object, DPV category |
 | ``notice`` | notice / privacy notice hash | ``{"hash_alg": "sha-256", "hash": hex}`` |
@@ -20,6 +19,10 @@ Kantara Consent Receipt:
 | ``status``, ``status_time`` | consent state and its event time | ``given`` or ``withdrawn`` |
 
 A withdrawal produces a second receipt of the same record with status ``withdrawn``.
+
+A receipt names no citizen: no PII principal id, since a pseudonym in it would be one value
+that every domain shown the receipt could compare with the others. The consent id
+(``record_id``) identifies the consent; the consent register knows whose it is.
 """
 
 from __future__ import annotations
@@ -85,7 +88,6 @@ class ReceiptSigner:
             "iat": int(now.timestamp()),
             "schema_version": SCHEMA_VERSION,
             "record_id": consent.name,
-            "pii_principal_id": b64url(consent.subject),
             "pii_controller": self._controller,
             "jurisdiction": "NL",
             "purpose": {

@@ -9,6 +9,8 @@ before the commit, so a failed log write leaves nothing done.
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
 and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them.
+A list answers per the caller's domains: only consents whose purpose version lists one of
+them; the ``privacy-officer`` (oversight) sees every consent of the citizen.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from stadskamer.consent.subjects import Subjects
 
 RECORDERS = ("agent", "system", "service")
 READERS = ("agent", "privacy-officer", "system")
+OVERSIGHT = "privacy-officer"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 _PAGE_TOKEN = re.compile(r"^v1:(\d{1,18})$")
@@ -209,7 +212,8 @@ class ConsentService:
     def list(
         self, caller: Principal, subject: bytes, page_size: int, page_token: str
     ) -> tuple[list[Consent], str]:
-        """A page of the subject's consents, oldest first, and the next page token.
+        """A page of the subject's consents that the caller may see (see the module
+        docstring), oldest first, and the next page token.
 
         ``subject`` is a tagged pseudonym of one of the caller's domains.
         """
@@ -219,10 +223,13 @@ class ConsentService:
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         after = _page_position(page_token)
         parts = self._parts
+        visible = None
+        if OVERSIGHT not in caller.roles:
+            visible = parts.catalogue.versions_listing(caller.domains)
         tag = parts.subjects.verified(subject, caller.domains)
         resolved = parts.subjects.converted(subject, tag)
         with parts.unit_of_work() as uow:
-            rows = ConsentRepository(uow.session).page(resolved.pseudonym, after, size + 1)
+            rows = ConsentRepository(uow.session).page(resolved.pseudonym, after, size + 1, visible)
         parts.log("consent.list", "OK", caller, resolved.record_subject)
         page = rows[:size]
         next_token = b64url(f"v1:{page[-1][0]}".encode()) if len(rows) > size else ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stadskamer.common.errors import Unavailable
 from stadskamer.common.file_modes import open_private, private_database
+from stadskamer.common.settings import ConfigurationError
 from stadskamer.common.telemetry import instrument_engine
 
 
@@ -77,20 +78,42 @@ def _keep_private(engine: Engine, database: Path) -> None:
         private_database(database)
 
 
-def migrate(engine: Engine, migrations: Path, service: str) -> None:
-    """Bring the service's schema to the newest revision (Alembic ``upgrade head``).
+def migrate(
+    engine: Engine,
+    migrations: Path,
+    service: str,
+    secrets: Mapping[str, object] | None = None,
+    revision: str = "head",
+) -> None:
+    """Bring the service's schema to ``revision`` (Alembic ``upgrade``, the newest by default).
 
-    Concurrent callers (replicas or workers starting together) wait for each other: on
-    PostgreSQL the upgrade runs in one transaction that first takes the service's advisory
-    lock; on a SQLite file it runs under an exclusive lock on ``<database>.migrate-lock``.
+    ``secrets`` are what a migration that rewrites stored values needs (e.g. the domain's
+    secret key, to turn a clear id into its keyed digest); a migration reads them with
+    :func:`migration_secret`. Concurrent callers (replicas or workers starting together) wait
+    for each other: on PostgreSQL the upgrade runs in one transaction that first takes the
+    service's advisory lock; on a SQLite file it runs under an exclusive lock on
+    ``<database>.migrate-lock``.
     """
     config = Config()
     config.set_main_option("script_location", str(migrations))
     config.attributes["version_table"] = f"alembic_version_{service}"
+    config.attributes["secrets"] = dict(secrets or {})
     with database_errors(), _sqlite_file_lock(engine), engine.begin() as connection:
         _lock_for_migration(connection, service)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+
+
+def migration_secret(name: str) -> Any:
+    """Inside a migration: the secret ``name`` the service passed to :func:`migrate`.
+
+    A ConfigurationError names it when it was not passed (a migration asks only when it has
+    stored values to rewrite, so an empty database migrates without it).
+    """
+    secret = context.config.attributes.get("secrets", {}).get(name)
+    if secret is None:
+        raise ConfigurationError(f"this migration needs the {name} of the service's settings")
+    return secret
 
 
 def migration_lock_key(service: str) -> int:

@@ -2,11 +2,16 @@
 
 Every emitting service (complaints, contacts) stores ``stadskamer.events.v1.Event`` messages
 in its outbox; :class:`GrpcEventSink` is the relay's ``Deliver`` for one receiving service.
+
+The id an event carries is not the one the sender stores: :class:`EventIds` derives it at
+delivery from the stored id with a key of the sending domain (HMAC, label
+:data:`EVENT_IDS`), so a receiver's copy of it matches no value of the sender's database,
+and a redelivery carries the same id (receivers deduplicate by it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 
 import grpc
@@ -17,19 +22,48 @@ from stadskamer.api.events.v1 import events_pb2_grpc as pb_grpc
 from stadskamer.common.outbox import Outbox, OutboxEvent
 from stadskamer.common.outbox_relay import OutboxRelay
 from stadskamer.common.peers import TokenSource, peer_channel
+from stadskamer.common.references import KeyedDigest
+
+EVENT_IDS = b"stadskamer/events/ids/v1"
+
+
+def sending_domain(event: pb.Event) -> str:
+    """The domain an event is sent for: the contact's domain, the complaint's subject domain."""
+    which = event.WhichOneof("payload")
+    if which == "complaint_closed":
+        return event.complaint_closed.subject_domain
+    if which == "contact_registered":
+        return event.contact_registered.domain
+    if which == "product_completed":
+        return event.product_completed.domain
+    return ""
+
+
+class EventIds:
+    """The id of an event on the wire: a UUID of the HMAC of its stored id, keyed with the
+    sending domain's secret key ``y_d``."""
+
+    def __init__(self, domain_secret_keys: Mapping[str, bytes]) -> None:
+        self._digests = {d: KeyedDigest(k, EVENT_IDS) for d, k in domain_secret_keys.items()}
+
+    def wire_id(self, event: pb.Event) -> str:
+        """The id to send ``event`` (as stored) with; KeyError for a domain without a key."""
+        return self._digests[sending_domain(event)].uuid(event.event_id)
 
 
 class GrpcEventSink:
     """Delivers outbox events to one EventSinkService (a ``Deliver`` of the relay)."""
 
-    def __init__(self, channel: grpc.Channel, timeout: float = 5.0) -> None:
+    def __init__(self, channel: grpc.Channel, ids: EventIds, timeout: float = 5.0) -> None:
         self._stub = pb_grpc.EventSinkServiceStub(channel)
+        self._ids = ids
         self._timeout = timeout
 
     def __call__(self, event: OutboxEvent) -> None:
-        """Send it; any gRPC error propagates, so the relay retries later."""
-        request = pb.DeliverEventRequest(event=pb.Event.FromString(event.payload))
-        self._stub.DeliverEvent(request, timeout=self._timeout)
+        """Send it under its wire id; any gRPC error propagates, so the relay retries later."""
+        message = pb.Event.FromString(event.payload)
+        message.event_id = self._ids.wire_id(message)
+        self._stub.DeliverEvent(pb.DeliverEventRequest(event=message), timeout=self._timeout)
 
 
 def grpc_relay(
@@ -37,10 +71,11 @@ def grpc_relay(
     outbox: Outbox,
     addresses: Sequence[str],
     token: TokenSource,
+    ids: EventIds,
     write_guard: AbstractContextManager[object] | None = None,
 ) -> tuple[OutboxRelay, list[grpc.Channel]]:
     """A relay delivering ``outbox`` to the EventSinkService at each address, and the
     channels to close when the service stops (after the relay)."""
     channels = {address: peer_channel(address, token) for address in addresses}
-    sinks = {address: GrpcEventSink(channel) for address, channel in channels.items()}
+    sinks = {address: GrpcEventSink(channel, ids) for address, channel in channels.items()}
     return OutboxRelay(engine, outbox, sinks, write_guard=write_guard), list(channels.values())

@@ -11,8 +11,10 @@ receivers must not rely on the order.
 
 Delivery is at least once: after a lost acknowledgement, a crash between delivery and
 marking, or with two relays on one database, a sink may receive an event again. Receivers
-therefore deduplicate by the event id. A sink that refuses an event forever blocks the
-events behind it for that sink (they are retried, never dropped).
+therefore deduplicate by the event id (the same on every delivery: a gRPC sink sends the id
+derived from the stored one, see :class:`stadskamer.common.event_sinks.EventIds`). A sink
+that refuses an event forever blocks the events behind it for that sink (they are retried,
+never dropped).
 
 Tables (``<prefix>_events``, ``<prefix>_deliveries``) join the service's own metadata and
 are created by its own migration. Times are UTC microseconds since the epoch.
@@ -59,7 +61,8 @@ def _us(moment: datetime) -> int:
 
 @dataclass(frozen=True)
 class OutboxEvent:
-    """One event: a unique id (the receivers' deduplication key), a type and its bytes."""
+    """One event: a unique id (the sender's own; it goes out in a keyed form), a type and its
+    bytes."""
 
     event_id: str
     event_type: str

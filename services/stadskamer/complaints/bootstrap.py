@@ -10,7 +10,7 @@ import grpc
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.event_sinks import grpc_relay
+from stadskamer.common.event_sinks import EventIds, grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.server import Component, RunningServer, build_server
@@ -59,9 +59,10 @@ def build_component(settings: ComplaintsSettings) -> Component:
     routing = RoutingTable.load(settings.routing_file)
     token = token_source(settings)
     engine = make_engine(settings.database_url, SERVICE)
-    migrate(engine, MIGRATIONS, SERVICE)
+    migrate(engine, MIGRATIONS, SERVICE, migration_secrets(key))
     channel = peer_channel(settings.pseudonyms_address, token)
-    relay, sinks = grpc_relay(engine, outbox, settings.event_sinks, token)
+    ids = EventIds({DOMAIN: key.secret_key})
+    relay, sinks = grpc_relay(engine, outbox, settings.event_sinks, token, ids)
     deps = Dependencies(
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
         subjects=GrpcSubjectResolver(channel, key),
@@ -111,10 +112,16 @@ def create_server(settings: ComplaintsSettings) -> tuple[RunningServer, int]:
     return running, running.port
 
 
+def migration_secrets(key: DomainKey) -> dict[str, object]:
+    """What the migrations need: the klachten secret key (to key and seal stored ids)."""
+    return {"domain_secret_key": key.secret_key}
+
+
 def migrate_database(settings: ComplaintsSettings) -> None:
     """Run the migrations only (``stadskamer migrate``)."""
+    secrets = migration_secrets(load_domain_key(settings))
     engine = make_engine(settings.database_url, SERVICE)
     try:
-        migrate(engine, MIGRATIONS, SERVICE)
+        migrate(engine, MIGRATIONS, SERVICE, secrets)
     finally:
         engine.dispose()

@@ -122,7 +122,7 @@ class ComplaintQueries:
         )
         with self._deps.unit_of_work() as uow:
             rows = ComplaintRepository(uow.session).page(selection, after, size + 1)
-        found = [r.complaint for r in rows[:size]]
+        found = [self._records.listed(r) for r in rows[:size]]
         token = ""
         if len(rows) > size:
             last = found[-1]

@@ -39,6 +39,7 @@ from stadskamer.complaints.routing import RoutingTable
 from stadskamer.complaints.texts import (
     TextCipher,
     assignment_context,
+    contact_context,
     description_context,
     extension_context,
 )
@@ -100,6 +101,14 @@ class Records:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
 
+    def listed(self, record: ComplaintRecord) -> Complaint:
+        """The complaint as a list shows it: the contact id opened, the texts left empty."""
+        complaint = record.complaint
+        if record.contact_sealed is None:
+            return complaint
+        contact = self.deps.cipher.open(record.contact_sealed, contact_context(complaint.id))
+        return replace(complaint, contact_id=contact)
+
     def open(self, repository: ComplaintRepository, record: ComplaintRecord) -> Complaint:
         """The complaint with its texts decrypted and its assignment history."""
         complaint = record.complaint
@@ -117,7 +126,7 @@ class Records:
         )
         extension = record.extension_reason_sealed
         return replace(
-            complaint,
+            self.listed(record),
             description=cipher.open(record.description_sealed, description_context(complaint.id)),
             extension_reason=(
                 "" if extension is None else cipher.open(extension, extension_context(complaint.id))
@@ -179,8 +188,7 @@ class FilingService:
             return earlier
         pseudonym = self._deps.subjects.domain_pseudonym(draft.subject)
         complaint = self._new(caller, draft, pseudonym, now)
-        sealed = self._deps.cipher.seal(draft.description, description_context(complaint.id))
-        record = ComplaintRecord(complaint, sealed, None, self._deps.key_version)
+        record = self._sealed(complaint)
         for _ in range(_ATTEMPTS):
             try:
                 return Filed(self._store(caller, record, now, draft.subject), replayed=False)
@@ -214,6 +222,20 @@ class FilingService:
             created_at=now,
             updated_at=now,
             assignments=(Assignment(coordinator, "", caller.subject[:255], now),),
+        )
+
+    def _sealed(self, complaint: Complaint) -> ComplaintRecord:
+        """The record to store: the texts and the contact id sealed, the latter also keyed."""
+        cipher = self._deps.cipher
+        description = cipher.seal(complaint.description, description_context(complaint.id))
+        contact = complaint.contact_id
+        return ComplaintRecord(
+            complaint,
+            description,
+            None,
+            self._deps.key_version,
+            cipher.contact_reference(contact) if contact else None,
+            cipher.seal(contact, contact_context(complaint.id)) if contact else None,
         )
 
     def _store(

@@ -11,7 +11,7 @@ import grpc
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.event_sinks import grpc_relay
+from stadskamer.common.event_sinks import EventIds, grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.record_keeping import keep_records
@@ -65,7 +65,8 @@ def build_component(settings: ContactsSettings) -> Component:
     key_version = next(iter(keys.values())).key_version
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
     kept = keep_records(settings.processing_log, engine, record_outbox, guard)
-    relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, guard)
+    ids = EventIds({d: k.secret_key for d, k in keys.items()})
+    relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, ids, guard)
     service = ContactsService(
         settings.policy,
         pseudonyms,

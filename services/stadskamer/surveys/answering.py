@@ -103,13 +103,13 @@ class AnsweringService:
             granted = None
             if answer.may_call_back:
                 granted = deps.consents.grant_followup(
-                    f"surveys-followup-{invitation.id}",
+                    deps.keys.followup_request_id(invitation.id),
                     deps.subjects.encrypted(invitation.subject),
                     answer.consent_purpose_version,
                 )
-                answers.add_task(
-                    str(uuid4()), invitation.id, invitation.context.org_unit, granted.name, now
-                )
+                task_id = str(uuid4())
+                consent = texts.seal(granted.name, f"{task_id}/consent")
+                answers.add_task(task_id, invitation.id, invitation.context.org_unit, consent, now)
             log(
                 deps,
                 RESPONDENT,
@@ -186,7 +186,7 @@ class AnsweringService:
             aspect=row.aspect,
             what_was_good=texts.open(row.good_sealed, f"{invitation}/good"),
             what_can_be_better=texts.open(row.better_sealed, f"{invitation}/better"),
-            consent=row.consent_name,
+            consent=texts.open(row.consent_sealed, f"{row.id}/consent"),
             done=row.state == DONE,
             created_at=row.created_at,
             completed_at=row.completed_at,

@@ -102,7 +102,7 @@ def build_component(settings: SurveysSettings) -> Component:
     keys = Keyring(key.secret_key)
     engine = make_engine(settings.database_url, SERVICE)
     secure_delete(engine)
-    migrate(engine, MIGRATIONS, SERVICE)
+    migrate(engine, MIGRATIONS, SERVICE, migration_secrets(key))
     pseudonyms = peer_channel(settings.pseudonyms_address, token)
     consent = peer_channel(settings.consent_address, token)
     deps = Dependencies(
@@ -154,10 +154,16 @@ def create_server(settings: SurveysSettings) -> tuple[RunningServer, int]:
     return running, running.port
 
 
+def migration_secrets(key: DomainKey) -> dict[str, object]:
+    """What the migrations need: the onderzoek secret key (to key and seal stored ids)."""
+    return {"domain_secret_key": key.secret_key}
+
+
 def migrate_database(settings: SurveysSettings) -> None:
     """Run the migrations only (``stadskamer migrate``)."""
+    secrets = migration_secrets(load_domain_key(settings))
     engine = make_engine(settings.database_url, SERVICE)
     try:
-        migrate(engine, MIGRATIONS, SERVICE)
+        migrate(engine, MIGRATIONS, SERVICE, secrets)
     finally:
         engine.dispose()

@@ -1,10 +1,12 @@
 """Deciding about invitations: from an API request or from another service's event.
 
 A trigger is known by its key (``request:<request_id>`` or ``event:<event_id>``); whatever
-came of it is stored once under that key, so a retried request or a redelivered event gets
-the first answer and creates nothing. The subject is converted before the transaction opens:
-an API request's polymorphic pseudonym straight into onderzoek, an event's pushed pseudonym
-under a link grant of the consent service (refused: recorded as LINK_DENIED, no invitation).
+came of it is stored once under that key's keyed digest (``Keyring.trigger_key``: the id
+itself, which the sender knows, is never stored), so a retried request or a redelivered
+event gets the first answer and creates nothing. The subject is converted before the
+transaction opens: an API request's polymorphic pseudonym straight into onderzoek, an
+event's pushed pseudonym under a link grant of the consent service (refused: recorded as
+LINK_DENIED, no invitation).
 In the transaction the citizen's row is locked first, then the rules of
 :func:`stadskamer.surveys.domain.screen` decide; the invitation, the fatigue clock, the
 trigger's outcome and the processing record are written together or not at all.
@@ -155,7 +157,8 @@ class InvitationIntake:
         return self._record_only(key, kind, SkipReason.LINK_DENIED.name, reason)
 
     def _record_only(self, key: str, kind: str, outcome: str, detail: str) -> bool:
-        record = TriggerRecord(key, kind, self._deps.clock(), outcome, detail[:64])
+        stored = self._deps.keys.trigger_key(key)
+        record = TriggerRecord(stored, kind, self._deps.clock(), outcome, detail[:64])
         try:
             with self._deps.unit_of_work() as uow:
                 InvitationRepository(uow.session).add_trigger(record)
@@ -189,7 +192,7 @@ class InvitationIntake:
                 outcome = skip.name if skip is not None else INVITED
                 repository.add_trigger(
                     TriggerRecord(
-                        trigger.key,
+                        deps.keys.trigger_key(trigger.key),
                         trigger.kind,
                         now,
                         outcome,
@@ -244,7 +247,7 @@ class InvitationIntake:
     def _replay(self, key: str) -> Admission | None:
         with self._deps.unit_of_work() as uow:
             repository = InvitationRepository(uow.session)
-            earlier = repository.trigger(key)
+            earlier = repository.trigger(self._deps.keys.trigger_key(key))
             if earlier is None:
                 return None
             invitation = None

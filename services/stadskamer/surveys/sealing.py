@@ -9,27 +9,32 @@ Every key is ``HKDF-SHA256(y_d, salt=None, info=<purpose label>)`` with ``y_d`` 
 | ``stadskamer/surveys/addresses/v1`` | an invitation's contact address (until delivered) |
 | ``stadskamer/surveys/member-keys/v1`` | the per-member data keys of panel members |
 | ``stadskamer/surveys/references/v1`` | HMAC key of the source-reference lookup hash |
+| ``stadskamer/surveys/triggers/v1`` | HMAC key of a trigger's key (an event id, a request id) |
+| ``stadskamer/surveys/followups/v1`` | HMAC key of the request id of a follow-up consent |
 | ``stadskamer/surveys/sampling/v1`` | the default seed of the sampling draw |
 
 A sealed value is a random 12-byte nonce followed by the ciphertext and tag; the associated
 data binds it to its place (e.g. ``<invitation id>/good``), so it cannot be moved to another
-row or field. A panel member's address is sealed under the member's own random data key,
-which is stored wrapped (sealed) in a separate row: deleting that row crypto-shreds the
-address, also in backups that still hold the sealed address.
+row or field. A value another domain knows (a source reference, an event id) is stored only
+as its keyed digest (:mod:`stadskamer.common.references`). A panel member's address is
+sealed under the member's own random data key, which is stored wrapped (sealed) in a
+separate row: deleting that row crypto-shreds the address, also in backups that still hold
+the sealed address.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 
+from stadskamer.common.references import KeyedDigest
 from stadskamer.common.sealing import KEY_BYTES, Sealer, derive_key
 
 TEXTS = b"stadskamer/surveys/texts/v1"
 ADDRESSES = b"stadskamer/surveys/addresses/v1"
 MEMBER_KEYS = b"stadskamer/surveys/member-keys/v1"
 REFERENCES = b"stadskamer/surveys/references/v1"
+TRIGGERS = b"stadskamer/surveys/triggers/v1"
+FOLLOWUPS = b"stadskamer/surveys/followups/v1"
 SAMPLING = b"stadskamer/surveys/sampling/v1"
 
 
@@ -40,12 +45,23 @@ class Keyring:
         self.texts = Sealer(derive_key(domain_secret_key, TEXTS))
         self.addresses = Sealer(derive_key(domain_secret_key, ADDRESSES))
         self._member_keys = Sealer(derive_key(domain_secret_key, MEMBER_KEYS))
-        self._references = derive_key(domain_secret_key, REFERENCES)
+        self._references = KeyedDigest(domain_secret_key, REFERENCES)
+        self._triggers = KeyedDigest(domain_secret_key, TRIGGERS)
+        self._followups = KeyedDigest(domain_secret_key, FOLLOWUPS)
         self.sampling_seed = derive_key(domain_secret_key, SAMPLING)
 
     def reference_hash(self, reference: str) -> bytes:
         """The keyed lookup hash of a source reference (HMAC-SHA256)."""
-        return hmac.new(self._references, reference.encode("utf-8"), hashlib.sha256).digest()
+        return self._references.digest(reference)
+
+    def trigger_key(self, key: str) -> str:
+        """The stored form of a trigger's key (``event:<id>``, ``request:<id>``): 64 hex."""
+        return self._triggers.hex(key)
+
+    def followup_request_id(self, invitation_id: str) -> str:
+        """The request id of an invitation's follow-up consent: the same for every attempt,
+        and not the invitation's id (the consent service stores it)."""
+        return f"surveys-followup-{self._followups.uuid(invitation_id)}"
 
     def new_member_key(self, member_id: str) -> tuple[Sealer, bytes]:
         """A fresh data key for a panel member: its sealer and the wrapped key to store."""

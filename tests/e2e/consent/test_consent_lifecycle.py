@@ -119,7 +119,8 @@ def test_receipts_verify_with_the_published_key_and_fail_when_a_field_changes(
     text = next(p for p in purposes if p.id == HISTORY).consent_text_sha256
     assert text == consent.notice_sha256
     header, payload, signature = consent.receipt.split(".")
-    for name in ("record_id", "status", "valid_until", "pii_principal_id", "pii_controller"):
+    assert "pii_principal_id" not in claims
+    for name in ("record_id", "status", "valid_until", "purpose", "pii_controller"):
         changed = {**json.loads(from_b64url(payload)), name: "changed"}
         forged = f"{header}.{b64url(json.dumps(changed).encode())}.{signature}"
         with pytest.raises(BadSignature):

@@ -47,7 +47,8 @@ WITH_CONSENT = {
     ("kcc", "klachten", HISTORY),
     ("onderzoek", "kcc", RESEARCH),
 }
-BY_LEGAL_BASIS = {("klachten", "kcc", HANDLING)}
+# Case-bound: a pull names no case over this contract, so the rule's trigger is missing.
+CASE_BOUND = {("klachten", "kcc", HANDLING)}
 BY_STATE = {
     "none": pb.DENIAL_REASON_NO_CONSENT,
     "expired": pb.DENIAL_REASON_CONSENT_EXPIRED,
@@ -61,8 +62,8 @@ def expected(requester: str, target: str, purpose: str, state: str) -> tuple[int
         return pb.BASIS_KIND_UNSPECIFIED, pb.DENIAL_REASON_NEVER
     if requester == target:
         return pb.BASIS_KIND_OWN_DOMAIN, pb.DENIAL_REASON_UNSPECIFIED
-    if (requester, target, purpose) in BY_LEGAL_BASIS:
-        return pb.BASIS_KIND_LEGAL_BASIS, pb.DENIAL_REASON_UNSPECIFIED
+    if (requester, target, purpose) in CASE_BOUND:
+        return pb.BASIS_KIND_UNSPECIFIED, pb.DENIAL_REASON_TRIGGER_MISSING
     if (requester, target, purpose) in WITH_CONSENT:
         if state == "active":
             return pb.BASIS_KIND_CONSENT, pb.DENIAL_REASON_UNSPECIFIED

@@ -67,7 +67,7 @@ def test_a_pull_grant_converts_exactly_its_subject_for_exactly_its_presenter(
     assert wrong_presenter.value.reason == "LINK_GRANT_WRONG_PRESENTER"
 
 
-def test_a_push_grant_takes_a_refreshed_reference_where_no_consent_is_needed(
+def test_a_push_grant_takes_a_refreshed_reference_and_a_push_rule_cannot_be_pulled(
     world: ConsentStack,
 ) -> None:
     stack = world.stack
@@ -81,14 +81,25 @@ def test_a_push_grant_takes_a_refreshed_reference_where_no_consent_is_needed(
     issued = _grant(world, fresh, metadata, target_domain="kcc", **push)
     pushed = PseudonymClient(stack.channel, surveys).convert(fresh, "onderzoek", issued.link_grant)
     assert tags.parse(pushed).audience == "onderzoek"
+    own = PseudonymClient(stack.channel, surveys).claim(
+        world.subject(BSN, "onderzoek"), "onderzoek"
+    )
+    with pytest.raises(grpc.RpcError) as pull:
+        _grant(world, own.reference, metadata, target_domain="kcc", **push)
+    assert pull.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert error_reason(pull.value) == "NO_RULE"
+
+
+def test_a_stored_reference_opens_no_link_that_needs_a_consent(world: ConsentStack) -> None:
+    stack = world.stack
+    token = stack.token("complaints-service", ["klachten"], ["service"])
+    klachten = PseudonymClient(stack.channel, token)
+    stored = klachten.claim(world.subject(BSN, "klachten"), "klachten").reference
+    metadata = [("authorization", f"Bearer {token}")]
+    callback = {"purpose": "complaint-callback", "requester_domain": "klachten"}
     with pytest.raises(grpc.RpcError) as refused:
         _grant(
-            world,
-            kcc.convert(stored, "kcc"),
-            metadata,
-            purpose="research-panel",
-            requester_domain="onderzoek",
-            target_domain="kcc",
+            world, klachten.convert(stored, "klachten"), metadata, target_domain="kcc", **callback
         )
     assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
     assert error_reason(refused.value) == "REFERENCE_REFUSED"

@@ -1,4 +1,4 @@
-"""Consent-gated transcryption through the real server: grants honoured once, forgeries refused.
+"""Grant-bound transcryption through the real server: bound to the tag, once, recorded.
 
 The grants here are signed with the deployment's consent key, as the consent service signs
 them; the consent service's own checks are tested in the consent suites.
@@ -9,22 +9,21 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
-from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
-from stadskamer.client import PseudonymClient, decrypt_pseudonym, encrypt_pseudonym
+from stadskamer.client import PseudonymClient, decrypt_pseudonym
 from stadskamer.common import link_grants
+from stadskamer.common.errors import PermissionDenied
 from stadskamer.common.keys import KeyLayout, read_ed25519_private_key
 from stadskamer.common.link_grants import LinkGrant
-from tests.e2e.pseudonyms.test_transcryption import _reason
+from stadskamer.pep import tags
 from tests.support.audit import audit_records
 from tests.support.stack import Stack
 
 BSN = "123456782"
 PURPOSE = "integrated-contact-history"
+AGENT = "kcc-agent"
 
 
 def _consent_key(stack: Stack) -> Ed25519PrivateKey:
@@ -32,78 +31,86 @@ def _consent_key(stack: Stack) -> Ed25519PrivateKey:
 
 
 def _grant(subject: bytes, target: str = "burgerzaken", **changes: object) -> LinkGrant:
-    grant = LinkGrant.create(subject, "kcc", target, PURPOSE, "consents/7", datetime.now(UTC))
+    grant = LinkGrant.create(
+        tags.parse(subject).use_key(),
+        "kcc",
+        target,
+        PURPOSE,
+        "consents/7",
+        datetime.now(UTC),
+        presenter=AGENT,
+    )
     return replace(grant, **changes)  # type: ignore[arg-type]
 
 
-def _transcrypt(stack: Stack, token: str, **fields: object) -> bytes:
-    stub = pb_grpc.PseudonymServiceStub(stack.channel)
-    response = stub.Transcrypt(
-        pb.TranscryptRequest(**fields), metadata=[("authorization", f"Bearer {token}")]
-    )
-    return bytes(response.encrypted_pseudonym)
+def _agent(stack: Stack, subject: str = AGENT) -> PseudonymClient:
+    return PseudonymClient(stack.channel, stack.token(subject, ["kcc"], ["agent", "issuer"]))
+
+
+def _service(stack: Stack, domain: str) -> PseudonymClient:
+    return PseudonymClient(stack.channel, stack.token(f"{domain}-svc", [domain], ["service"]))
 
 
 def _records(stack: Stack) -> list[dict[str, str]]:
     return audit_records(stack.data_dir, "pseudonyms.transcrypt")
 
 
-def test_a_valid_grant_converts_once_and_is_recorded(stack: Stack) -> None:
-    token = stack.token("kcc-frontend", ["kcc"], ["agent"])
-    pp = PseudonymClient(stack.channel, token).polymorphic_pseudonym(BSN)
-    grant = _grant(pp)
+def test_a_valid_grant_converts_its_tag_once_into_a_grant_bound_pseudonym(stack: Stack) -> None:
+    agent = _agent(stack)
+    issued = agent.issue_one(BSN, "kcc", "contact-registration")
+    grant = _grant(issued)
     signed = link_grants.issue(grant, _consent_key(stack))
-    fields = {"polymorphic_pseudonym": pp, "target_domain": "burgerzaken", "link_grant": signed}
-    encrypted = _transcrypt(stack, token, **fields)
-    service = PseudonymClient(
-        stack.channel, stack.token("s", ["burgerzaken"], ["service", "agent"])
+    converted = agent.convert(issued, "burgerzaken", signed)
+    tag = tags.parse(converted)
+    assert (tag.audience, tag.grant_id, tag.requester, tag.kind) == (
+        "burgerzaken",
+        grant.grant_id,
+        "kcc",
+        tags.Kind.ENCRYPTED,
     )
-    own = service.transcrypt(service.polymorphic_pseudonym(BSN), "burgerzaken")
-    key = service.domain_key("burgerzaken")
-    assert decrypt_pseudonym(encrypted, key) == decrypt_pseudonym(own, key)
-    with pytest.raises(grpc.RpcError) as raised:
-        _transcrypt(stack, token, **fields)
-    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert _reason(raised.value) == "LINK_GRANT_REPLAYED"
+    bz = _service(stack, "burgerzaken")
+    key = bz.domain_key("burgerzaken")
+    own = agent.issue([BSN], ["kcc"], "contact-registration")
+    assert own[0]
+    direct = PseudonymClient(
+        stack.channel, stack.token("bz-agent", ["burgerzaken"], ["agent", "issuer"])
+    ).issue_one(BSN, "burgerzaken", "contact-registration")
+    assert decrypt_pseudonym(converted, key) == decrypt_pseudonym(direct, key)
+    with pytest.raises(PermissionDenied) as raised:
+        agent.convert(issued, "burgerzaken", signed)
+    assert raised.value.reason == "LINK_GRANT_REPLAYED"
     records = _records(stack)
     assert [(r["outcome"], r["reference"]) for r in records] == [
-        ("OK", grant.grant_id),
+        ("OK", f"link-grants/{grant.grant_id}"),
         ("DENIED", "LINK_GRANT_REPLAYED"),
     ]
-    assert records[0]["basis"] == "consents/7" and records[0]["actor"] == "kcc-frontend"
+    assert records[0]["basis"] == "consents/7" and records[0]["actor"] == AGENT
     assert records[0]["purpose"] == PURPOSE and records[0]["requester_domain"] == "kcc"
 
 
-def test_a_grant_converts_an_encrypted_pseudonym_of_the_requester(stack: Stack) -> None:
-    kcc = PseudonymClient(stack.channel, stack.token("kcc-svc", ["kcc"], ["agent", "service"]))
-    p_kcc = decrypt_pseudonym(
-        kcc.transcrypt(kcc.polymorphic_pseudonym(BSN), "kcc"), kcc.domain_key("kcc")
+def test_a_grant_bound_pseudonym_is_claimed_once_by_its_audience(stack: Stack) -> None:
+    agent = _agent(stack)
+    issued = agent.issue_one(BSN, "kcc", "contact-registration")
+    converted = agent.convert(
+        issued, "burgerzaken", link_grants.issue(_grant(issued), _consent_key(stack))
     )
-    encrypted = encrypt_pseudonym(p_kcc, kcc.domain_key("kcc"))
-    signed = link_grants.issue(_grant(encrypted), _consent_key(stack))
-    converted = _transcrypt(
-        stack,
-        stack.token("kcc-svc", ["kcc"], ["agent"]),
-        encrypted_pseudonym=encrypted,
-        source_domain="kcc",
-        target_domain="burgerzaken",
-        link_grant=signed,
-    )
-    bz = PseudonymClient(stack.channel, stack.token("bz", ["burgerzaken"], ["agent", "service"]))
-    own = bz.transcrypt(bz.polymorphic_pseudonym(BSN), "burgerzaken")
-    key = bz.domain_key("burgerzaken")
-    assert decrypt_pseudonym(converted, key) == decrypt_pseudonym(own, key)
+    bz = _service(stack, "burgerzaken")
+    bz.claim(converted, "burgerzaken")
+    with pytest.raises(PermissionDenied) as raised:
+        bz.claim(converted, "burgerzaken")
+    assert raised.value.reason == "TAG_SPENT"
 
 
 @pytest.mark.parametrize(
-    ("make_grant", "reason"),
+    ("make_grant", "presenter", "reason"),
     [
         (
-            lambda s, pp, key: link_grants.issue(_grant(pp), Ed25519PrivateKey.generate()),
+            lambda pp, key: link_grants.issue(_grant(pp), Ed25519PrivateKey.generate()),
+            AGENT,
             "LINK_GRANT_SIGNATURE_INVALID",
         ),
         (
-            lambda s, pp, key: link_grants.issue(
+            lambda pp, key: link_grants.issue(
                 _grant(
                     pp,
                     issued_at=datetime.now(UTC) - timedelta(seconds=90),
@@ -111,89 +118,47 @@ def test_a_grant_converts_an_encrypted_pseudonym_of_the_requester(stack: Stack) 
                 ),
                 key,
             ),
+            AGENT,
             "LINK_GRANT_EXPIRED",
         ),
         (
-            lambda s, pp, key: link_grants.issue(_grant(pp, target="sociale-zaken"), key),
+            lambda pp, key: link_grants.issue(_grant(pp, target="sociale-zaken"), key),
+            AGENT,
             "LINK_GRANT_WRONG_TARGET",
         ),
-        (lambda s, pp, key: link_grants.issue(_grant(pp[::-1]), key), "LINK_GRANT_WRONG_SUBJECT"),
         (
-            lambda s, pp, key: link_grants.issue(_grant(pp, requester_domain="belastingen"), key),
+            lambda pp, key: link_grants.issue(_grant(pp, subject_hash=bytes(32)), key),
+            AGENT,
+            "LINK_GRANT_WRONG_SUBJECT",
+        ),
+        (
+            lambda pp, key: link_grants.issue(_grant(pp, requester_domain="belastingen"), key),
+            AGENT,
             "LINK_GRANT_WRONG_REQUESTER",
         ),
         (
-            lambda s, pp, key: link_grants.issue(_grant(pp), key)[:-4] + "AAAA",
+            lambda pp, key: link_grants.issue(_grant(pp), key),
+            "other-agent",
+            "LINK_GRANT_WRONG_PRESENTER",
+        ),
+        (
+            lambda pp, key: link_grants.issue(_grant(pp), key)[:-4] + "AAAA",
+            AGENT,
             "LINK_GRANT_SIGNATURE_INVALID",
         ),
-        (lambda s, pp, key: "not.a.grant", "LINK_GRANT_MALFORMED"),
+        (lambda pp, key: "not.a.grant", AGENT, "LINK_GRANT_MALFORMED"),
     ],
 )
-def test_forged_expired_retargeted_or_misbound_grants_are_refused(
+def test_forged_expired_retargeted_misbound_or_handed_on_grants_are_refused(
     stack: Stack,
-    make_grant,
-    reason: str,  # type: ignore[no-untyped-def]
+    make_grant,  # type: ignore[no-untyped-def]
+    presenter: str,
+    reason: str,
 ) -> None:
-    token = stack.token("kcc-frontend", ["kcc"], ["agent"])
-    pp = PseudonymClient(stack.channel, token).polymorphic_pseudonym(BSN)
-    signed = make_grant(stack, pp, _consent_key(stack))
-    with pytest.raises(grpc.RpcError) as raised:
-        _transcrypt(
-            stack, token, polymorphic_pseudonym=pp, target_domain="burgerzaken", link_grant=signed
-        )
-    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert _reason(raised.value) == reason
-    assert [r["outcome"] for r in _records(stack)] == ["DENIED"]
-
-
-def test_a_pushed_pseudonym_reaches_the_receiving_domain_under_a_consent_service_grant(
-    stack: Stack,
-) -> None:
-    from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
-
-    klachten = PseudonymClient(stack.channel, stack.token("complaints", ["klachten"], ["service"]))
-    klachten_key = klachten.domain_key("klachten")
-    p_klachten = decrypt_pseudonym(
-        klachten.transcrypt(klachten.polymorphic_pseudonym(BSN), "klachten"), klachten_key
-    )
-    pushed = encrypt_pseudonym(p_klachten, klachten_key)
-    surveys_token = stack.token("surveys", ["onderzoek"], ["service"])
-    consent = consent_pb2_grpc.ConsentServiceStub(stack.channel)
-    metadata = [("authorization", f"Bearer {surveys_token}")]
-    granted = consent.IssueLinkGrant(
-        consent_pb2.IssueLinkGrantRequest(
-            subject=pushed,
-            subject_domain="klachten",
-            purpose="satisfaction-survey",
-            requester_domain="onderzoek",
-            target_domain="klachten",
-        ),
-        metadata=metadata,
-    )
-    assert granted.basis.kind == consent_pb2.BASIS_KIND_LEGAL_BASIS
-    converted = _transcrypt(
-        stack,
-        surveys_token,
-        encrypted_pseudonym=pushed,
-        source_domain="klachten",
-        target_domain="onderzoek",
-        link_grant=granted.link_grant,
-    )
-    onderzoek = PseudonymClient(
-        stack.channel, stack.token("o", ["onderzoek"], ["service", "agent"])
-    )
-    own = onderzoek.transcrypt(onderzoek.polymorphic_pseudonym(BSN), "onderzoek")
-    key = onderzoek.domain_key("onderzoek")
-    assert decrypt_pseudonym(converted, key) == decrypt_pseudonym(own, key)
-    with pytest.raises(grpc.RpcError) as raised:
-        consent.IssueLinkGrant(
-            consent_pb2.IssueLinkGrantRequest(
-                subject=pushed,
-                subject_domain="klachten",
-                purpose="research-panel",
-                requester_domain="onderzoek",
-                target_domain="klachten",
-            ),
-            metadata=metadata,
-        )
-    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    issued = _agent(stack).issue_one(BSN, "kcc", "contact-registration")
+    signed = make_grant(issued, _consent_key(stack))
+    with pytest.raises(PermissionDenied) as raised:
+        _agent(stack, presenter).convert(issued, "burgerzaken", signed)
+    assert raised.value.reason == reason
+    if reason not in ("LINK_GRANT_SIGNATURE_INVALID", "LINK_GRANT_EXPIRED", "LINK_GRANT_MALFORMED"):
+        assert [r["outcome"] for r in _records(stack)] == ["DENIED"]

@@ -15,7 +15,9 @@ from stadskamer.api.complaints.v1 import complaints_pb2 as cpb
 from stadskamer.api.consent.v1 import consent_pb2
 from stadskamer.api.events.v1 import events_pb2 as epb
 from stadskamer.api.surveys.v1 import surveys_pb2 as pb
-from stadskamer.client import PseudonymClient, decrypt_pseudonym, encrypt_pseudonym
+from stadskamer.client import DomainKey, PseudonymClient, decrypt_pseudonym, encrypt_pseudonym
+from stadskamer.common.event_sinks import EventIds
+from stadskamer.common.keys import KeyLayout
 from stadskamer.complaints.adapters.orm import outbox as complaints_outbox
 from stadskamer.surveys.adapters.orm import invitations
 from tests.e2e.complaints.support import caller, reason, violations
@@ -71,8 +73,14 @@ def test_a_closed_complaint_is_surveyed_once_answered_once_and_called_back(
     with engine.connect() as connection:
         [payload] = connection.execute(select(complaints_outbox.events.c.payload)).scalars()
     engine.dispose()
-    again = epb.DeliverEventRequest(event=epb.Event.FromString(payload))
+    stored = epb.Event.FromString(payload)
     sender = callers.auth("complaints-service", ["klachten"], ["service"])
+    assert not callers.sink.DeliverEvent(
+        epb.DeliverEventRequest(event=stored), metadata=sender
+    ).duplicate, "the stored id is not the one that was sent"
+    klachten = DomainKey.from_file(KeyLayout.under(stack.data_dir).domain_key("klachten"))
+    stored.event_id = EventIds({"klachten": klachten.secret_key}).wire_id(stored)
+    again = epb.DeliverEventRequest(event=stored)
     assert callers.sink.DeliverEvent(again, metadata=sender).duplicate
 
     address = pb.ContactAddress(kind=pb.ADDRESS_KIND_EMAIL, value=ADDRESS)

@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from stadskamer.common.db import sqlite_url
-from stadskamer.common.event_sinks import GrpcEventSink
+from stadskamer.common.event_sinks import EventIds, GrpcEventSink
 from stadskamer.common.keys import DomainKeyFile
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.common.outbox_relay import OutboxRelay
@@ -79,7 +79,8 @@ def test_events_wait_for_a_down_sink_and_arrive_once_after_a_lost_ack(world: Wor
     port = _free_port()  # nothing listens there now: the sink is down
     address = f"127.0.0.1:{port}"
     channel = grpc.insecure_channel(address, options=FAST_RECONNECT)
-    relay = _relay(world, {address: GrpcEventSink(channel, timeout=2.0)})
+    ids = EventIds({"klachten": KEY.secret_key})
+    relay = _relay(world, {address: GrpcEventSink(channel, ids, timeout=2.0)})
     try:
         for _ in range(3):
             assert relay.run_once() == 0

@@ -15,7 +15,7 @@ from stadskamer.consent.access import AccessService
 from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.catalogue import load_catalogue
-from stadskamer.consent.domain import Capture, CaptureMethod
+from stadskamer.consent.domain import Capture, CaptureMethod, Consent
 from stadskamer.consent.policy import load_policy
 from stadskamer.consent.receipts import ReceiptSigner
 from stadskamer.consent.service import Collaborators, ConsentService, GrantCommand
@@ -82,3 +82,22 @@ def grant_command(
         **changes,
     }
     return GrantCommand(**values)  # type: ignore[arg-type]
+
+
+def row_before_references(consent: Consent) -> dict[str, object]:
+    """The consents row of ``consent`` as revisions 0001 and 0002 store it (no reference)."""
+    return {
+        "id": consent.id,
+        "request_id": consent.request_id,
+        "subject": consent.subject,
+        "purpose": consent.purpose,
+        "purpose_version": consent.purpose_version,
+        "notice_hash": consent.notice_hash,
+        "channel": consent.capture.channel,
+        "capture_method": consent.capture.method.value,
+        "agent_id": consent.capture.agent_id,
+        "recorded_by": consent.recorded_by,
+        "given_at": consent.given_at,
+        "expires_at": consent.expires_at,
+        "receipt": consent.receipt,
+    }

@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
@@ -20,6 +18,7 @@ from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
 from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.domain import Capture, CaptureMethod, Consent, WithdrawalReason
+from tests.integration.consent.harness import row_before_references
 
 GIVEN = datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
 CONSENT = Consent(
@@ -35,21 +34,6 @@ CONSENT = Consent(
     expires_at=GIVEN + timedelta(days=365),
     receipt="receipt.jws.text",
 )
-
-OLD_ROW = {
-    "id": CONSENT.id,
-    "request_id": CONSENT.request_id,
-    "subject": CONSENT.subject,
-    "purpose": CONSENT.purpose,
-    "purpose_version": 1,
-    "notice_hash": CONSENT.notice_hash,
-    "channel": "counter",
-    "capture_method": "agent",
-    "agent_id": "agent-7",
-    "recorded_by": "agent-7",
-    "given_at": GIVEN,
-    "receipt": CONSENT.receipt,
-}
 
 
 @pytest.fixture
@@ -73,6 +57,25 @@ def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
         assert repository.for_subject(CONSENT.subject, "research-panel") == [CONSENT]
         assert repository.for_subject(CONSENT.subject, "complaint-callback") == []
         assert [c for _, c in repository.page(CONSENT.subject, 0, 10)] == [CONSENT]
+
+
+def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
+    unit = partial(UnitOfWork, session_factory(engine))
+    other = replace(CONSENT, id="2" * 32, request_id="req-2", purpose="complaint-callback")
+    with unit() as uow:
+        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(other)
+        uow.commit()
+    with unit() as uow:
+        repository = ConsentRepository(uow.session)
+
+        def listed(purposes: list[tuple[str, int]] | None) -> list[str]:
+            return [c.id for _, c in repository.page(CONSENT.subject, 0, 10, purposes)]
+
+        assert listed(None) == [CONSENT.id, other.id]
+        assert listed([("complaint-callback", 1)]) == [other.id]
+        assert listed([("research-panel", 2), ("complaint-callback", 1)]) == [other.id]
+        assert listed([]) == []
 
 
 def test_a_second_consent_with_the_same_request_id_is_refused(engine: Engine) -> None:
@@ -117,16 +120,12 @@ def test_a_consent_keeps_its_subject_reference(engine: Engine) -> None:
 def test_consents_given_before_references_were_kept_read_without_one(database_url: str) -> None:
     built = make_engine(database_url, "consent")
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["version_table"] = "alembic_version_consent"
+        migrate(built, MIGRATIONS, "consent", revision="0002")
         with built.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
-            connection.execute(insert(consents).values(**OLD_ROW))
+            connection.execute(insert(consents).values(**row_before_references(CONSENT)))
         migrate(built, MIGRATIONS, "consent")
         with UnitOfWork(session_factory(built)) as uow:
             old = ConsentRepository(uow.session).get(CONSENT.id)
-        assert old is not None and old.reference == b"" and old.subject == CONSENT.subject
+        assert old == CONSENT and old.reference == b""
     finally:
         built.dispose()

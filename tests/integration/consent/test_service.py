@@ -302,8 +302,12 @@ def test_a_stored_reference_is_never_converted_and_opens_only_a_link_without_con
     issued = harness.access.issue_link_grant(surveys, push)
     assert issued.grant.is_for(tags.parse(reference).use_key())
     assert harness.log.records[-1].subject_tagged == b""
+    complaints = Principal("complaints-service", frozenset({"klachten"}), frozenset({"service"}))
+    callback = LinkQuery(
+        subject(1, "klachten", Kind.REFERENCE), "complaint-callback", "klachten", "kcc"
+    )
     with pytest.raises(PermissionDenied) as needs_consent:
-        harness.access.check(surveys, replace(push, purpose="research-panel"))
+        harness.access.check(complaints, callback)
     assert needs_consent.value.reason == "REFERENCE_REFUSED"
     assert harness.pseudonyms.calls == [] and harness.rows() == 0
 
@@ -331,3 +335,11 @@ def test_a_refusal_of_the_pseudonym_service_names_the_subject(harness: Harness) 
         harness.consents.grant(AGENT, grant_command())
     assert refused.value.reason == "IDENTITY_PSEUDONYM"
     assert refused.value.violations[0].field == "subject" and harness.rows() == 0
+
+
+def test_the_subjects_audience_is_the_direction_the_policy_decides_on(harness: Harness) -> None:
+    surveys = Principal("surveys-service", frozenset({"onderzoek"}), frozenset({"service"}))
+    pushed = LinkQuery(subject(1, "kcc"), "satisfaction-survey", "onderzoek", "kcc")
+    assert harness.access.check(surveys, pushed).allowed
+    pulled = replace(pushed, subject=subject(1, "onderzoek"))
+    assert harness.access.check(surveys, pulled).denial is Denial.NO_RULE

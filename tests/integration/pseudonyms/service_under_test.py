@@ -52,7 +52,10 @@ def principal(subject: str, domains: set[str], roles: set[str]) -> Principal:
 
 @contextmanager
 def pseudonym_service(
-    database_url: str, limits: IssuanceLimits = IssuanceLimits(), log: object | None = None
+    database_url: str,
+    limits: IssuanceLimits | None = None,
+    log: object | None = None,
+    conversion_log: object | None = None,
 ) -> Iterator[Parts]:
     """The service on ``database_url``; closed afterwards."""
     engine = make_engine(database_url, "pseudonyms")
@@ -67,7 +70,7 @@ def pseudonym_service(
     service = PseudonymService(
         transcryptor,
         unit_of_work,
-        processing_log,
+        conversion_log or processing_log,
         consent_key.public_key(),  # type: ignore[arg-type]
     )
     issuance = Issuance(
@@ -77,7 +80,7 @@ def pseudonym_service(
         unit_of_work,
         processing_log,  # type: ignore[arg-type]
         service.now,
-        limits,
+        limits or IssuanceLimits(),
     )
     try:
         yield Parts(service, issuance, consent_key, memory, transcryptor)

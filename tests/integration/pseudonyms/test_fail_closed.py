@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from functools import partial
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from stadskamer import pep
-from stadskamer.client import make_polymorphic_pseudonym
 from stadskamer.common import link_grants
-from stadskamer.common.auth import Principal
-from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.errors import Unavailable
 from stadskamer.common.link_grants import LinkGrant
 from stadskamer.common.processing_log import ProcessingRecord
-from stadskamer.pseudonyms.bootstrap import MIGRATIONS
-from stadskamer.pseudonyms.domain import Secrets, Transcryptor
-from stadskamer.pseudonyms.service import PseudonymService, TranscryptCommand
+from stadskamer.pep import tags
+from stadskamer.pseudonyms.service import TranscryptCommand
+from tests.integration.pseudonyms.service_under_test import principal, pseudonym_service
 
 
 class BrokenLog:
@@ -30,26 +23,24 @@ class BrokenLog:
 
 
 def test_no_record_no_conversion(database_url: str) -> None:
-    engine = make_engine(database_url, "pseudonyms")
-    migrate(engine, MIGRATIONS, "pseudonyms")
-    consent_key = Ed25519PrivateKey.generate()
-    transcryptor = Transcryptor(
-        Secrets(pep.random_scalar(), os.urandom(32), os.urandom(32)), ["kcc", "burgerzaken"]
-    )
-    service = PseudonymService(
-        transcryptor,
-        partial(UnitOfWork, session_factory(engine)),
-        BrokenLog(),
-        consent_key.public_key(),
-    )
-    pp = make_polymorphic_pseudonym("111222333", transcryptor.master_public_key)
-    grant = LinkGrant.create(
-        pp, "kcc", "burgerzaken", "integrated-contact-history", "consents/1", datetime.now(UTC)
-    )
-    command = TranscryptCommand(
-        "burgerzaken", polymorphic=pp, link_grant=link_grants.issue(grant, consent_key)
-    )
-    with pytest.raises(Unavailable):
-        service.transcrypt(Principal("agent", frozenset({"kcc"}), frozenset({"agent"})), command)
-    service.close()
-    engine.dispose()
+    with pseudonym_service(database_url, log=BrokenLog()) as parts:
+        agent = principal("agent", {"kcc"}, {"agent", "issuer"})
+        with pytest.raises(Unavailable):
+            parts.issuance.issue(agent, ["111222333"], ["kcc"], "contact-registration")
+    with pseudonym_service(database_url, conversion_log=BrokenLog()) as parts:
+        issued = parts.issuance.issue(agent, ["111222333"], ["kcc"], "contact-registration")
+        tagged = issued[0].pseudonyms[0].to_bytes()
+        grant = LinkGrant.create(
+            tags.parse(tagged).use_key(),
+            "kcc",
+            "burgerzaken",
+            "integrated-contact-history",
+            "consents/1",
+            datetime.now(UTC),
+            presenter="agent",
+        )
+        command = TranscryptCommand(
+            "burgerzaken", tagged, link_grants.issue(grant, parts.consent_key)
+        )
+        with pytest.raises(Unavailable):
+            parts.service.transcrypt(agent, command)

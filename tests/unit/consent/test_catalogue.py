@@ -48,6 +48,20 @@ def test_unknown_purposes_and_versions_name_the_field() -> None:
     assert version.value.violations[0].field == "purpose_version"
 
 
+def test_the_versions_a_domain_may_list_are_those_that_name_it() -> None:
+    assert CATALOGUE.versions_listing(["sociale-zaken"]) == [("integrated-contact-history", 1)]
+    assert ("survey-followup-call", 1) not in CATALOGUE.versions_listing(["kcc"])
+    assert CATALOGUE.versions_listing(["onderzoek", "klachten"]) == [
+        ("complaint-callback", 1),
+        ("complaint-handling", 1),
+        ("integrated-contact-history", 1),
+        ("research-panel", 1),
+        ("satisfaction-survey", 1),
+        ("survey-followup-call", 1),
+    ]
+    assert CATALOGUE.versions_listing([]) == []
+
+
 def _entry(**changes: Any) -> dict[str, Any]:
     return {
         "id": "p",

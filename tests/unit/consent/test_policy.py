@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.consent.catalogue import load_catalogue
-from stadskamer.consent.policy import Decision, Verdict, load_policy, parse_policy
+from stadskamer.consent.policy import (
+    Decision,
+    Direction,
+    Rule,
+    Situation,
+    Verdict,
+    load_policy,
+    parse_policy,
+)
 
 CATALOGUE = load_catalogue()
 POLICY = load_policy(CATALOGUE)
@@ -57,9 +65,10 @@ DEFAULT_POLICY_TABLE = [
         "klachten",
         "kcc",
         "complaint-handling",
-        Verdict.LEGAL_BASIS,
+        Verdict.TRIGGER_MISSING,
         "klachten-complaint-handling-awb",
     ),
+    ("onderzoek", "kcc", "satisfaction-survey", Verdict.NO_RULE, ""),
     ("kcc", "klachten", "complaint-handling", Verdict.NO_RULE, ""),
     ("gemeentewerken", "kcc", HISTORY, Verdict.NO_RULE, ""),
 ]
@@ -76,8 +85,95 @@ def test_the_default_policy_decides_as_documented(
 
 
 def test_a_legal_basis_rule_carries_its_legal_basis() -> None:
-    decision = POLICY.decide("klachten", "kcc", "complaint-handling")
+    decision = POLICY.decide("klachten", "kcc", "complaint-handling", WITH_CASE)
     assert "Awb" in decision.legal_basis
+
+
+WITH_CASE = Situation(Direction.PULL, "complaints/42", stored_reference=True)
+PULL, PUSH = Situation(Direction.PULL), Situation(Direction.PUSH)
+CASE_WITHOUT_REFERENCE = Situation(Direction.PULL, "complaints/42", stored_reference=False)
+
+
+def _verdicts(rule: Rule) -> dict[str, Verdict]:
+    """The verdict of each situation for the rule's first requester, target and purpose."""
+    requester, target, purpose = (
+        sorted(rule.requesters)[0],
+        sorted(rule.targets)[0],
+        sorted(rule.purposes - {"*"} or CATALOGUE.ids())[0],
+    )
+    situations = {
+        "pull": PULL,
+        "push": PUSH,
+        "pull+case": WITH_CASE,
+        "push+case": Situation(Direction.PUSH, "complaints/42", stored_reference=True),
+        "pull+case-without-reference": CASE_WITHOUT_REFERENCE,
+    }
+    return {
+        name: POLICY.decide(requester, target, purpose, situation).verdict
+        for name, situation in situations.items()
+    }
+
+
+ALLOW = {Verdict.NEEDS_CONSENT, Verdict.LEGAL_BASIS}
+# Every rule of policy.toml × pull/push × with/without its trigger → allowed or denied.
+RULE_MATRIX = {
+    "burgerzaken-never-sociale-zaken": dict.fromkeys(
+        ["pull", "push", "pull+case", "push+case", "pull+case-without-reference"], False
+    ),
+    "kcc-contact-history-with-consent": {
+        "pull": True,
+        "push": False,
+        "pull+case": True,
+        "push+case": False,
+        "pull+case-without-reference": True,
+    },
+    "onderzoek-research-panel-with-consent": {
+        "pull": True,
+        "push": False,
+        "pull+case": True,
+        "push+case": False,
+        "pull+case-without-reference": True,
+    },
+    "klachten-complaint-callback-with-consent": {
+        "pull": True,
+        "push": False,
+        "pull+case": True,
+        "push+case": False,
+        "pull+case-without-reference": True,
+    },
+    "onderzoek-survey-followup-with-consent": {
+        "pull": True,
+        "push": False,
+        "pull+case": True,
+        "push+case": False,
+        "pull+case-without-reference": True,
+    },
+    "klachten-complaint-handling-awb": {
+        "pull": False,
+        "push": False,
+        "pull+case": True,
+        "push+case": False,
+        "pull+case-without-reference": False,
+    },
+    "onderzoek-satisfaction-survey-public-task": {
+        "pull": False,
+        "push": True,
+        "pull+case": False,
+        "push+case": True,
+        "pull+case-without-reference": False,
+    },
+}
+
+
+def test_the_matrix_names_every_rule_of_the_policy() -> None:
+    assert set(RULE_MATRIX) == {rule.id for rule in POLICY.rules}
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULE_MATRIX))
+def test_each_rule_opens_only_the_situation_it_is_for(rule_id: str) -> None:
+    [rule] = [r for r in POLICY.rules if r.id == rule_id]
+    verdicts = _verdicts(rule)
+    assert {name: v in ALLOW for name, v in verdicts.items()} == RULE_MATRIX[rule_id]
 
 
 names = st.sampled_from(
@@ -150,6 +246,9 @@ def test_the_first_matching_allow_rule_decides_and_wildcards_match_anything() ->
         ([_rule("a", "ALLOW_BY_LEGAL_BASIS")], "legal_basis"),
         ([_rule("a", "NEVER", legal_basis="art. 6")], "legal_basis"),
         ([_rule("a", "MAYBE")], "MAYBE"),
+        ([_rule("a", "NEVER", directions=["sideways"])], "sideways"),
+        ([_rule("a", "NEVER", directions=[])], "directions"),
+        ([_rule("a", "NEVER", trigger="moon")], "unknown trigger"),
         ([_rule("a", "NEVER", targets=[])], "non-empty"),
         ([_rule("A B", "NEVER")], "lower-case"),
         ([_rule("a", "NEVER"), _rule("a", "NEVER")], "unique"),

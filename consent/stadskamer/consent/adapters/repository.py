@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,14 +55,24 @@ class ConsentRepository:
         )
         return [_consent(row) for row in rows]
 
-    def page(self, subject: bytes, after: int, limit: int) -> list[tuple[int, Consent]]:
-        """Up to ``limit`` consents of a subject after position ``after``, with positions."""
-        rows = self._session.execute(
-            select(consents)
-            .where(consents.c.subject == subject, consents.c.seq > after)
-            .order_by(consents.c.seq)
-            .limit(limit)
-        )
+    def page(
+        self,
+        subject: bytes,
+        after: int,
+        limit: int,
+        purposes: Collection[tuple[str, int]] | None = None,
+    ) -> list[tuple[int, Consent]]:
+        """Up to ``limit`` consents of a subject after position ``after``, with positions;
+        only those of the given (purpose, version) pairs when ``purposes`` is not None."""
+        query = select(consents).where(consents.c.subject == subject, consents.c.seq > after)
+        if purposes is not None:
+            if not purposes:
+                return []
+            c = consents.c
+            query = query.where(
+                or_(*(and_(c.purpose == p, c.purpose_version == v) for p, v in purposes))
+            )
+        rows = self._session.execute(query.order_by(consents.c.seq).limit(limit))
         return [(row.seq, _consent(row)) for row in rows]
 
     def withdraw(self, consent: Consent) -> bool:

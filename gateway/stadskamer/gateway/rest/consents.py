@@ -142,7 +142,9 @@ OPERATIONS = [
         "searchConsents",
         TAG,
         "A citizen's consents",
-        "ListConsents of the citizen named in the body, oldest first, with receipts and history.",
+        "ListConsents of the citizen named in the body, oldest first, with receipts and "
+        "history: only consents whose purpose lists one of the caller's domains (a privacy "
+        "officer sees all).",
         search,
         "ConsentList",
         body="ConsentSearch",

@@ -2,9 +2,11 @@
 
 Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
 PostgreSQL; due dates are ``Date`` columns (Dutch calendar days). The subject is the 32-byte
-``klachten`` domain pseudonym only; the description and every reason are stored sealed
-(:mod:`stadskamer.complaints.texts`). Enumerations are stored by name. No BSN, no polymorphic
-pseudonym and no free text in clear is stored.
+``klachten`` domain pseudonym only; the description, every reason and the id of the KCC
+contact a complaint was made in are stored sealed (:mod:`stadskamer.complaints.texts`), that
+contact id also as its keyed digest, so no other domain's identifier is stored as it is.
+Enumerations are stored by name. No BSN, no polymorphic pseudonym and no free text in clear
+is stored.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ complaints = Table(
     Column("about_official", Boolean, nullable=False),
     Column("description_sealed", LargeBinary, nullable=False),
     Column("key_version", String(16), nullable=False),
-    Column("contact_id", String(64), nullable=False),
+    # The KCC contact it was made in: its id's keyed digest and the sealed id (NULL: none).
+    Column("contact_reference", LargeBinary(32), nullable=True),
+    Column("contact_sealed", LargeBinary, nullable=True),
     Column("status", String(16), nullable=False),
     Column("coordinator", String(64), nullable=False),
     Column("callback_due", Date, nullable=False),

@@ -45,12 +45,15 @@ def outcome(name: str | None) -> Outcome | None:
 
 @dataclass(frozen=True)
 class ComplaintRecord:
-    """A complaint as stored: ``complaint`` has empty texts and no history; they are sealed."""
+    """A complaint as stored: the texts and the contact id are sealed (read back, ``complaint``
+    has them empty, and no history); ``contact_reference`` is the contact id's keyed digest."""
 
     complaint: Complaint
     description_sealed: bytes
     extension_reason_sealed: bytes | None
     key_version: str
+    contact_reference: bytes | None = None
+    contact_sealed: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def values(record: ComplaintRecord, **extra: Any) -> dict[str, Any]:
         "about_official": c.about_official,
         "description_sealed": record.description_sealed,
         "key_version": record.key_version,
-        "contact_id": c.contact_id,
+        "contact_reference": record.contact_reference,
+        "contact_sealed": record.contact_sealed,
         "status": c.status.name,
         "coordinator": c.coordinator,
         "callback_due": c.callback_due,
@@ -112,7 +116,7 @@ def from_row(row: Any) -> ComplaintRecord:
         org_unit=row.org_unit,
         about_official=bool(row.about_official),
         description="",
-        contact_id=row.contact_id,
+        contact_id="",
         status=Status[row.status],
         coordinator=row.coordinator,
         callback_due=row.callback_due,
@@ -132,10 +136,15 @@ def from_row(row: Any) -> ComplaintRecord:
         closed_at=optional_time(row.closed_at_us),
         withdrawn_at=optional_time(row.withdrawn_at_us),
     )
-    sealed_reason = row.extension_reason_sealed
     return ComplaintRecord(
         complaint,
         bytes(row.description_sealed),
-        bytes(sealed_reason) if sealed_reason is not None else None,
+        _optional_bytes(row.extension_reason_sealed),
         row.key_version,
+        _optional_bytes(row.contact_reference),
+        _optional_bytes(row.contact_sealed),
     )
+
+
+def _optional_bytes(value: bytes | None) -> bytes | None:
+    return None if value is None else bytes(value)

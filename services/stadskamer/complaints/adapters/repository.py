@@ -102,8 +102,9 @@ class ComplaintRepository:
     def update(self, record: ComplaintRecord) -> None:
         """Write the changeable columns of a locked complaint."""
         values = records.values(record)
-        for fixed in ("id", "case_number", "request_id", "subject_pseudonym", "created_at_us"):
-            values.pop(fixed)
+        fixed = ("id", "case_number", "request_id", "subject_pseudonym", "created_at_us")
+        for column in (*fixed, "contact_reference", "contact_sealed"):
+            values.pop(column)
         self._session.execute(update(complaints).where(_c.id == record.complaint.id).values(values))
 
     def get(self, complaint_id: str) -> ComplaintRecord | None:

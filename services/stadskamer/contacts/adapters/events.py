@@ -18,7 +18,9 @@ from stadskamer.contacts.domain import Contact
 
 SOURCE = "contacts"
 CONTACT_REGISTERED = pb.ContactRegistered.DESCRIPTOR.full_name
-# Event ids are UUIDs derived from the contact's id, so a contact has exactly one such event.
+# Stored event ids are UUIDs derived from the contact's id, so a contact has exactly one such
+# event. They never leave: the relay sends each event under an id keyed with the contact's
+# domain key (:class:`stadskamer.common.event_sinks.EventIds`).
 _EVENT_IDS = uuid.UUID("5b0c2f0e-6a57-4f1e-9d55-0c6c1a3e7d21")
 
 

@@ -1,7 +1,7 @@
 """Answers, call-back tasks and the facts the insights need, stored with SQLAlchemy Core.
 
-Texts stay sealed here; the use cases open them. Call-back task pages are keyset-paginated
-on (creation time, id), oldest first.
+Texts, and the name of a task's consent, stay sealed here; the use cases open them.
+Call-back task pages are keyset-paginated on (creation time, id), oldest first.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class TaskRecord:
     id: str
     invitation_id: str
     org_unit: str
-    consent_name: str
+    consent_sealed: bytes
     state: str
     created_at: datetime
     completed_at: datetime | None
@@ -74,15 +74,15 @@ class AnswerRepository:
         )
 
     def add_task(
-        self, task_id: str, invitation_id: str, org_unit: str, consent: str, now: datetime
+        self, task_id: str, invitation_id: str, org_unit: str, consent_sealed: bytes, now: datetime
     ) -> None:
-        """Open a call-back task."""
+        """Open a call-back task (with the sealed name of its consent)."""
         self._session.execute(
             insert(callback_tasks).values(
                 id=task_id,
                 invitation_id=invitation_id,
                 org_unit=org_unit,
-                consent_name=consent,
+                consent_sealed=consent_sealed,
                 state=OPEN,
                 created_at_us=to_us(now),
             )
@@ -156,7 +156,7 @@ def _task(row: Any) -> TaskRecord:
         id=row.id,
         invitation_id=row.invitation_id,
         org_unit=row.org_unit,
-        consent_name=row.consent_name,
+        consent_sealed=bytes(row.consent_sealed),
         state=row.state,
         created_at=from_us(row.created_at_us),
         completed_at=optional_time(row.completed_at_us),

@@ -2,7 +2,9 @@
 
 Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
 PostgreSQL. A citizen is the 32-byte ``onderzoek`` domain pseudonym only. Free texts, source
-references and contact addresses are stored sealed (:mod:`stadskamer.surveys.sealing`); an
+references, a call-back task's consent name and contact addresses are stored sealed
+(:mod:`stadskamer.surveys.sealing`); a trigger's key and a source reference's lookup hash
+are keyed digests, so no value another domain stores is stored here as it is; an
 invitation's address is set to NULL once delivered, a panel member's address key row is
 deleted when the member leaves. A response token is stored only as its SHA-256. No BSN, no
 polymorphic pseudonym, no address and no free text in clear is stored.
@@ -29,7 +31,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 # Every trigger received (an event by id, an API request by request_id) and what came of it:
-# the deduplication key of events and the idempotency key of CreateInvitation.
+# the deduplication key of events and the idempotency key of CreateInvitation, stored as the
+# keyed digest of ``event:<id>`` or ``request:<id>`` (Keyring.trigger_key).
 triggers = Table(
     "triggers",
     metadata,
@@ -117,7 +120,7 @@ callback_tasks = Table(
         nullable=False,
     ),
     Column("org_unit", String(64), nullable=False),
-    Column("consent_name", String(64), nullable=False),
+    Column("consent_sealed", LargeBinary, nullable=False),
     Column("state", String(8), nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
     Column("completed_at_us", BigInteger, nullable=True),

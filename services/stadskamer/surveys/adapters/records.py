@@ -42,7 +42,8 @@ def optional_us(moment: datetime | None) -> int | None:
 
 @dataclass(frozen=True)
 class TriggerRecord:
-    """What came of one trigger: ``outcome`` is INVITED, a SkipReason name or IGNORED."""
+    """What came of one trigger: ``outcome`` is INVITED, a SkipReason name or IGNORED;
+    ``key`` is the stored (keyed) form of the trigger's key."""
 
     key: str
     kind: str

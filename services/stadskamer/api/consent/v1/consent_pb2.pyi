@@ -174,6 +174,10 @@ class _DenialReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DenialRe
     """It needs a consent and the citizen's consent has expired."""
     DENIAL_REASON_PURPOSE_DOES_NOT_COVER_DOMAIN: _DenialReason.ValueType  # 6
     """The purpose (version) does not cover the target domain."""
+    DENIAL_REASON_TRIGGER_MISSING: _DenialReason.ValueType  # 7
+    """The rule is bound to a trigger the request lacks: a case-bound rule without the case
+    named, or without the requester's stored reference of the citizen.
+    """
 
 class DenialReason(_DenialReason, metaclass=_DenialReasonEnumTypeWrapper):
     """DenialReason is why a link is not allowed."""
@@ -192,6 +196,10 @@ DENIAL_REASON_CONSENT_EXPIRED: DenialReason.ValueType  # 5
 """It needs a consent and the citizen's consent has expired."""
 DENIAL_REASON_PURPOSE_DOES_NOT_COVER_DOMAIN: DenialReason.ValueType  # 6
 """The purpose (version) does not cover the target domain."""
+DENIAL_REASON_TRIGGER_MISSING: DenialReason.ValueType  # 7
+"""The rule is bound to a trigger the request lacks: a case-bound rule without the case
+named, or without the requester's stored reference of the citizen.
+"""
 Global___DenialReason: _TypeAlias = DenialReason  # noqa: Y015
 
 @_typing.final
@@ -596,7 +604,7 @@ class ListConsentsResponse(_message.Message):
     """The token of the next page; empty on the last page."""
     @_builtins.property
     def consents(self) -> _containers.RepeatedCompositeFieldContainer[Global___Consent]:
-        """The consents, oldest first."""
+        """The consents the caller may see (see ListConsents), oldest first."""
 
     def __init__(
         self,

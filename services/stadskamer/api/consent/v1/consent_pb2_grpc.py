@@ -118,7 +118,9 @@ class ConsentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListConsents(self, request, context):
-        """Lists a citizen's consents, oldest first.
+        """Lists a citizen's consents, oldest first, per the caller's domains: only the consents
+        whose purpose version lists one of the domains in the caller's token. The
+        privacy-officer role (oversight) sees every consent of the citizen.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -47,7 +47,10 @@ class ConsentServiceStub:
     WithdrawConsent: _grpc.UnaryUnaryMultiCallable[_consent_pb2.WithdrawConsentRequest, _consent_pb2.Consent]
     """Withdraws a consent with immediate effect; the record and its history are kept."""
     ListConsents: _grpc.UnaryUnaryMultiCallable[_consent_pb2.ListConsentsRequest, _consent_pb2.ListConsentsResponse]
-    """Lists a citizen's consents, oldest first."""
+    """Lists a citizen's consents, oldest first, per the caller's domains: only the consents
+    whose purpose version lists one of the domains in the caller's token. The
+    privacy-officer role (oversight) sees every consent of the citizen.
+    """
     CheckConsent: _grpc.UnaryUnaryMultiCallable[_consent_pb2.CheckConsentRequest, _consent_pb2.CheckConsentResponse]
     """Says whether the requester domain may receive the target domain's data on a subject for
     a purpose, with the consent or policy rule that allows it, or the reason it does not.
@@ -78,7 +81,10 @@ class ConsentServiceAsyncStub(ConsentServiceStub):
     WithdrawConsent: _aio.UnaryUnaryMultiCallable[_consent_pb2.WithdrawConsentRequest, _consent_pb2.Consent]  # type: ignore[assignment]
     """Withdraws a consent with immediate effect; the record and its history are kept."""
     ListConsents: _aio.UnaryUnaryMultiCallable[_consent_pb2.ListConsentsRequest, _consent_pb2.ListConsentsResponse]  # type: ignore[assignment]
-    """Lists a citizen's consents, oldest first."""
+    """Lists a citizen's consents, oldest first, per the caller's domains: only the consents
+    whose purpose version lists one of the domains in the caller's token. The
+    privacy-officer role (oversight) sees every consent of the citizen.
+    """
     CheckConsent: _aio.UnaryUnaryMultiCallable[_consent_pb2.CheckConsentRequest, _consent_pb2.CheckConsentResponse]  # type: ignore[assignment]
     """Says whether the requester domain may receive the target domain's data on a subject for
     a purpose, with the consent or policy rule that allows it, or the reason it does not.
@@ -136,7 +142,10 @@ class ConsentServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _consent_pb2.ListConsentsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_consent_pb2.ListConsentsResponse, _abc.Awaitable[_consent_pb2.ListConsentsResponse]]:
-        """Lists a citizen's consents, oldest first."""
+        """Lists a citizen's consents, oldest first, per the caller's domains: only the consents
+        whose purpose version lists one of the domains in the caller's token. The
+        privacy-officer role (oversight) sees every consent of the citizen.
+        """
 
     @_abc_1.abstractmethod
     def CheckConsent(
