@@ -30,7 +30,7 @@ from stadskamer.common.server import ServerSettings
 from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.bootstrap import create_server
 from stadskamer.consent.settings import ConsentSettings
-from tests.support.citizens import issued
+from tests.support.citizens import Citizens
 from tests.support.stack import Stack, running_stack
 from tests.unit.consent.fakes import FakeClock
 
@@ -54,7 +54,7 @@ class ConsentStack:
 
     def subject(self, bsn: str, domain: str = "kcc") -> bytes:
         """A freshly issued tagged pseudonym of ``bsn`` for ``domain`` (as its edge would)."""
-        return issued(self.stack, bsn, domain)
+        return Citizens(self.stack.channel, self.stack.issuer).subject(bsn, domain)
 
     def consent_key(self) -> Ed25519PublicKey:
         """The consent public key from the data folder (as the pseudonym service reads it)."""
