@@ -3,8 +3,9 @@
 Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
 PostgreSQL; due dates are ``Date`` columns (Dutch calendar days). The subject is the 32-byte
 ``klachten`` domain pseudonym only; the description and every reason are stored sealed
-(:mod:`stadskamer.complaints.texts`). Enumerations are stored by name. No BSN, no polymorphic
-pseudonym and no free text in clear is stored.
+(:mod:`stadskamer.complaints.texts`), the caller's request_id only as its keyed digest.
+Enumerations are stored by name. No BSN, no polymorphic pseudonym and no free text in clear is
+stored.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ complaints = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("case_number", String(24), nullable=False),
-    Column("request_id", String(128), nullable=False),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject_pseudonym", LargeBinary(32), nullable=False),
     Column("channel", SmallInteger, nullable=False),
     Column("received_at_us", BigInteger, nullable=False),
@@ -63,7 +65,7 @@ complaints = Table(
     # Bumped by every change; the bump is also how a change takes its row (write) lock first.
     Column("revision", Integer, nullable=False),
     UniqueConstraint("case_number", name="uq_complaints_case_number"),
-    UniqueConstraint("request_id", name="uq_complaints_request_id"),
+    UniqueConstraint("request_digest", name="uq_complaints_request_digest"),
     Index("ix_complaints_received", "received_at_us", "id"),
     Index("ix_complaints_status", "status", "received_at_us", "id"),
     Index("ix_complaints_coordinator", "coordinator", "received_at_us", "id"),

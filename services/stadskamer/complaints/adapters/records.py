@@ -45,12 +45,14 @@ def outcome(name: str | None) -> Outcome | None:
 
 @dataclass(frozen=True)
 class ComplaintRecord:
-    """A complaint as stored: ``complaint`` has empty texts and no history; they are sealed."""
+    """A complaint as stored: ``complaint`` has empty texts and no history; they are sealed.
+    Its request_id is stored as the keyed digest only (``complaint.request_id`` is empty)."""
 
     complaint: Complaint
     description_sealed: bytes
     extension_reason_sealed: bytes | None
     key_version: str
+    request_digest: bytes
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def values(record: ComplaintRecord, **extra: Any) -> dict[str, Any]:
     return {
         "id": c.id,
         "case_number": c.case_number,
-        "request_id": c.request_id,
+        "request_digest": record.request_digest,
         "subject_pseudonym": c.subject,
         "channel": int(c.channel),
         "received_at_us": to_us(c.received_at),
@@ -105,7 +107,7 @@ def from_row(row: Any) -> ComplaintRecord:
     complaint = Complaint(
         id=row.id,
         case_number=row.case_number,
-        request_id=row.request_id,
+        request_id="",
         subject=bytes(row.subject_pseudonym),
         channel=Channel(row.channel),
         received_at=from_us(row.received_at_us),
@@ -138,4 +140,5 @@ def from_row(row: Any) -> ComplaintRecord:
         bytes(row.description_sealed),
         bytes(sealed_reason) if sealed_reason is not None else None,
         row.key_version,
+        bytes(row.request_digest),
     )
