@@ -12,6 +12,7 @@ from stadskamer.api.surveys.v1 import surveys_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
+from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.surveys.adapters.database import scrubber, secure_delete
@@ -101,7 +102,7 @@ def build_component(settings: SurveysSettings) -> Component:
     keys = Keyring(key.secret_key)
     engine = make_engine(settings.database_url, SERVICE)
     secure_delete(engine)
-    migrate(engine, MIGRATIONS, SERVICE)
+    migrate(engine, MIGRATIONS, SERVICE, migration_attributes({DOMAIN: keys.request_digest}))
     pseudonyms = peer_channel(settings.pseudonyms_address, token)
     consent = peer_channel(settings.consent_address, token)
     deps = Dependencies(
@@ -154,9 +155,10 @@ def create_server(settings: SurveysSettings) -> tuple[RunningServer, int]:
 
 
 def migrate_database(settings: SurveysSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``)."""
+    """Run the migrations only (``stadskamer migrate``), with the key they may need."""
+    digests = migration_attributes({DOMAIN: RequestDigest(load_domain_key(settings).secret_key)})
     engine = make_engine(settings.database_url, SERVICE)
     try:
-        migrate(engine, MIGRATIONS, SERVICE)
+        migrate(engine, MIGRATIONS, SERVICE, digests)
     finally:
         engine.dispose()

@@ -10,6 +10,7 @@ Every key is ``HKDF-SHA256(y_d, salt=None, info=<purpose label>)`` with ``y_d`` 
 | ``stadskamer/surveys/member-keys/v1`` | the per-member data keys of panel members |
 | ``stadskamer/surveys/references/v1`` | HMAC key of the source-reference lookup hash |
 | ``stadskamer/surveys/sampling/v1`` | the default seed of the sampling draw |
+| ``stadskamer/request-id/v1`` | HMAC key of request ids (:mod:`stadskamer.common.request_ids`) |
 
 A sealed value is a random 12-byte nonce followed by the ciphertext and tag; the associated
 data binds it to its place (e.g. ``<invitation id>/good``), so it cannot be moved to another
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 import os
 
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.common.sealing import KEY_BYTES, Sealer, derive_key
 
 TEXTS = b"stadskamer/surveys/texts/v1"
@@ -42,6 +44,7 @@ class Keyring:
         self._member_keys = Sealer(derive_key(domain_secret_key, MEMBER_KEYS))
         self._references = derive_key(domain_secret_key, REFERENCES)
         self.sampling_seed = derive_key(domain_secret_key, SAMPLING)
+        self.request_digest = RequestDigest(domain_secret_key)
 
     def reference_hash(self, reference: str) -> bytes:
         """The keyed lookup hash of a source reference (HMAC-SHA256)."""
