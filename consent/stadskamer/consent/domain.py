@@ -63,7 +63,6 @@ class Consent:
     """
 
     id: str
-    request_id: str
     subject: bytes
     purpose: str
     purpose_version: int

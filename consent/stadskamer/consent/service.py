@@ -4,8 +4,9 @@ Every use case takes the caller's :class:`Principal`. The subject arrives as a t
 pseudonym of one of the caller's domains and is converted and claimed into the consent domain
 first (:mod:`stadskamer.consent.subjects`; the pseudonym service unreachable → UNAVAILABLE,
 nothing written). Only the consent-domain pseudonym and the consent domain's stored reference
-are stored. The processing log record, whose subject the pseudonym service made, is appended
-before the commit, so a failed log write leaves nothing done.
+are stored, and the request_id only as its keyed digest (:mod:`stadskamer.common.request_ids`).
+The processing log record, whose subject the pseudonym service made, is appended before the
+commit, so a failed log write leaves nothing done.
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
 and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them.
@@ -26,6 +27,7 @@ from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from stadskamer.common.link_grants import b64url, from_b64url
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
 from stadskamer.consent.catalogue import PurposeCatalogue
 from stadskamer.consent.domain import (
@@ -72,6 +74,7 @@ class Collaborators:
     receipts: ReceiptSigner
     processing_log: ProcessingLog
     clock: Callable[[], datetime]
+    request_digest: RequestDigest
 
     def log(
         self, name: str, status: str, caller: Principal, subject: bytes = b"", **fields: str
@@ -124,7 +127,6 @@ class ConsentService:
         subject = parts.subjects.converted(command.subject, tag)
         consent = Consent(
             id=uuid.uuid4().hex,
-            request_id=command.request_id,
             subject=subject.pseudonym,
             reference=subject.reference,
             purpose=purpose.id,
@@ -138,11 +140,12 @@ class ConsentService:
         consent = replace(consent, receipt=parts.receipts.sign(consent, purpose, now))
         fields = {"purpose": purpose.id, "legal_basis": purpose.legal_basis}
         record_subject = subject.record_subject
+        digest = parts.request_digest(command.request_id)
         try:
             with parts.unit_of_work() as uow:
                 repository = ConsentRepository(uow.session)
-                if repository.by_request_id(command.request_id) is None:
-                    repository.add(consent)
+                if repository.by_request_digest(digest) is None:
+                    repository.add(consent, digest)
                     parts.log(
                         "consent.grant",
                         "OK",
@@ -155,7 +158,7 @@ class ConsentService:
                     return consent
         except DuplicateRequest:
             pass  # written concurrently by a retry of the same request: answer as a replay
-        first = self._by_request_id(command.request_id)
+        first = self._by_request_digest(digest)
         if not _same_request(first, consent):
             raise FailedPrecondition(
                 "this request_id was used for a different consent", "REQUEST_ID_REUSED"
@@ -242,9 +245,9 @@ class ConsentService:
             raise NotFound("no such consent", "CONSENT_NOT_FOUND")
         return consent
 
-    def _by_request_id(self, request_id: str) -> Consent:
+    def _by_request_digest(self, digest: bytes) -> Consent:
         with self._parts.unit_of_work() as uow:
-            consent = ConsentRepository(uow.session).by_request_id(request_id)
+            consent = ConsentRepository(uow.session).by_request_digest(digest)
         if consent is None:
             raise NotFound("no such consent", "CONSENT_NOT_FOUND")
         return consent

@@ -7,10 +7,11 @@ from datetime import timedelta
 from functools import partial
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import column, func, insert, select, table
+from sqlalchemy.engine import Connection, Engine
 
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.consent.access import AccessService
 from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.bootstrap import MIGRATIONS
@@ -63,6 +64,7 @@ def build_harness(database_url: str) -> Harness:
         receipts=ReceiptSigner(key),
         processing_log=log,
         clock=clock,
+        request_digest=RequestDigest(b"consent secret key of the harness"),
     )
     access = AccessService(parts, load_policy(catalogue), key, timedelta(seconds=30))
     return Harness(engine, ConsentService(parts), access, clock, pseudonyms, log, key)
@@ -84,11 +86,11 @@ def grant_command(
     return GrantCommand(**values)  # type: ignore[arg-type]
 
 
-def row_before_references(consent: Consent) -> dict[str, object]:
-    """The consents row of ``consent`` as revisions 0001 and 0002 store it (no reference)."""
-    return {
+def insert_before_references(connection: Connection, consent: Consent, **request: object) -> None:
+    """Insert ``consent`` as revisions before 0004 stored it (no subject reference), with its
+    ``request_id`` (before 0003) or its ``request_digest`` (0003)."""
+    row = {
         "id": consent.id,
-        "request_id": consent.request_id,
         "subject": consent.subject,
         "purpose": consent.purpose,
         "purpose_version": consent.purpose_version,
@@ -100,4 +102,6 @@ def row_before_references(consent: Consent) -> dict[str, object]:
         "given_at": consent.given_at,
         "expires_at": consent.expires_at,
         "receipt": consent.receipt,
+        **request,
     }
+    connection.execute(insert(table("consents", *(column(name) for name in row))).values(**row))

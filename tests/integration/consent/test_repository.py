@@ -1,5 +1,5 @@
 """The consent repository on SQLite and PostgreSQL: round trip, uniqueness, single withdrawal,
-and the subject reference (none for consents stored before revision 0003)."""
+and the subject reference (none for consents stored before revision 0004)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,18 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
 from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.domain import Capture, CaptureMethod, Consent, WithdrawalReason
-from tests.integration.consent.harness import row_before_references
+from tests.integration.consent.harness import insert_before_references
 
 GIVEN = datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
+DIGEST = hashlib.sha256(b"request digest").digest()
 CONSENT = Consent(
     id="1" * 32,
-    request_id="req-1",
     subject=hashlib.sha256(b"subject").digest(),
     purpose="research-panel",
     purpose_version=1,
@@ -48,12 +46,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
         uow.commit()
     with unit() as uow:
         repository = ConsentRepository(uow.session)
         assert repository.get(CONSENT.id) == CONSENT
-        assert repository.by_request_id("req-1") == CONSENT
+        assert repository.by_request_digest(DIGEST) == CONSENT
+        assert repository.by_request_digest(bytes(32)) is None
         assert repository.for_subject(CONSENT.subject, "research-panel") == [CONSENT]
         assert repository.for_subject(CONSENT.subject, "complaint-callback") == []
         assert [c for _, c in repository.page(CONSENT.subject, 0, 10)] == [CONSENT]
@@ -61,10 +60,10 @@ def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
 
 def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
-    other = replace(CONSENT, id="2" * 32, request_id="req-2", purpose="complaint-callback")
+    other = replace(CONSENT, id="2" * 32, purpose="complaint-callback")
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
-        ConsentRepository(uow.session).add(other)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
+        ConsentRepository(uow.session).add(other, hashlib.sha256(b"other").digest())
         uow.commit()
     with unit() as uow:
         repository = ConsentRepository(uow.session)
@@ -78,19 +77,19 @@ def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
         assert listed([]) == []
 
 
-def test_a_second_consent_with_the_same_request_id_is_refused(engine: Engine) -> None:
+def test_a_second_consent_with_the_same_request_digest_is_refused(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
         uow.commit()
     with pytest.raises(DuplicateRequest), unit() as uow:
-        ConsentRepository(uow.session).add(replace(CONSENT, id="2" * 32))
+        ConsentRepository(uow.session).add(replace(CONSENT, id="2" * 32), DIGEST)
 
 
 def test_a_consent_is_withdrawn_once_and_nothing_is_deleted(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
         uow.commit()
     withdrawn = replace(
         CONSENT.withdraw(GIVEN + timedelta(days=1), WithdrawalReason.CITIZEN_REQUEST, "agent-8"),
@@ -111,7 +110,7 @@ def test_a_consent_keeps_its_subject_reference(engine: Engine) -> None:
     stored = replace(CONSENT, reference=b"\x01" + bytes(203))
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(stored)
+        ConsentRepository(uow.session).add(stored, DIGEST)
         uow.commit()
     with unit() as uow:
         assert ConsentRepository(uow.session).get(CONSENT.id) == stored
@@ -120,9 +119,9 @@ def test_a_consent_keeps_its_subject_reference(engine: Engine) -> None:
 def test_consents_given_before_references_were_kept_read_without_one(database_url: str) -> None:
     built = make_engine(database_url, "consent")
     try:
-        migrate(built, MIGRATIONS, "consent", revision="0002")
+        migrate(built, MIGRATIONS, "consent", revision="0003")
         with built.begin() as connection:
-            connection.execute(insert(consents).values(**row_before_references(CONSENT)))
+            insert_before_references(connection, CONSENT, request_digest=DIGEST)
         migrate(built, MIGRATIONS, "consent")
         with UnitOfWork(session_factory(built)) as uow:
             old = ConsentRepository(uow.session).get(CONSENT.id)

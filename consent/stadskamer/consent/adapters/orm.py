@@ -3,7 +3,8 @@
 A consent row is written once when given and updated once when withdrawn (the withdrawal
 columns); rows are never deleted. The subject is the 32-byte consent-domain pseudonym only,
 next to the consent domain's stored reference of it (a tagged pseudonym that only the consent
-service can have converted, for the subject of later processing records).
+service can have converted, for the subject of later processing records); the caller's
+request_id only its keyed digest.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -27,7 +29,8 @@ consents = Table(
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(32), nullable=False, unique=True),
-    Column("request_id", String(64), nullable=False, unique=True),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject", LargeBinary(32), nullable=False),
     Column("purpose", String(63), nullable=False),
     Column("purpose_version", Integer, nullable=False),
@@ -44,5 +47,6 @@ consents = Table(
     Column("withdrawn_by", String(255), nullable=True),
     Column("withdrawal_receipt", Text, nullable=True),
     Column("subject_reference", LargeBinary, nullable=True),
+    UniqueConstraint("request_digest", name="uq_consents_request_digest"),
     Index("ix_consents_subject_purpose", "subject", "purpose"),
 )
