@@ -138,7 +138,7 @@ class ProcessingLogService:
                     prefix + "subject_domain", "give it only with subject_tagged"
                 )
             return b""
-        subject = self._subjects.open(report.subject_tagged, prefix + "subject_tagged")
+        subject = self._subjects.open(report.subject_tagged, prefix + "subject_tagged", late=True)
         if report.subject_domain and report.subject_domain != subject.domain:
             raise InvalidArgument.for_field(
                 prefix + "subject_domain", "must be empty or the reporting domain of the tag"

@@ -10,6 +10,12 @@ into ``audit``. Here the tag is verified with the pseudonym service's published 
 audience and key are checked, and the ciphertext is decrypted; a ciphertext the caller made
 itself, a pseudonym of another audience and the neutral element are refused with
 INVALID_ARGUMENT naming the field.
+
+A record's subject may arrive after its tag's expiry (a report subject lives an hour): a
+service that keeps its records in an outbox delivers them when the audit service is back,
+and a refusal would stop its relay for good. Its signature is still verified, under a tag key
+the pseudonym service publishes; only the expiry is not held against it. A query's subjects
+are issued for that query and must be unexpired.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from stadskamer import pep
 from stadskamer.audit.ports import TagVerifier
 from stadskamer.client import DomainKey
 from stadskamer.common.errors import InvalidArgument
+from stadskamer.pep import tags
 from stadskamer.pep.tags import Kind
 
 AUDIT_DOMAIN = "audit"
+TAG_EXPIRED = "TAG_EXPIRED"
 REPORT_PREFIX = "audit/"
 
 
@@ -43,10 +51,17 @@ class AuditSubjects:
         self._verifier = verifier
         self._key = key
 
-    def open(self, tagged: bytes, field: str) -> Subject:
+    def open(self, tagged: bytes, field: str, late: bool = False) -> Subject:
         """The subject in ``tagged``, or INVALID_ARGUMENT naming ``field``; UNAVAILABLE while
-        the pseudonym service's tag keys cannot be fetched (the first time)."""
-        tag = self._verifier.verify(tagged, field)
+        the pseudonym service's tag keys cannot be fetched (the first time). ``late``: a
+        record's subject, whose expiry is not held against it (see the module docstring)."""
+        try:
+            tag = self._verifier.verify(tagged, field)
+        except InvalidArgument as refusal:
+            # TAG_EXPIRED is raised only once the key is known and the signature verified.
+            if not (late and refusal.reason == TAG_EXPIRED):
+                raise
+            tag = tags.parse(tagged)
         domain = tag.audience.removeprefix(REPORT_PREFIX)
         if not tag.audience.startswith(REPORT_PREFIX) or not domain:
             raise InvalidArgument.for_field(

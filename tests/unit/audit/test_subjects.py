@@ -52,6 +52,10 @@ def test_what_the_pseudonym_service_did_not_tag_for_the_log_is_refused() -> None
     assert _refusal(tagger, other_key.subject("citizen-1", "kcc")) == "TAG_KEY_UNKNOWN"
     expired = tagger.subject("citizen-1", "kcc", lifetime=timedelta(seconds=-1))
     assert _refusal(tagger, expired) == "TAG_EXPIRED"
+    resigned_late = other_key.subject("citizen-1", "kcc", lifetime=timedelta(seconds=-1))
+    with pytest.raises(InvalidArgument) as raised:
+        _subjects(tagger).open(resigned_late, FIELD, late=True)
+    assert raised.value.reason == "TAG_KEY_UNKNOWN"
     for audience in ("kcc", "audit", "audit/"):
         assert _refusal(tagger, tagger.subject("c", "kcc", audience=audience)) == "WRONG_AUDIENCE"
     reference = tagger.subject("citizen-1", "kcc", kind=Kind.REFERENCE)
@@ -61,6 +65,17 @@ def test_what_the_pseudonym_service_did_not_tag_for_the_log_is_refused() -> None
         _refusal(tagger, tagger.subject("c", "kcc", key=elsewhere.public_key)) == "WRONG_PUBLIC_KEY"
     )
     assert _refusal(tagger, tagger.tag(neutral, "audit/kcc")) == "IDENTITY_PSEUDONYM"
+
+
+def test_a_records_subject_delivered_after_its_expiry_is_still_opened() -> None:
+    tagger = Tagger()
+    late = tagger.subject("citizen-1", "kcc", lifetime=timedelta(hours=-5))
+    opened = _subjects(tagger).open(late, FIELD, late=True)
+    assert opened.pseudonym == tagger.pseudonym("citizen-1", "kcc")
+    forged = late[:-1] + bytes([late[-1] ^ 1])
+    with pytest.raises(InvalidArgument) as raised:
+        _subjects(tagger).open(forged, FIELD, late=True)
+    assert raised.value.reason == "TAG_INVALID"
 
 
 def test_only_the_audit_domain_key_opens_subjects() -> None:
