@@ -6,12 +6,14 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from stadskamer.api.audit.v1 import audit_pb2, audit_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2 as pb
 from stadskamer.client import PseudonymClient
 from stadskamer.common.errors import PermissionDenied
 from stadskamer.pep import tags
 from stadskamer.pep.tags import Kind
 from tests.e2e.consent.support import HISTORY, ConsentStack, error_reason, grant_request
+from tests.support.audit import officer_subjects, officer_token
 from tests.support.stack import Stack
 
 BSN = "111222333"
@@ -124,3 +126,30 @@ def test_a_subject_of_a_third_domain_or_another_subject_domain_is_refused(
             world.consent.CheckConsent(request, metadata=metadata)
         assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
         assert error_reason(refused.value) == reason
+
+
+def test_every_consent_record_names_the_citizen_for_the_privacy_officer(
+    world: ConsentStack,
+) -> None:
+    stack = world.stack
+    metadata = world.auth("agent-1", ["kcc"], ["agent"])
+    consent = world.consent.GrantConsent(grant_request(world.subject(BSN)), metadata=metadata)
+    _grant(world, world.subject(BSN), metadata)
+    world.consent.GetConsent(pb.GetConsentRequest(name=consent.name), metadata=metadata)
+    world.consent.WithdrawConsent(
+        pb.WithdrawConsentRequest(name=consent.name, reason=pb.WITHDRAWAL_REASON_CITIZEN_REQUEST),
+        metadata=metadata,
+    )
+    world.consent.GrantConsent(grant_request(world.subject("123456782")), metadata=metadata)
+    request = audit_pb2.ListProcessingRequest(
+        filter=audit_pb2.ProcessingFilter(subjects_tagged=officer_subjects(stack, BSN)),
+        page_size=100,
+        query_purpose=audit_pb2.QUERY_PURPOSE_SUBJECT_ACCESS,
+    )
+    officer = (("authorization", f"Bearer {officer_token(stack)}"),)
+    found = audit_pb2_grpc.ProcessingLogServiceStub(stack.channel).ListProcessing(
+        request, metadata=officer
+    )
+    names = [r.record.name for r in found.records if r.reporter == "consent-service"]
+    assert names == ["consent.grant", "link-grant.issue", "consent.read", "consent.withdraw"]
+    assert len({bytes(r.subject) for r in found.records if r.reporter == "consent-service"}) == 1
