@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from stadskamer.api.audit.v1 import audit_pb2, audit_pb2_grpc
 from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.complaints.v1 import complaints_pb2, complaints_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from stadskamer.api.history.v1 import history_pb2, history_pb2_grpc
+from tests.support.audit import officer_subjects, officer_token, records_settled
 from tests.support.citizens import Citizens
 from tests.support.stack import Stack
 
@@ -36,6 +38,20 @@ class Citizen:
 
     def metadata(self, token: str) -> list[tuple[str, str]]:
         return [("authorization", f"Bearer {token}")]
+
+    def processing(self) -> list[audit_pb2.ProcessingRecord]:
+        """Every record about the citizen, as the privacy officer's subject access finds them."""
+        records_settled(self.stack.data_dir)  # contacts relays its records a moment later
+        request = audit_pb2.ListProcessingRequest(
+            filter=audit_pb2.ProcessingFilter(
+                subjects_tagged=officer_subjects(self.stack, self.bsn)
+            ),
+            page_size=1000,
+            query_purpose=audit_pb2.QUERY_PURPOSE_SUBJECT_ACCESS,
+        )
+        stub = audit_pb2_grpc.ProcessingLogServiceStub(self.stack.channel)
+        answer = stub.ListProcessing(request, metadata=self.metadata(officer_token(self.stack)))
+        return [logged.record for logged in answer.records]
 
     def register(self, domain: str, topic: str) -> None:
         token = self.stack.token(f"{domain}-desk", [domain], ["agent"])

@@ -6,7 +6,6 @@ from stadskamer.api.complaints.v1 import complaints_pb2
 from stadskamer.api.consent.v1 import consent_pb2
 from stadskamer.api.history.v1 import history_pb2
 from tests.e2e.history.support import PURPOSE, Citizen
-from tests.support.audit import audit_records
 
 
 def _complaints(response: history_pb2.GetHistoryResponse) -> dict[str, history_pb2.HistoryItem]:
@@ -45,20 +44,16 @@ def test_the_complaint_read_is_in_the_processing_log_with_its_grant(citizen: Cit
     citizen.file_complaint("logged")
     citizen.grant()
     citizen.history("kcc")
-    records = audit_records(citizen.stack.data_dir)
+    records = citizen.processing()
     (issued,) = [
-        r for r in records if r["name"] == "link-grant.issue" and r["target_domain"] == "klachten"
+        r for r in records if r.name == "link-grant.issue" and r.target_domain == "klachten"
     ]
-    reads = [r for r in records if r["name"] == "complaints.list"]
+    reads = [r for r in records if r.name == "complaints.list"]
     assert len(reads) == 1
     (read,) = reads
-    assert (read["requester_domain"], read["target_domain"], read["purpose"]) == (
-        "kcc",
-        "klachten",
-        PURPOSE,
-    )
-    assert read["basis"].startswith("consents/") and read["actor"] == "kcc-agent"
-    assert read["reference"] == f"link-grants/{issued['reference']}"
+    assert (read.requester_domain, read.target_domain, read.purpose) == ("kcc", "klachten", PURPOSE)
+    assert read.basis.startswith("consents/") and read.actor == "kcc-agent"
+    assert read.reference == f"link-grants/{issued.reference}"
 
 
 def test_the_coordinator_sees_the_complaints_as_its_own_domain(citizen: Citizen) -> None:
