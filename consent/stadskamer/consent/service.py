@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer import pep
+from stadskamer.client import DomainKey
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -47,6 +48,12 @@ OVERSIGHT = "privacy-officer"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 _PAGE_TOKEN = re.compile(r"^v1:(\d{1,18})$")
+
+
+def encrypt_pseudonym(pseudonym: bytes, key: DomainKey) -> bytes:
+    """Stand-in for the client helper that issue 14 removed, until the consent service
+    moves to tagged pseudonyms: ``Enc_Y_d(P_d)`` of the domain's own pseudonym."""
+    return pep.encrypt(pseudonym, key.public_key).to_bytes()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from stadskamer.api.consent.v1 import consent_pb2 as cpb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as cpb_grpc
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as ppb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as ppb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym, encrypt_pseudonym, neutral_refusal
+from stadskamer.client import DomainKey, decrypt_pseudonym, neutral_refusal
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from stadskamer.common.status import from_rpc_error
 from stadskamer.surveys.ports import GrantedConsent, LinkDenied
@@ -32,6 +32,12 @@ DENIALS = frozenset(
         "PURPOSE_DOES_NOT_COVER_DOMAIN",
     }
 )
+
+
+def encrypt_pseudonym(pseudonym: bytes, key: DomainKey) -> bytes:
+    """Stand-in for the client helper that issue 14 removed, until the surveys service
+    moves to tagged pseudonyms: ``Enc_Y_d(P_d)`` of the domain's own pseudonym."""
+    return pep.encrypt(pseudonym, key.public_key).to_bytes()
 
 
 class GrpcSubjects:
