@@ -1,8 +1,9 @@
 """Storing prepared registrations: contacts, their events and records, in one transaction.
 
 Each new contact's ContactRegistered event and its processing record (``contacts.register``,
-under a record id derived from its request) are kept in the transaction that stores it, so
-both exist exactly when the contact does; relays deliver them afterwards. A request stored
+under a record id derived from its request, naming the subject the claim gave) are kept in
+the transaction that stores it, so both exist exactly when the contact does; relays deliver
+them afterwards. The contact's row keeps its subject's stored reference. A request stored
 already is answered from the store and records nothing again. The insert is guarded by the
 unique (domain, request_id): a concurrent attempt that loses it raises
 :class:`~stadskamer.contacts.adapters.repository.DuplicateRequest`, and the caller stores
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stadskamer.common.db import UnitOfWork
+from stadskamer.common.errors import Unavailable
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.record_keeping import RecordKeeper
@@ -39,8 +41,9 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class Prepared:
-    """A validated draft with its id, domain pseudonym, sealed summary and, when records are
-    kept, its processing record (made in the caller's trace) and the record's subject."""
+    """A validated draft with its id, claimed subject (domain pseudonym and stored reference),
+    sealed summary and, when records are kept, its processing record (made in the caller's
+    trace) and the record's subject."""
 
     draft: Draft
     id: str
@@ -48,6 +51,8 @@ class Prepared:
     sealed: bytes | None
     record: ProcessingRecord | None = None
     record_subject: bytes = b""
+    reference: bytes | None = None
+    answered: bool = False  # stored already (its subject was not claimed again): from the store
 
     @property
     def key(self) -> Key:
@@ -58,9 +63,7 @@ class Prepared:
         """The processing record with its subject."""
         if self.record is None or not self.record_subject:
             return self.record
-        return replace(
-            self.record, subject_encrypted=self.record_subject, subject_domain=self.draft.domain
-        )
+        return replace(self.record, subject_tagged=self.record_subject)
 
 
 @dataclass
@@ -92,11 +95,15 @@ class ContactStore:
                 if item.key in existing or item.key in created:
                     results.append(existing.get(item.key) or created[item.key])
                     continue
+                if item.answered:
+                    raise Unavailable("a stored request could not be read back", "CONTENTION")
                 contact = self._contact(item, now, priors)
                 created[item.key] = contact
                 results.append(contact)
                 new.append(
-                    StoredContact(replace(contact, summary=""), item.sealed, self.key_version)
+                    StoredContact(
+                        replace(contact, summary=""), item.sealed, self.key_version, item.reference
+                    )
                 )
                 record = item.finished_record()
                 if record is not None:
@@ -113,13 +120,16 @@ class ContactStore:
         return results
 
     def _announcements(self, items: Sequence[Prepared], now: datetime) -> dict[Key, OutboxEvent]:
-        """The ContactRegistered event of each item, built before the write lock is taken
-        (the subject's encryption is the costly part); only new contacts' events are stored."""
+        """The ContactRegistered event of each claimed item, built before the write lock is
+        taken (a fresh reference per subject, in one call); only new contacts' events are
+        stored. An item answered from the store has no claim and needs no event."""
         if self.events is None:
             return {}
-        return {
-            i.key: self.events.registered(self._contact(i, now, defaultdict(list))) for i in items
-        }
+        claimed = [i for i in items if not i.answered]
+        found = self.events.registered(
+            [(self._contact(i, now, defaultdict(list)), i.reference) for i in claimed]
+        )
+        return {i.key: event for i, event in zip(claimed, found, strict=True)}
 
     def _contact(
         self, item: Prepared, now: datetime, priors: dict[tuple[str, bytes], list[PriorContact]]
