@@ -36,7 +36,7 @@ from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import ContactRepository, DuplicateRequest
 from stadskamer.contacts.domain import Contact, ContactPolicy, Draft
 from stadskamer.contacts.ports import ContactEvents
-from stadskamer.contacts.request_ids import contact_id_of, record_id
+from stadskamer.contacts.request_ids import RequestKeys, contact_id_of, record_id
 from stadskamer.contacts.storing import ContactStore, Key, Prepared
 from stadskamer.contacts.subjects import Checked, Claimed, Subjects
 from stadskamer.contacts.summaries import SummaryCipher
@@ -58,6 +58,7 @@ class _Submission:
     """One admitted RegisterContact, waiting to be combined with others."""
 
     draft: Draft
+    digest: bytes
     subject: Checked | None
     record: ProcessingRecord | None
     now: datetime
@@ -76,6 +77,7 @@ class ContactsService:
         policy: ContactPolicy,
         subjects: Subjects,
         cipher: SummaryCipher,
+        request_keys: RequestKeys,
         unit_of_work: Callable[[], UnitOfWork],
         key_version: str = "v1",
         clock: Clock = utc_now,
@@ -88,6 +90,7 @@ class ContactsService:
         self._policy = policy
         self._subjects = subjects
         self._cipher = cipher
+        self._request_keys = request_keys
         self._clock = clock
         self._unit_of_work = unit_of_work
         self._store = ContactStore(
@@ -108,8 +111,10 @@ class ContactsService:
         """Register one contact; a retry with the same request_id returns the first one."""
         now = self._clock()
         self._admit(caller, [draft], now, "")
+        digest = self._digest(draft)
         subject = self._checked([draft], "subject")[0]
-        return self._combiner.submit(_Submission(draft, subject, self._record(caller, draft), now))
+        record = self._record(caller, draft, digest)
+        return self._combiner.submit(_Submission(draft, digest, subject, record, now))
 
     def register_batch(self, caller: Principal, drafts: Sequence[Draft]) -> list[Contact]:
         """Register up to 1000 contacts, all or nothing, each idempotent on its request_id."""
@@ -118,8 +123,11 @@ class ContactsService:
         now = self._clock()
         self._admit(caller, drafts, now, "requests[{}].")
         subjects = self._checked(drafts, "requests[{}].subject")
-        records = [self._record(caller, draft) for draft in drafts]
-        prepared = self._prepare(drafts, subjects, records)
+        digests = [self._digest(draft) for draft in drafts]
+        records = [
+            self._record(caller, d, digest) for d, digest in zip(drafts, digests, strict=True)
+        ]
+        prepared = self._prepare(drafts, digests, subjects, records)
         for index, item in enumerate(prepared):
             if isinstance(item, InvalidArgument):
                 raise _reused(f"requests[{index}].subject")
@@ -150,6 +158,7 @@ class ContactsService:
         one that causes it."""
         prepared = self._prepare(
             [s.draft for s in submissions],
+            [s.digest for s in submissions],
             [s.subject for s in submissions],
             [s.record for s in submissions],
         )
@@ -182,9 +191,14 @@ class ContactsService:
             names = ", ".join(v.field for v in found[:10])
             raise InvalidArgument(f"invalid contact: {names}", "INVALID_CONTACT", violations=found)
 
+    def _digest(self, draft: Draft) -> bytes:
+        """The keyed digest of the draft's request_id, in its domain."""
+        return self._request_keys.digest(draft.domain, draft.request_id)
+
     def _prepare(
         self,
         drafts: Sequence[Draft],
+        digests: Sequence[bytes],
         subjects: Sequence[Checked | None],
         records: Sequence[ProcessingRecord | None],
     ) -> list[Prepared | InvalidArgument]:
@@ -194,11 +208,11 @@ class ContactsService:
         owners: dict[bytes, tuple[Key, int]] = {}
         wanted: list[Checked] = []
         slots: list[int | InvalidArgument | None] = []
-        for draft, subject in zip(drafts, subjects, strict=True):
+        for draft, digest, subject in zip(drafts, digests, subjects, strict=True):
             if subject is None:
                 slots.append(None)
                 continue
-            key, use = (draft.domain, draft.request_id), subject.tag.use_key()
+            key, use = (draft.domain, digest), subject.tag.use_key()
             owner = owners.setdefault(use, (key, len(wanted)))
             if owner[0] != key:
                 slots.append(_reused("subject"))
@@ -206,23 +220,26 @@ class ContactsService:
             if owner[1] == len(wanted):
                 wanted.append(subject)
             slots.append(owner[1])
-        claimed = self._claim(drafts, wanted)
+        claimed = self._claim(drafts, digests, wanted)
         prepared: list[Prepared | InvalidArgument] = []
         for index, (draft, slot) in enumerate(zip(drafts, slots, strict=True)):
             if isinstance(slot, InvalidArgument):
                 prepared.append(slot)
                 continue
             claim = claimed[slot] if slot is not None and claimed is not None else None
-            prepared.append(self._prepared(draft, claim, records[index], claimed is None))
+            answered = claimed is None
+            prepared.append(self._prepared(draft, digests[index], claim, records[index], answered))
         return prepared
 
-    def _claim(self, drafts: Sequence[Draft], wanted: Sequence[Checked]) -> list[Claimed] | None:
+    def _claim(
+        self, drafts: Sequence[Draft], digests: Sequence[bytes], wanted: Sequence[Checked]
+    ) -> list[Claimed] | None:
         """The claims of ``wanted``; None when they were refused because every request of
         ``drafts`` is stored already (a retry that sent the same subjects again)."""
         try:
             return self._subjects.claim(wanted)
         except PermissionDenied:
-            keys = {(d.domain, d.request_id) for d in drafts}
+            keys = {(d.domain, digest) for d, digest in zip(drafts, digests, strict=True)}
             with self._unit_of_work() as uow:
                 stored = ContactRepository(uow.session).by_keys(keys)
             if len(stored) < len(keys):
@@ -232,18 +249,20 @@ class ContactsService:
     def _prepared(
         self,
         draft: Draft,
+        digest: bytes,
         claim: Claimed | None,
         record: ProcessingRecord | None,
         answered: bool,
     ) -> Prepared:
-        contact_id = contact_id_of(draft.domain, draft.request_id)
+        contact_id = contact_id_of(digest)
         sealed = (
             self._cipher.seal(draft.domain, contact_id, draft.summary) if draft.summary else None
         )
         if claim is None:
-            return Prepared(draft, contact_id, None, sealed, record, answered=answered)
+            return Prepared(draft, digest, contact_id, None, sealed, record, answered=answered)
         return Prepared(
             draft,
+            digest,
             contact_id,
             claim.pseudonym,
             sealed,
@@ -252,9 +271,9 @@ class ContactsService:
             claim.reference,
         )
 
-    def _record(self, caller: Principal, draft: Draft) -> ProcessingRecord | None:
+    def _record(self, caller: Principal, draft: Draft, digest: bytes) -> ProcessingRecord | None:
         """The processing record of registering ``draft``, in the caller's trace (its subject
-        is added once claimed); its id is derived from the request."""
+        is added once claimed); its id is derived from the request's digest."""
         if self._records is None:
             return None
         domain = draft.domain
@@ -262,11 +281,11 @@ class ContactsService:
             "contacts.register",
             "OK",
             self._clock,
-            record_id=record_id(domain, draft.request_id),
+            record_id=record_id(digest),
             actor=caller.subject,
             requester_domain=domain,
             target_domain=domain,
-            reference=f"contacts/{contact_id_of(domain, draft.request_id)}",
+            reference=f"contacts/{contact_id_of(digest)}",
         )
 
 

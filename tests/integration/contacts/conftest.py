@@ -28,6 +28,7 @@ from stadskamer.contacts.bootstrap import MIGRATIONS
 from stadskamer.contacts.domain import Channel, ContactPolicy, Draft
 from stadskamer.contacts.granted import GrantedReads
 from stadskamer.contacts.queries import ContactQueries
+from stadskamer.contacts.request_ids import RequestKeys
 from stadskamer.contacts.service import ContactsService
 from stadskamer.contacts.subjects import Subjects
 from stadskamer.contacts.summaries import SummaryCipher
@@ -40,7 +41,9 @@ POLICY = ContactPolicy(windows={"burgerzaken": 14})
 CONTACTS_SERVICE = Principal("contacts-service", frozenset(POLICY.domains), frozenset({"service"}))
 ISSUER = Principal("gateway", frozenset(POLICY.domains), frozenset({"issuer", "system"}))
 SUMMARY = "Meneer belt opnieuw over zijn paspoortaanvraag."
-CIPHER = SummaryCipher({d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains})
+SECRET_KEYS = {d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains}
+CIPHER = SummaryCipher(SECRET_KEYS)
+REQUEST_KEYS = RequestKeys(SECRET_KEYS)
 
 
 def bsn_of(name: str) -> str:
@@ -100,6 +103,8 @@ class Register:
     queries: ContactQueries
     pseudonyms: ServicePseudonyms
     keys: dict[str, DomainKey]
+    # The request_id each registered contact was answered with, by contact id (not stored).
+    request_ids: dict[str, str] = field(default_factory=dict)
 
     def draft(
         self,
@@ -171,7 +176,7 @@ def register(engine: Engine, pseudonyms: ServicePseudonyms) -> Register:
     )
     return Register(
         engine,
-        ContactsService(POLICY, subjects, CIPHER, unit_of_work, clock=lambda: NOW),
+        ContactsService(POLICY, subjects, CIPHER, REQUEST_KEYS, unit_of_work, clock=lambda: NOW),
         ContactQueries(POLICY, subjects, CIPHER, unit_of_work, lambda: NOW, granted),
         pseudonyms,
         keys,

@@ -34,6 +34,7 @@ from tests.integration.contacts.conftest import (
     CIPHER,
     NOW,
     POLICY,
+    REQUEST_KEYS,
     Register,
     ServicePseudonyms,
 )
@@ -75,6 +76,7 @@ def _service(engine: Engine, log: ListLog, register: Register) -> ContactsServic
         POLICY,
         Subjects(register.pseudonyms, register.keys),
         CIPHER,
+        REQUEST_KEYS,
         partial(UnitOfWork, session_factory(engine)),
         clock=lambda: NOW,
         write_guard=guard,

@@ -36,7 +36,7 @@ from stadskamer.contacts.request_ids import record_id
 from stadskamer.contacts.service import ContactsService
 from stadskamer.contacts.subjects import Subjects
 from stadskamer.pep import tags
-from tests.integration.contacts.conftest import CIPHER, NOW, POLICY, Register
+from tests.integration.contacts.conftest import CIPHER, NOW, POLICY, REQUEST_KEYS, Register
 
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 FAST_RECONNECT = [
@@ -138,6 +138,7 @@ def keeping(engine: Engine, port: int, citizens: Register) -> Iterator[Keeping]:
         POLICY,
         Subjects(citizens.pseudonyms, citizens.keys),
         CIPHER,
+        REQUEST_KEYS,
         unit_of_work,
         clock=lambda: NOW,
         write_guard=guard,
@@ -172,7 +173,9 @@ def test_records_are_kept_with_their_contacts_and_appended_in_batches(
         ids = [world.register(f"r-{n}") for n in range(20)]
         world.register("r-0")  # a retry: answered from the store, recorded once
         _until(lambda: world.count("records") == 0 and len(audit.records) == 20)
-    expected = {record_id("kcc", f"r-{n}"): f"contacts/{ids[n]}" for n in range(20)}
+    expected = {
+        record_id(REQUEST_KEYS.digest("kcc", f"r-{n}")): f"contacts/{ids[n]}" for n in range(20)
+    }
     assert {k: r.reference for k, r in audit.records.items()} == expected
     assert all(r.name == "contacts.register" for r in audit.records.values())
     assert {tags.parse(r.subject_tagged).audience for r in audit.records.values()} == {"audit/kcc"}
@@ -194,7 +197,7 @@ def test_an_unreachable_audit_service_refuses_registration_and_loses_nothing(
             _until(lambda: _accepts(world, "after-return"))
             _until(lambda: world.count("records") == 0)
         assert world.count("contacts") == 1
-        assert set(audit.records) == {record_id("kcc", "after-return")}
+        assert set(audit.records) == {record_id(REQUEST_KEYS.digest("kcc", "after-return"))}
 
 
 def test_records_kept_before_an_outage_are_delivered_after_it(
@@ -215,7 +218,9 @@ def test_records_kept_before_an_outage_are_delivered_after_it(
         with serving(audit, port):
             world.relay.start()
             _until(lambda: world.count("records") == 0)
-    assert set(audit.records) == {record_id("kcc", r) for r in ("before", "kept")}
+    assert set(audit.records) == {
+        record_id(REQUEST_KEYS.digest("kcc", r)) for r in ("before", "kept")
+    }
     assert world.count("contacts") == 2
 
 
@@ -233,7 +238,9 @@ def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(
         _until(lambda: world.count("records") == 0)
         _until(lambda: _accepts(world, "third"))
         _until(lambda: world.count("records") == 0)
-    assert set(audit.records) == {record_id("kcc", r) for r in ("first", "third")}
+    assert set(audit.records) == {
+        record_id(REQUEST_KEYS.digest("kcc", r)) for r in ("first", "third")
+    }
 
 
 def _accepts(world: Keeping, request_id: str) -> bool:

@@ -6,7 +6,8 @@ PostgreSQL, which keeps keyset pagination and bucket arithmetic portable. The su
 pseudonym service handed out when the subject was claimed (a tagged ciphertext of the
 contact's own domain, unlike any other store's value), through which the service names the
 citizen in later records and events; the summary is stored sealed (see
-:mod:`stadskamer.contacts.summaries`). No BSN and no polymorphic pseudonym is stored.
+:mod:`stadskamer.contacts.summaries`), the caller's request_id only as its keyed digest. No
+BSN and no polymorphic pseudonym is stored.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ contacts = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("domain", String(63), nullable=False),
-    Column("request_id", String(128), nullable=False),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject_pseudonym", LargeBinary(32), nullable=True),
     Column("channel", SmallInteger, nullable=False),
     Column("topic", String(64), nullable=False),
@@ -52,7 +54,7 @@ contacts = Table(
     Column("repeat_channels", String(64), nullable=False),
     Column("repeat_window_days", Integer, nullable=False),
     Column("subject_reference", LargeBinary, nullable=True),
-    UniqueConstraint("domain", "request_id", name="uq_contacts_domain_request_id"),
+    UniqueConstraint("domain", "request_digest", name="uq_contacts_domain_request_digest"),
     Index("ix_contacts_subject", "domain", "subject_pseudonym", "occurred_at_us", "id"),
     Index("ix_contacts_domain_time", "domain", "occurred_at_us", "id"),
 )
