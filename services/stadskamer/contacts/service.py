@@ -163,8 +163,8 @@ class ContactsService:
             [s.record for s in submissions],
         )
         ready = [item for item in prepared if isinstance(item, Prepared)]
-        if not ready:
-            return list(prepared)
+        if not ready:  # every one refused
+            return [item for item in prepared if isinstance(item, InvalidArgument)]
         pairs = zip(submissions, prepared, strict=True)
         now = max(s.now for s, item in pairs if isinstance(item, Prepared))
         stored = iter(self._stored(ready, now))
