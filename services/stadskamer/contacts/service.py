@@ -15,9 +15,12 @@ answer; anything else that fails a combined batch (but a dependency that is down
 by the combiner to the registration that causes it, and each processing record carries its
 own caller and trace. ``BatchRegisterContacts`` stays all or nothing.
 
-A claim spends its tagged pseudonym, so a retry that sends the same bytes again is refused by
-the pseudonym service; when every subject so refused belongs to a request stored already,
-the retry is answered from the store, as any retry is.
+A claim spends its tagged pseudonym, so a retry that sends the same bytes again is not claimed
+again: a subject claimed in this process before is answered from the store when its request
+is stored, or refused alone (PERMISSION_DENIED, ``TAG_SPENT``) before it could join a claim
+call, which it would fail for all (and spend the subjects before it in that call); one spent
+elsewhere is refused by the pseudonym service, and the call is answered from the store when
+every request in it is stored already.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from datetime import UTC, datetime
 from stadskamer.common.auth import Principal
 from stadskamer.common.combining import Combiner
 from stadskamer.common.db import UnitOfWork
-from stadskamer.common.errors import FieldViolation, InvalidArgument, PermissionDenied, Unavailable
+from stadskamer.common.errors import (
+    FieldViolation,
+    InvalidArgument,
+    PermissionDenied,
+    StadskamerError,
+    Unavailable,
+)
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import ContactRepository, DuplicateRequest
@@ -131,6 +140,8 @@ class ContactsService:
         for index, item in enumerate(prepared):
             if isinstance(item, InvalidArgument):
                 raise _reused(f"requests[{index}].subject")
+            if isinstance(item, StadskamerError):
+                raise item
         return self._stored([p for p in prepared if isinstance(p, Prepared)], now)
 
     def _admit(
@@ -164,11 +175,11 @@ class ContactsService:
         )
         ready = [item for item in prepared if isinstance(item, Prepared)]
         if not ready:  # every one refused
-            return [item for item in prepared if isinstance(item, InvalidArgument)]
+            return [item for item in prepared if isinstance(item, StadskamerError)]
         pairs = zip(submissions, prepared, strict=True)
         now = max(s.now for s, item in pairs if isinstance(item, Prepared))
         stored = iter(self._stored(ready, now))
-        return [item if isinstance(item, InvalidArgument) else next(stored) for item in prepared]
+        return [item if isinstance(item, StadskamerError) else next(stored) for item in prepared]
 
     def _stored(self, prepared: Sequence[Prepared], now: datetime) -> list[Contact]:
         """Store, answering a request stored meanwhile by another attempt from the store."""
@@ -201,50 +212,61 @@ class ContactsService:
         digests: Sequence[bytes],
         subjects: Sequence[Checked | None],
         records: Sequence[ProcessingRecord | None],
-    ) -> list[Prepared | InvalidArgument]:
+    ) -> list[Prepared | StadskamerError]:
         """Claim the subjects (one call) and seal the summaries. A subject that another
         request of ``drafts`` sends too gets INVALID_ARGUMENT in its place; the same request
-        sent twice shares one claim."""
+        sent twice shares one claim. A subject claimed here before is not claimed again: its
+        request is answered from the store, or refused alone (TAG_SPENT) when not stored."""
+        keys = [(d.domain, digest) for d, digest in zip(drafts, digests, strict=True)]
         owners: dict[bytes, tuple[Key, int]] = {}
         wanted: list[Checked] = []
-        slots: list[int | InvalidArgument | None] = []
-        for draft, digest, subject in zip(drafts, digests, subjects, strict=True):
-            if subject is None:
+        slots: list[int | StadskamerError | None] = []
+        again: set[int] = set()
+        for index, (key, subject) in enumerate(zip(keys, subjects, strict=True)):
+            if subject is not None and self._subjects.claimed_here(subject):
+                again.add(index)
+            if subject is None or index in again:
                 slots.append(None)
                 continue
-            key, use = (draft.domain, digest), subject.tag.use_key()
-            owner = owners.setdefault(use, (key, len(wanted)))
+            owner = owners.setdefault(subject.use_key, (key, len(wanted)))
             if owner[0] != key:
                 slots.append(_reused("subject"))
                 continue
             if owner[1] == len(wanted):
                 wanted.append(subject)
             slots.append(owner[1])
-        claimed = self._claim(drafts, digests, wanted)
-        prepared: list[Prepared | InvalidArgument] = []
-        for index, (draft, slot) in enumerate(zip(drafts, slots, strict=True)):
-            if isinstance(slot, InvalidArgument):
+        if again:
+            stored = self._stored_keys([keys[i] for i in again])
+            for index in again:
+                if keys[index] not in stored:
+                    slots[index] = _spent()
+        claimed = self._claim(keys, wanted)
+        prepared: list[Prepared | StadskamerError] = []
+        for index, slot in enumerate(slots):
+            if isinstance(slot, StadskamerError):
                 prepared.append(slot)
                 continue
             claim = claimed[slot] if slot is not None and claimed is not None else None
-            answered = claimed is None
-            prepared.append(self._prepared(draft, digests[index], claim, records[index], answered))
+            answered = claimed is None or index in again
+            prepared.append(
+                self._prepared(drafts[index], digests[index], claim, records[index], answered)
+            )
         return prepared
 
-    def _claim(
-        self, drafts: Sequence[Draft], digests: Sequence[bytes], wanted: Sequence[Checked]
-    ) -> list[Claimed] | None:
+    def _claim(self, keys: Sequence[Key], wanted: Sequence[Checked]) -> list[Claimed] | None:
         """The claims of ``wanted``; None when they were refused because every request of
-        ``drafts`` is stored already (a retry that sent the same subjects again)."""
+        ``keys`` is stored already (a retry that sent the same subjects again)."""
         try:
             return self._subjects.claim(wanted)
         except PermissionDenied:
-            keys = {(d.domain, digest) for d, digest in zip(drafts, digests, strict=True)}
-            with self._unit_of_work() as uow:
-                stored = ContactRepository(uow.session).by_keys(keys)
-            if len(stored) < len(keys):
+            if len(self._stored_keys(keys)) < len(set(keys)):
                 raise
             return None
+
+    def _stored_keys(self, keys: Sequence[Key]) -> set[Key]:
+        """Those of ``keys`` whose requests are stored."""
+        with self._unit_of_work() as uow:
+            return set(ContactRepository(uow.session).by_keys(keys))
 
     def _prepared(
         self,
@@ -287,6 +309,10 @@ class ContactsService:
             target_domain=domain,
             reference=f"contacts/{contact_id_of(digest)}",
         )
+
+
+def _spent() -> PermissionDenied:
+    return PermissionDenied("this tagged pseudonym has been used already", "TAG_SPENT")
 
 
 def _reused(field: str) -> InvalidArgument:

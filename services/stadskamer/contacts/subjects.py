@@ -9,11 +9,18 @@ is refused alone, as INVALID_ARGUMENT naming its field, before it could fail the
 others it was combined with. A claim (one call for many) spends each pseudonym and gives its
 stored reference and the processing record's subject; the domain pseudonym ``P_d`` is that
 stored reference decrypted with the domain's own key.
+
+A claim call that fails for one pseudonym (one spent already) may have spent those before it
+in the call. So the pseudonyms this process claimed are remembered until they expire
+(:class:`RecentClaims`): one sent again is known before it is claimed, and never joins a
+claim call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +38,7 @@ class Checked:
     tagged: bytes
     domain: str
     tag: TaggedPseudonym
+    use_key: bytes  # what single use is keyed on (the tag's message hash)
 
 
 @dataclass(frozen=True)
@@ -42,12 +50,49 @@ class Claimed:
     audit_subject: bytes
 
 
+class RecentClaims:
+    """The use keys of the tagged pseudonyms claimed in this process, each until it expires
+    (an issued one within minutes); at most ``limit``, the oldest forgotten first."""
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._until: dict[bytes, int] = {}
+
+    def add(self, claimed: Iterable[Checked]) -> None:
+        """Remember these as claimed."""
+        with self._lock:
+            for item in claimed:
+                self._until[item.use_key] = item.tag.not_after_ms
+            if len(self._until) > self._limit:
+                self._prune()
+
+    def __contains__(self, item: Checked) -> bool:
+        with self._lock:
+            return self._until.get(item.use_key, -1) >= _now_ms()
+
+    def _prune(self) -> None:
+        now = _now_ms()
+        self._until = {k: until for k, until in self._until.items() if until >= now}
+        for key in list(self._until)[: max(0, len(self._until) - self._limit)]:
+            del self._until[key]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 class Subjects:
     """Checks, claims and later names citizens through the pseudonym port and domain keys."""
 
     def __init__(self, pseudonyms: PseudonymPort, keys: Mapping[str, DomainKey]) -> None:
         self._pseudonyms = pseudonyms
         self._keys = dict(keys)
+        self._recent = RecentClaims()
+
+    def claimed_here(self, checked: Checked) -> bool:
+        """Whether this process claimed ``checked`` already (it is spent)."""
+        return checked in self._recent
 
     def verify(self, tagged: bytes, field: str) -> TaggedPseudonym:
         """The tag of ``tagged`` if it verifies and has not expired; else INVALID_ARGUMENT."""
@@ -80,13 +125,14 @@ class Subjects:
             raise InvalidArgument.for_field(
                 field, "not under this domain's current key", "WRONG_PUBLIC_KEY"
             )
-        return Checked(tagged, domain, tag)
+        return Checked(tagged, domain, tag, tag.use_key())
 
     def claim(self, checked: Sequence[Checked]) -> list[Claimed]:
         """Claim every checked subject in one call (none: no call), in order."""
         if not checked:
             return []
         claims = self._pseudonyms.claim_many([(c.tagged, c.domain) for c in checked])
+        self._recent.add(checked)
         return [
             Claimed(self._decrypt(claim.reference, c.domain), claim.reference, claim.audit_subject)
             for c, claim in zip(checked, claims, strict=True)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from stadskamer.client import Claim
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, session_factory
-from stadskamer.common.errors import InvalidArgument
+from stadskamer.common.errors import InvalidArgument, PermissionDenied
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.record_keeping import DirectRecords
 from stadskamer.contacts.adapters.orm import contacts
@@ -170,3 +170,40 @@ def test_concurrent_retries_of_one_request_store_one_contact_and_one_record(
     assert len({a.id for a in answers}) == 1
     assert len({(a.repeat.is_repeat, a.repeat.previous_contacts) for a in answers}) == 1
     assert [r.reference for r in log.records] == [f"contacts/{answers[0].id}"]
+
+
+def test_a_replayed_subject_fails_only_its_own_registrations(
+    engine: Engine, register: Register
+) -> None:
+    log = ListLog()
+    service = _service(engine, log, register)
+    spent = register.person("attacker", "kcc")
+    service.register(_agent(999), _draft(999, spent))
+    honest = [register.person(f"citizen-{n}", "kcc") for n in range(120)]
+    stop = threading.Event()
+
+    def replay(worker: int) -> set[str]:
+        reasons = set()
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                service.register(_agent(worker), _draft(10_000 * worker + n, spent))
+            except PermissionDenied as error:
+                reasons.add(error.reason)
+        return reasons
+
+    def attempt(n: int) -> Contact | str:
+        try:
+            return service.register(_agent(n), _draft(n, honest[n]))
+        except PermissionDenied as error:
+            return error.reason
+
+    with ThreadPoolExecutor(18) as pool:
+        replays = [pool.submit(replay, worker) for worker in (1, 2)]
+        answers = list(pool.map(attempt, range(120)))
+        stop.set()
+        reasons = set().union(*(r.result() for r in replays))
+    assert [a for a in answers if isinstance(a, str)] == []
+    assert reasons == {"TAG_SPENT"}
+    assert _count(engine) == 121
