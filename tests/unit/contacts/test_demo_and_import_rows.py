@@ -125,7 +125,8 @@ class FakeIssuer:
 
 
 def test_the_bsns_of_a_batch_are_issued_into_their_own_domain_in_one_call_each() -> None:
-    fields = {"channel": "2", "topic": "afval", "org_unit": "kcc", "occurred_at": "2025-03-01T09:00Z"}
+    fields = {"channel": "2", "topic": "afval", "org_unit": "kcc"}
+    fields["occurred_at"] = "2025-03-01T09:00Z"
     rows = [
         parse_row({**fields, "domain": domain, "bsn": bsn}, f"x:{n}")
         for n, (domain, bsn) in enumerate(
