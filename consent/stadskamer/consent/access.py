@@ -104,7 +104,8 @@ class AccessService:
             presenter=caller.subject,
         )
         token = link_grants.issue(grant, self._grant_key)
-        self._log("link-grant.issue", "OK", caller, query, outcome, subject, grant.grant_id)
+        reference = f"link-grants/{grant.grant_id}"  # as the conversion and the read name it
+        self._log("link-grant.issue", "OK", caller, query, outcome, subject, reference)
         return IssuedGrant(token, grant, outcome)
 
     def _decide(self, caller: Principal, query: LinkQuery) -> tuple[CheckOutcome, Subject]:

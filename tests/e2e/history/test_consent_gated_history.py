@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from stadskamer.api.audit.v1 import audit_pb2
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from stadskamer.api.history.v1 import history_pb2, history_pb2_grpc
@@ -114,7 +115,7 @@ def test_the_privacy_officer_finds_every_grant_issued_converted_and_read(
 ) -> None:
     citizen.grant()
     citizen.history("kcc")
-    records = citizen.processing()
+    records = [r for r in citizen.processing() if r.status == audit_pb2.PROCESSING_STATUS_OK]
     assert {
         "pseudonyms.issue",
         "contacts.register",
@@ -123,18 +124,15 @@ def test_the_privacy_officer_finds_every_grant_issued_converted_and_read(
         "pseudonyms.transcrypt",
         "contacts.read",
     } <= {record.name for record in records}
-    issued = {
-        record.target_domain: record.reference
-        for record in records
-        if record.name == "link-grant.issue" and record.status == "OK"
-    }
-    assert set(issued) == {"burgerzaken", "sociale-zaken", "belastingen", "klachten"}
-    contact_grants = {f"link-grants/{issued[d]}" for d in DOMAINS if d != "kcc"}
-    for name in ("pseudonyms.transcrypt", "contacts.read"):
-        used = {r.reference for r in records if r.name == name and r.status == "OK"}
-        assert contact_grants <= used, name
-    reads = {r.target_domain for r in records if r.name == "contacts.read"}
-    assert {"kcc", "burgerzaken", "sociale-zaken", "belastingen"} <= reads
+    for domain in ("burgerzaken", "sociale-zaken", "belastingen"):
+        grants = {
+            name: {r.reference for r in records if r.name == name and r.target_domain == domain}
+            for name in ("link-grant.issue", "pseudonyms.transcrypt", "contacts.read")
+        }
+        (grant,) = grants["link-grant.issue"]
+        assert grants == {name: {grant} for name in grants}, domain
+    own = [r for r in records if r.name == "contacts.read" and r.target_domain == "kcc"]
+    assert len(own) == 1
 
 
 def test_an_unreachable_consent_service_makes_the_history_unavailable(citizen: Citizen) -> None:

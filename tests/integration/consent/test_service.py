@@ -174,7 +174,7 @@ def test_a_link_grant_is_bound_to_the_tag_and_its_presenter_and_verifies_with_th
     record = harness.log.records[-1]
     assert (record.name, record.reference, record.basis) == (
         "link-grant.issue",
-        grant.grant_id,
+        f"link-grants/{grant.grant_id}",
         consent.name,
     )
     with pytest.raises(PermissionDenied) as refused:
