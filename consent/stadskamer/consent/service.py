@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer.client import DomainKey
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -84,6 +84,8 @@ class Collaborators:
         subject: dict[str, Any] = {}
         if fields.get("subject") and self.subject_key is not None:
             pseudonym = bytes.fromhex(fields["subject"])
+            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
             subject = {
                 "subject_encrypted": encrypt_pseudonym(pseudonym, self.subject_key),
                 "subject_domain": self.subject_key.domain,

@@ -12,7 +12,7 @@ import threading
 
 from stadskamer import pep
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2
-from stadskamer.client import make_polymorphic_pseudonym, validate_bsn
+from stadskamer.client import validate_bsn
 from stadskamer.gateway.rest.codec import BadInput
 from stadskamer.gateway.rest.operations import Call
 from stadskamer.gateway.rest.problems import Problem
@@ -33,6 +33,8 @@ class Citizens:
             normalized = validate_bsn(bsn)
         except pep.InvalidBsnError:
             raise BadInput.field(field, INVALID_BSN) from None
+        from stadskamer.client import make_polymorphic_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
         return make_polymorphic_pseudonym(normalized, self._key(call))
 
     def _key(self, call: Call) -> bytes:
