@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
+from stadskamer import pep
 from stadskamer.common.db import migrate
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.complaints.bootstrap import MIGRATIONS
 from stadskamer.complaints.texts import TextCipher, contact_context
-from tests.integration.complaints.support import KLACHTEN_SECRET
 
+KLACHTEN_SECRET = pep.random_scalar()
 CONTACT = "2c6c9507-943e-5bab-a951-4107acbd60eb"
 _INSERT = text(
     "INSERT INTO complaints (id, case_number, request_id, subject_pseudonym, channel,"

@@ -46,7 +46,8 @@ def outcome(name: str | None) -> Outcome | None:
 @dataclass(frozen=True)
 class ComplaintRecord:
     """A complaint as stored: the texts and the contact id are sealed (read back, ``complaint``
-    has them empty, and no history); ``contact_reference`` is the contact id's keyed digest."""
+    has them empty, and no history); ``contact_reference`` is the contact id's keyed digest,
+    ``subject_reference`` the complainant's stored reference (None for older complaints)."""
 
     complaint: Complaint
     description_sealed: bytes
@@ -54,6 +55,7 @@ class ComplaintRecord:
     key_version: str
     contact_reference: bytes | None = None
     contact_sealed: bytes | None = None
+    subject_reference: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def values(record: ComplaintRecord, **extra: Any) -> dict[str, Any]:
         "case_number": c.case_number,
         "request_id": c.request_id,
         "subject_pseudonym": c.subject,
+        "subject_reference": record.subject_reference,
         "channel": int(c.channel),
         "received_at_us": to_us(c.received_at),
         "org_unit": c.org_unit,
@@ -143,6 +146,7 @@ def from_row(row: Any) -> ComplaintRecord:
         row.key_version,
         _optional_bytes(row.contact_reference),
         _optional_bytes(row.contact_sealed),
+        _optional_bytes(row.subject_reference),
     )
 
 
