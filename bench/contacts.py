@@ -176,7 +176,7 @@ def seed(target: Target, targets: list[bytes], total: int) -> None:
                     Contact(
                         str(uuid.uuid4()),
                         DOMAIN,
-                        f"seed-{i}",
+                        "",
                         subject,
                         Channel(1 + i % 10),
                         "afval",
@@ -188,6 +188,7 @@ def seed(target: Target, targets: list[bytes], total: int) -> None:
                     ),
                     None,
                     "v1",
+                    rng.randbytes(32),  # the request digest of a contact stored directly
                 )
             )
         with Session(engine) as session:

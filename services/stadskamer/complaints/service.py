@@ -6,10 +6,11 @@ refuses it, leaves nothing written; the complaint keeps the klachten pseudonym a
 reference the claim gave (to name the complainant in later records and events). In the
 transaction the year's case counter is incremented first (the first statement is a write:
 PostgreSQL locks the counter row, SQLite takes its write lock), so concurrent filings get
-distinct, increasing numbers. The insert is guarded by the unique request_id: a concurrent
-retry loses, rolls back and returns the complaint the winner stored (one that finds the
-pseudonym already claimed by the winner answers the same, once the winner has stored it). A
-processing-log record is made durable before the commit.
+distinct, increasing numbers. The insert is guarded by the unique request digest (the
+request_id is kept only as its keyed digest, see :mod:`stadskamer.common.request_ids`): a
+concurrent retry loses, rolls back and returns the complaint the winner stored (one that
+finds the pseudonym already claimed by the winner answers the same, once the winner has
+stored it). A processing-log record is made durable before the commit.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from stadskamer.common.errors import (
     Unavailable,
 )
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.complaints import inputs
 from stadskamer.complaints.adapters.records import AssignmentRecord, ComplaintRecord
 from stadskamer.complaints.adapters.repository import ComplaintRepository, DuplicateRequest
@@ -95,6 +97,7 @@ class Dependencies:
     events: EventEncoder
     deadlines: DeadlinePolicy
     routing: RoutingTable
+    request_digest: RequestDigest
     key_version: str = "v1"
     on_event: Callable[[], None] = lambda: None
     clock: Clock = utc_now
@@ -205,24 +208,25 @@ class FilingService:
         )
         caller.require_domain(DOMAIN)
         caller.require_role(*FILE_ROLES)
-        earlier = self._replay(caller, draft)
+        digest = self._deps.request_digest(draft.request_id)
+        earlier = self._replay(caller, draft, digest)
         if earlier is not None:
             return earlier
         try:
             citizen = citizens.claim(self._deps.pseudonyms, draft.subject, self._deps.key)
         except PermissionDenied as refusal:
             # A concurrent retry with the same bytes claimed them first: answer as a replay.
-            earlier = self._replay(caller, draft) if refusal.reason == TAG_SPENT else None
+            earlier = self._replay(caller, draft, digest) if refusal.reason == TAG_SPENT else None
             if earlier is None:
                 raise
             return earlier
         complaint = self._new(caller, draft, citizen.pseudonym, now)
-        record = self._sealed(complaint, citizen)
+        record = self._sealed(complaint, citizen, digest)
         for _ in range(_ATTEMPTS):
             try:
                 return Filed(self._store(caller, record, now, citizen), replayed=False)
             except DuplicateRequest:
-                earlier = self._replay(caller, draft)
+                earlier = self._replay(caller, draft, digest)
                 if earlier is not None:
                     return earlier
         raise Unavailable("too many concurrent filings; retry", "CONTENTION")
@@ -253,7 +257,9 @@ class FilingService:
             assignments=(Assignment(coordinator, "", caller.subject[:255], now),),
         )
 
-    def _sealed(self, complaint: Complaint, citizen: Citizen) -> ComplaintRecord:
+    def _sealed(
+        self, complaint: Complaint, citizen: Citizen, request_digest: bytes
+    ) -> ComplaintRecord:
         """The record to store: the texts and the contact id sealed, the latter also keyed,
         and the complainant's stored reference."""
         cipher = self._deps.cipher
@@ -264,6 +270,7 @@ class FilingService:
             description,
             None,
             self._deps.key_version,
+            request_digest,
             cipher.contact_reference(contact) if contact else None,
             cipher.seal(contact, contact_context(complaint.id)) if contact else None,
             citizen.reference,
@@ -290,13 +297,13 @@ class FilingService:
             uow.commit()
         return numbered
 
-    def _replay(self, caller: Principal, draft: inputs.Draft) -> Filed | None:
+    def _replay(self, caller: Principal, draft: inputs.Draft, digest: bytes) -> Filed | None:
         with self._deps.unit_of_work() as uow:
             repository = ComplaintRepository(uow.session)
-            record = repository.by_request_id(draft.request_id)
+            record = repository.by_request_digest(digest)
             if record is None:
                 return None
             complaint = self._records.open(repository, record)
         subject = self._records.audit_subject(record)
         self._records.log(caller, "complaints.file", complaint, "REPLAYED", subject)
-        return Filed(complaint, replayed=True)
+        return Filed(replace(complaint, request_id=draft.request_id), replayed=True)

@@ -22,6 +22,7 @@ from stadskamer.contacts.adapters.orm import outbox, record_outbox
 from stadskamer.contacts.adapters.pseudonyms import GrpcPseudonyms
 from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
 from stadskamer.contacts.queries import ContactQueries
+from stadskamer.contacts.request_ids import RequestKeys
 from stadskamer.contacts.service import ContactsService
 from stadskamer.contacts.settings import ContactsSettings
 from stadskamer.contacts.summaries import SummaryCipher
@@ -58,9 +59,11 @@ def build_component(settings: ContactsSettings) -> Component:
     token = token_source(settings)
     channel = peer_channel(settings.pseudonyms_address, token)
     pseudonyms = GrpcPseudonyms(channel, keys)
-    cipher = SummaryCipher({d: k.secret_key for d, k in keys.items()})
+    secret_keys = {d: k.secret_key for d, k in keys.items()}
+    cipher = SummaryCipher(secret_keys)
+    request_keys = RequestKeys(secret_keys)
     engine = make_engine(settings.database_url, "contacts", durable=True)
-    migrate(engine, MIGRATIONS, "contacts")
+    migrate(engine, MIGRATIONS, "contacts", request_keys.for_migrations())
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     key_version = next(iter(keys.values())).key_version
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
@@ -71,6 +74,7 @@ def build_component(settings: ContactsSettings) -> Component:
         settings.policy,
         pseudonyms,
         cipher,
+        request_keys,
         unit_of_work,
         key_version,
         write_guard=guard,
@@ -124,9 +128,11 @@ def create_server(settings: ContactsSettings) -> tuple[RunningServer, int]:
 
 
 def migrate_database(settings: ContactsSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``)."""
+    """Run the migrations only (``stadskamer migrate``), with the domain keys they may need."""
+    keys = load_domain_keys(settings)
+    request_keys = RequestKeys({d: k.secret_key for d, k in keys.items()})
     engine = make_engine(settings.database_url, "contacts")
     try:
-        migrate(engine, MIGRATIONS, "contacts")
+        migrate(engine, MIGRATIONS, "contacts", request_keys.for_migrations())
     finally:
         engine.dispose()

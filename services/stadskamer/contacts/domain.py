@@ -104,7 +104,10 @@ class Draft:
 
 @dataclass(frozen=True)
 class Contact:
-    """A registered contact. ``subject`` is the domain pseudonym (None: anonymous)."""
+    """A registered contact. ``subject`` is the domain pseudonym (None: anonymous).
+
+    ``request_id`` is the caller's, in the answer to its registration (and to a retry); it is
+    not stored, so a contact read back has none."""
 
     id: str
     domain: str

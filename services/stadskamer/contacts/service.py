@@ -30,7 +30,7 @@ from stadskamer.common.record_keeping import RecordKeeper
 from stadskamer.contacts.adapters.repository import DuplicateRequest
 from stadskamer.contacts.domain import Contact, ContactPolicy, Draft
 from stadskamer.contacts.ports import ContactEvents, PseudonymPort, RejectedPseudonym
-from stadskamer.contacts.request_ids import contact_id_of, record_id
+from stadskamer.contacts.request_ids import RequestKeys, contact_id_of, record_id
 from stadskamer.contacts.storing import ContactStore, Prepared
 from stadskamer.contacts.summaries import SummaryCipher
 
@@ -68,6 +68,7 @@ class _Submission:
     """One admitted RegisterContact, waiting to be combined with others."""
 
     draft: Draft
+    digest: bytes
     record: ProcessingRecord | None
     now: datetime
 
@@ -85,6 +86,7 @@ class ContactsService:
         policy: ContactPolicy,
         pseudonyms: PseudonymPort,
         cipher: SummaryCipher,
+        request_keys: RequestKeys,
         unit_of_work: Callable[[], UnitOfWork],
         key_version: str = "v1",
         clock: Clock = utc_now,
@@ -97,6 +99,7 @@ class ContactsService:
         self._policy = policy
         self._pseudonyms = pseudonyms
         self._cipher = cipher
+        self._request_keys = request_keys
         self._clock = clock
         self._store = ContactStore(
             policy,
@@ -116,7 +119,10 @@ class ContactsService:
         """Register one contact; a retry with the same request_id returns the first one."""
         now = self._clock()
         self._admit(caller, [draft], now, "")
-        return self._combiner.submit(_Submission(draft, self._record(caller, draft), now))
+        digest = self._digest(draft)
+        return self._combiner.submit(
+            _Submission(draft, digest, self._record(caller, draft, digest), now)
+        )
 
     def register_batch(self, caller: Principal, drafts: Sequence[Draft]) -> list[Contact]:
         """Register up to 1000 contacts, all or nothing, each idempotent on its request_id."""
@@ -124,9 +130,12 @@ class ContactsService:
             raise InvalidArgument.for_field("requests", f"give 1 to {MAX_BATCH} contacts")
         now = self._clock()
         self._admit(caller, drafts, now, "requests[{}].")
-        records = [self._record(caller, draft) for draft in drafts]
+        digests = [self._digest(draft) for draft in drafts]
+        records = [
+            self._record(caller, d, digest) for d, digest in zip(drafts, digests, strict=True)
+        ]
         try:
-            prepared = self._prepare(drafts, records)
+            prepared = self._prepare(drafts, digests, records)
         except RejectedPseudonym as error:
             raise _rejected(f"requests[{error.index}].subject", error.reason) from None
         return self._stored(prepared, now)
@@ -153,6 +162,7 @@ class ContactsService:
             try:
                 prepared = self._prepare(
                     [submissions[i].draft for i in pending],
+                    [submissions[i].digest for i in pending],
                     [submissions[i].record for i in pending],
                 )
                 break
@@ -183,8 +193,15 @@ class ContactsService:
             names = ", ".join(v.field for v in found[:10])
             raise InvalidArgument(f"invalid contact: {names}", "INVALID_CONTACT", violations=found)
 
+    def _digest(self, draft: Draft) -> bytes:
+        """The keyed digest of the draft's request_id, in its domain."""
+        return self._request_keys.digest(draft.domain, draft.request_id)
+
     def _prepare(
-        self, drafts: Sequence[Draft], records: Sequence[ProcessingRecord | None]
+        self,
+        drafts: Sequence[Draft],
+        digests: Sequence[bytes],
+        records: Sequence[ProcessingRecord | None],
     ) -> list[Prepared]:
         """Convert the subjects (one call) and seal the summaries; raises
         :class:`RejectedPseudonym` naming the index in ``drafts`` of a refused subject."""
@@ -196,20 +213,22 @@ class ContactsService:
             raise RejectedPseudonym(positions[error.index], error.reason) from None
         found = dict(zip(positions, converted, strict=True))
         prepared = []
-        for index, draft in enumerate(drafts):
-            contact_id = contact_id_of(draft.domain, draft.request_id)
+        for index, (draft, digest) in enumerate(zip(drafts, digests, strict=True)):
+            contact_id = contact_id_of(digest)
             sealed = (
                 self._cipher.seal(draft.domain, contact_id, draft.summary)
                 if draft.summary
                 else None
             )
             pseudonym, subject = found.get(index, (None, b""))
-            prepared.append(Prepared(draft, contact_id, pseudonym, sealed, records[index], subject))
+            prepared.append(
+                Prepared(draft, digest, contact_id, pseudonym, sealed, records[index], subject)
+            )
         return prepared
 
-    def _record(self, caller: Principal, draft: Draft) -> ProcessingRecord | None:
+    def _record(self, caller: Principal, draft: Draft, digest: bytes) -> ProcessingRecord | None:
         """The processing record of registering ``draft``, in the caller's trace (its subject
-        is added once converted); its id is derived from the request."""
+        is added once converted); its id is derived from the request's digest."""
         if self._records is None:
             return None
         domain = draft.domain
@@ -217,9 +236,9 @@ class ContactsService:
             "contacts.register",
             "OK",
             self._clock,
-            record_id=record_id(domain, draft.request_id),
+            record_id=record_id(digest),
             actor=caller.subject,
             requester_domain=domain,
             target_domain=domain,
-            reference=f"contacts/{contact_id_of(domain, draft.request_id)}",
+            reference=f"contacts/{contact_id_of(digest)}",
         )

@@ -3,8 +3,9 @@
 Each new contact's ContactRegistered event and its processing record (``contacts.register``,
 under a record id derived from its request) are kept in the transaction that stores it, so
 both exist exactly when the contact does; relays deliver them afterwards. A request stored
-already is answered from the store and records nothing again. The insert is guarded by the
-unique (domain, request_id): a concurrent attempt that loses it raises
+already is answered from the store (with the caller's request_id, which is not stored) and
+records nothing again. The insert is guarded by the unique (domain, request digest): a
+concurrent attempt that loses it raises
 :class:`~stadskamer.contacts.adapters.repository.DuplicateRequest`, and the caller stores
 again with ``lookup`` to return what the winner stored.
 """
@@ -34,15 +35,17 @@ from stadskamer.contacts.domain import (
 from stadskamer.contacts.ports import ContactEvents
 from stadskamer.contacts.summaries import SummaryCipher
 
-Key = tuple[str, str]
+Key = tuple[str, bytes]
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A validated draft with its id, domain pseudonym, sealed summary and, when records are
-    kept, its processing record (made in the caller's trace) and the record's subject."""
+    """A validated draft with its request digest, id, domain pseudonym, sealed summary and,
+    when records are kept, its processing record (made in the caller's trace) and the record's
+    subject."""
 
     draft: Draft
+    digest: bytes
     id: str
     pseudonym: bytes | None
     sealed: bytes | None
@@ -51,8 +54,8 @@ class Prepared:
 
     @property
     def key(self) -> Key:
-        """The request's idempotency key, (domain, request_id)."""
-        return (self.draft.domain, self.draft.request_id)
+        """The request's idempotency key, (domain, request digest)."""
+        return (self.draft.domain, self.digest)
 
     def finished_record(self) -> ProcessingRecord | None:
         """The processing record with its subject."""
@@ -89,14 +92,22 @@ class ContactStore:
             new: list[StoredContact] = []
             records: list[ProcessingRecord] = []
             for item in items:
-                if item.key in existing or item.key in created:
-                    results.append(existing.get(item.key) or created[item.key])
+                if item.key in existing:
+                    results.append(replace(existing[item.key], request_id=item.draft.request_id))
+                    continue
+                if item.key in created:
+                    results.append(created[item.key])
                     continue
                 contact = self._contact(item, now, priors)
                 created[item.key] = contact
                 results.append(contact)
                 new.append(
-                    StoredContact(replace(contact, summary=""), item.sealed, self.key_version)
+                    StoredContact(
+                        replace(contact, summary="", request_id=""),
+                        item.sealed,
+                        self.key_version,
+                        item.digest,
+                    )
                 )
                 record = item.finished_record()
                 if record is not None:

@@ -1,13 +1,14 @@
 """Deciding about invitations: from an API request or from another service's event.
 
-A trigger is known by its key (``request:<request_id>`` or ``event:<event_id>``); whatever
-came of it is stored once under that key's keyed digest (``Keyring.trigger_key``: the id
-itself, which the sender knows, is never stored), so a retried request or a redelivered
-event gets the first answer and creates nothing. The subject is claimed before the
-transaction opens (:mod:`stadskamer.surveys.citizens`): an API request's tagged onderzoek
-pseudonym at once, an event's pushed pseudonym after its conversion under a link grant of
-the consent service (refused: recorded as LINK_DENIED, no invitation); the citizen's stored
-reference is kept with the citizen's row.
+A trigger is known by its key (``request:<hex of the request_id's keyed digest>``, see
+:mod:`stadskamer.common.request_ids`, or ``event:<event_id>``); whatever came of it is stored
+once under that key's keyed digest (``Keyring.trigger_key``: the id itself, which the sender
+knows, is never stored), so a retried request or a redelivered event gets the first answer and
+creates nothing. The subject is claimed before the transaction opens
+(:mod:`stadskamer.surveys.citizens`): an API request's tagged onderzoek pseudonym at once, an
+event's pushed pseudonym after its conversion under a link grant of the consent service
+(refused: recorded as LINK_DENIED, no invitation); the citizen's stored reference is kept with
+the citizen's row.
 In the transaction the citizen's row is locked first, then the rules of
 :func:`stadskamer.surveys.domain.screen` decide; the invitation, the fatigue clock, the
 trigger's outcome and the processing record are written together or not at all.
@@ -101,7 +102,7 @@ class InvitationIntake:
         invalid(draft_violations(draft), "invitation")
         require(caller, INVITE_ROLES)
         require_deliverable(self._deps, draft.address)
-        key = f"request:{draft.request_id}"
+        key = f"request:{self._deps.keys.request_digest(draft.request_id).hex()}"
         earlier = self._replay(key)
         if earlier is not None:
             invitation = earlier.invitation

@@ -56,7 +56,11 @@ def test_import_registers_a_file_once(
     assert "imported 3 contacts (1 repeat contacts)" in capsys.readouterr().out
     assert run(*arguments) == 0
     contacts = everyone.all_contacts()
-    assert sorted(c.request_id for c in contacts) == [f"contacts.jsonl:{n}" for n in (1, 2, 3)]
+    assert sorted(c.occurred_at.ToJsonString() for c in contacts) == [
+        "2025-03-01T08:30:00Z",
+        "2025-03-02T10:00:00Z",
+        "2025-03-02T11:00:00Z",
+    ], "each line registered once (request ids are not stored, so contacts have none)"
     csv_file = tmp_path / "more.csv"
     csv_file.write_text(
         "domain,channel,topic,org_unit,occurred_at,bsn\n"

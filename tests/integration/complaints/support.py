@@ -18,8 +18,9 @@ from stadskamer.client import DomainKey
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.processing_log import JsonLinesProcessingLog
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.complaints.adapters.events import ProtoEventEncoder
-from stadskamer.complaints.bootstrap import MIGRATIONS
+from stadskamer.complaints.bootstrap import MIGRATIONS, migration_inputs
 from stadskamer.complaints.deadlines import DeadlinePolicy
 from stadskamer.complaints.inputs import Draft
 from stadskamer.complaints.lifecycle import LifecycleService
@@ -107,7 +108,7 @@ def build_world(url: str, folder: Path, pseudonyms: LocalPseudonyms) -> World:
     """Migrate the database and wire the use cases."""
     engine = make_engine(url, "complaints")
     key = pseudonyms.key("klachten")
-    migrate(engine, MIGRATIONS, "complaints", {"domain_secret_key": key.secret_key})
+    migrate(engine, MIGRATIONS, "complaints", migration_inputs(key))
     clock = Clock()
     log = JsonLinesProcessingLog.for_service(folder / "processing-log", "complaints")
     woken: list[int] = []
@@ -120,6 +121,7 @@ def build_world(url: str, folder: Path, pseudonyms: LocalPseudonyms) -> World:
         events=ProtoEventEncoder(),
         deadlines=DeadlinePolicy(),
         routing=RoutingTable.load(None),
+        request_digest=RequestDigest(key.secret_key),
         on_event=lambda: woken.append(1),
         clock=clock,
     )

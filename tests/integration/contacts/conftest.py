@@ -17,11 +17,15 @@ from stadskamer.contacts.bootstrap import MIGRATIONS
 from stadskamer.contacts.domain import ContactPolicy
 from stadskamer.contacts.ports import RejectedPseudonym
 from stadskamer.contacts.queries import ContactQueries
+from stadskamer.contacts.request_ids import RequestKeys
 from stadskamer.contacts.service import ContactsService
 from stadskamer.contacts.summaries import SummaryCipher
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 POLICY = ContactPolicy(windows={"burgerzaken": 14})
+SECRET_KEYS = {d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains}
+CIPHER = SummaryCipher(SECRET_KEYS)
+REQUEST_KEYS = RequestKeys(SECRET_KEYS)
 
 
 def person(name: str) -> bytes:
@@ -59,6 +63,8 @@ class Register:
     service: ContactsService
     queries: ContactQueries
     pseudonyms: FakePseudonyms
+    # The request_id each registered contact was answered with, by contact id (not stored).
+    request_ids: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -74,11 +80,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 def register(engine: Engine) -> Register:
     """The service and queries with a fake pseudonym port and a fixed clock."""
     pseudonyms = FakePseudonyms()
-    cipher = SummaryCipher({d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains})
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     return Register(
         engine,
-        ContactsService(POLICY, pseudonyms, cipher, unit_of_work, clock=lambda: NOW),
-        ContactQueries(POLICY, pseudonyms, cipher, unit_of_work, clock=lambda: NOW),
+        ContactsService(POLICY, pseudonyms, CIPHER, REQUEST_KEYS, unit_of_work, clock=lambda: NOW),
+        ContactQueries(POLICY, pseudonyms, CIPHER, unit_of_work, clock=lambda: NOW),
         pseudonyms,
     )

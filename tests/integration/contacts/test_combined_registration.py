@@ -7,7 +7,6 @@ processing record names its own caller; concurrent retries of one request store 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,10 +25,15 @@ from stadskamer.common.record_keeping import DirectRecords
 from stadskamer.contacts.adapters.orm import contacts
 from stadskamer.contacts.domain import Contact, Draft
 from stadskamer.contacts.service import ContactsService
-from stadskamer.contacts.summaries import SummaryCipher
-from tests.integration.contacts.conftest import NOW, POLICY, FakePseudonyms, person
+from tests.integration.contacts.conftest import (
+    CIPHER,
+    NOW,
+    POLICY,
+    REQUEST_KEYS,
+    FakePseudonyms,
+    person,
+)
 
-CIPHER = SummaryCipher({d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains})
 REFUSED = b"\x00" * 96  # the fake pseudonym service refuses subjects starting with zeros
 BROKEN = b"\xff" * 96  # and fails unexpectedly on subjects starting with 0xff
 
@@ -67,6 +71,7 @@ def _service(engine: Engine, log: ListLog, pseudonyms: FakePseudonyms) -> Contac
         POLICY,
         pseudonyms,
         CIPHER,
+        REQUEST_KEYS,
         partial(UnitOfWork, session_factory(engine)),
         clock=lambda: NOW,
         write_guard=guard,

@@ -8,7 +8,6 @@ delivered once the audit service takes records again.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,10 +34,15 @@ from stadskamer.contacts.adapters.orm import contacts, record_outbox
 from stadskamer.contacts.domain import Draft
 from stadskamer.contacts.request_ids import record_id
 from stadskamer.contacts.service import ContactsService
-from stadskamer.contacts.summaries import SummaryCipher
-from tests.integration.contacts.conftest import NOW, POLICY, FakePseudonyms, person
+from tests.integration.contacts.conftest import (
+    CIPHER,
+    NOW,
+    POLICY,
+    REQUEST_KEYS,
+    FakePseudonyms,
+    person,
+)
 
-CIPHER = SummaryCipher({d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains})
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 FAST_RECONNECT = [
     ("grpc.initial_reconnect_backoff_ms", 100),
@@ -138,6 +142,7 @@ def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
         POLICY,
         FakePseudonyms(),
         CIPHER,
+        REQUEST_KEYS,
         unit_of_work,
         clock=lambda: NOW,
         write_guard=guard,
@@ -170,7 +175,9 @@ def test_records_are_kept_with_their_contacts_and_appended_in_batches(engine: En
         ids = [world.register(f"r-{n}") for n in range(20)]
         world.register("r-0")  # a retry: answered from the store, recorded once
         _until(lambda: world.count("records") == 0 and len(audit.records) == 20)
-    expected = {record_id("kcc", f"r-{n}"): f"contacts/{ids[n]}" for n in range(20)}
+    expected = {
+        record_id(REQUEST_KEYS.digest("kcc", f"r-{n}")): f"contacts/{ids[n]}" for n in range(20)
+    }
     assert {k: r.reference for k, r in audit.records.items()} == expected
     assert all(
         r.name == "contacts.register" and r.subject_encrypted for r in audit.records.values()
@@ -192,7 +199,7 @@ def test_an_unreachable_audit_service_refuses_registration_and_loses_nothing(
             _until(lambda: _accepts(world, "after-return"))
             _until(lambda: world.count("records") == 0)
         assert world.count("contacts") == 1
-        assert set(audit.records) == {record_id("kcc", "after-return")}
+        assert set(audit.records) == {record_id(REQUEST_KEYS.digest("kcc", "after-return"))}
 
 
 def test_records_kept_before_an_outage_are_delivered_after_it(engine: Engine) -> None:
@@ -211,7 +218,9 @@ def test_records_kept_before_an_outage_are_delivered_after_it(engine: Engine) ->
         with serving(audit, port):
             world.relay.start()
             _until(lambda: world.count("records") == 0)
-    assert set(audit.records) == {record_id("kcc", r) for r in ("before", "kept")}
+    assert set(audit.records) == {
+        record_id(REQUEST_KEYS.digest("kcc", r)) for r in ("before", "kept")
+    }
     assert world.count("contacts") == 2
 
 
@@ -227,7 +236,9 @@ def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(engine:
         _until(lambda: world.count("records") == 0)
         _until(lambda: _accepts(world, "third"))
         _until(lambda: world.count("records") == 0)
-    assert set(audit.records) == {record_id("kcc", r) for r in ("first", "third")}
+    assert set(audit.records) == {
+        record_id(REQUEST_KEYS.digest("kcc", r)) for r in ("first", "third")
+    }
 
 
 def _accepts(world: Keeping, request_id: str) -> bool:

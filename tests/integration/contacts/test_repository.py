@@ -36,7 +36,7 @@ def contact(
         Contact(
             id=f"00000000-0000-0000-0000-{number:012d}",
             domain=domain,
-            request_id=f"req-{number}",
+            request_id="",
             subject=subject,
             channel=channel,
             topic=topic,
@@ -49,7 +49,13 @@ def contact(
         ),
         b"sealed" if number % 3 == 0 else None,
         "v1",
+        digest(number),
     )
+
+
+def digest(number: int) -> bytes:
+    """A stand-in request digest."""
+    return number.to_bytes(32, "big")
 
 
 def test_a_contact_is_stored_and_read_back_unchanged(engine: Engine) -> None:
@@ -61,25 +67,22 @@ def test_a_contact_is_stored_and_read_back_unchanged(engine: Engine) -> None:
     with Session(engine) as session:
         repository = ContactRepository(session)
         assert repository.get(stored.contact.id) == stored
-        assert repository.by_request_ids("kcc", ["req-3", "req-9"]) == {"req-3": stored}
-        assert repository.by_request_ids("burgerzaken", ["req-3"]) == {}
+        assert repository.by_request_digests("kcc", [digest(3), digest(9)]) == {digest(3): stored}
+        assert repository.by_request_digests("burgerzaken", [digest(3)]) == {}
         assert repository.get("no-such-id") is None
 
 
-def test_the_same_request_id_twice_in_a_domain_is_a_duplicate(engine: Engine) -> None:
+def test_the_same_request_digest_twice_in_a_domain_is_a_duplicate(engine: Engine) -> None:
     with Session(engine) as session:
         ContactRepository(session).add([contact(1)])
         session.commit()
     with Session(engine) as session:
-        other = contact(2)
-        clash = StoredContact(
-            Contact(**{**other.contact.__dict__, "request_id": "req-1"}), None, "v1"
-        )
+        clash = StoredContact(contact(2).contact, None, "v1", digest(1))
         with pytest.raises(DuplicateRequest):
             ContactRepository(session).add([clash])
         session.rollback()
         same_id_other_domain = StoredContact(
-            Contact(**{**clash.contact.__dict__, "domain": "burgerzaken"}), None, "v1"
+            Contact(**{**clash.contact.__dict__, "domain": "burgerzaken"}), None, "v1", digest(1)
         )
         ContactRepository(session).add([same_id_other_domain])
         session.commit()

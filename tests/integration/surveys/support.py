@@ -18,7 +18,7 @@ from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.surveys.adapters.database import scrubber, secure_delete
 from stadskamer.surveys.adapters.orm import invitations
-from stadskamer.surveys.bootstrap import MIGRATIONS, use_cases
+from stadskamer.surveys.bootstrap import MIGRATIONS, migration_inputs, use_cases
 from stadskamer.surveys.citizens import Citizens
 from stadskamer.surveys.domain import InvitationRules, Sampler
 from stadskamer.surveys.entrypoint import UseCases
@@ -121,7 +121,7 @@ def build_world(
     engine = make_engine(url, "surveys")
     secure_delete(engine)
     key = pseudonyms.key("onderzoek")
-    migrate(engine, MIGRATIONS, "surveys", {"domain_secret_key": key.secret_key})
+    migrate(engine, MIGRATIONS, "surveys", migration_inputs(key))
     consents = FakeConsents(pseudonyms)
     delivery, log, clock = MemoryDelivery(), MemoryLog(), Clock()
     keys = Keyring(key.secret_key)

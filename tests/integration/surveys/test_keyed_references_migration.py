@@ -41,7 +41,8 @@ def test_stored_trigger_keys_and_consent_names_are_rewritten(database_url: str) 
             ),
             {"consent": CONSENT},
         )
-    migrate(engine, MIGRATIONS, "surveys", {"domain_secret_key": ONDERZOEK_SECRET})
+    secrets = {"secrets": {"domain_secret_key": ONDERZOEK_SECRET}}
+    migrate(engine, MIGRATIONS, "surveys", secrets, revision="0002")
     with engine.connect() as connection:
         [key] = connection.execute(text("SELECT trigger_key FROM triggers")).scalars()
         [sealed] = connection.execute(text("SELECT consent_sealed FROM callback_tasks")).scalars()

@@ -4,12 +4,12 @@ Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLit
 PostgreSQL; due dates are ``Date`` columns (Dutch calendar days). The subject is the 32-byte
 ``klachten`` domain pseudonym only; the description, every reason and the id of the KCC
 contact a complaint was made in are stored sealed (:mod:`stadskamer.complaints.texts`), that
-contact id also as its keyed digest, so no other domain's identifier is stored as it is.
-Enumerations are stored by name. No BSN, no polymorphic pseudonym and no free text in clear
-is stored. The complainant's stored reference (a tagged klachten pseudonym the pseudonym
-service handed out when it was claimed) names them in later records and events; only the
-pseudonym service can turn it into anything else. A spent link grant is kept only until it
-expires.
+contact id also as its keyed digest, so no other domain's identifier is stored as it is; the
+caller's request_id only as its keyed digest. Enumerations are stored by name. No BSN, no
+polymorphic pseudonym and no free text in clear is stored. The complainant's stored reference
+(a tagged klachten pseudonym the pseudonym service handed out when it was claimed) names them
+in later records and events; only the pseudonym service can turn it into anything else. A
+spent link grant is kept only until it expires.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ complaints = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("case_number", String(24), nullable=False),
-    Column("request_id", String(128), nullable=False),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject_pseudonym", LargeBinary(32), nullable=False),
     # The complainant's stored reference (NULL: filed before references were kept).
     Column("subject_reference", LargeBinary, nullable=True),
@@ -72,7 +73,7 @@ complaints = Table(
     # Bumped by every change; the bump is also how a change takes its row (write) lock first.
     Column("revision", Integer, nullable=False),
     UniqueConstraint("case_number", name="uq_complaints_case_number"),
-    UniqueConstraint("request_id", name="uq_complaints_request_id"),
+    UniqueConstraint("request_digest", name="uq_complaints_request_digest"),
     Index("ix_complaints_received", "received_at_us", "id"),
     Index("ix_complaints_status", "status", "received_at_us", "id"),
     Index("ix_complaints_coordinator", "coordinator", "received_at_us", "id"),

@@ -47,12 +47,14 @@ def outcome(name: str | None) -> Outcome | None:
 class ComplaintRecord:
     """A complaint as stored: the texts and the contact id are sealed (read back, ``complaint``
     has them empty, and no history); ``contact_reference`` is the contact id's keyed digest,
+    ``request_digest`` the request_id's (``complaint.request_id`` is empty),
     ``subject_reference`` the complainant's stored reference (None for older complaints)."""
 
     complaint: Complaint
     description_sealed: bytes
     extension_reason_sealed: bytes | None
     key_version: str
+    request_digest: bytes
     contact_reference: bytes | None = None
     contact_sealed: bytes | None = None
     subject_reference: bytes | None = None
@@ -75,7 +77,7 @@ def values(record: ComplaintRecord, **extra: Any) -> dict[str, Any]:
     return {
         "id": c.id,
         "case_number": c.case_number,
-        "request_id": c.request_id,
+        "request_digest": record.request_digest,
         "subject_pseudonym": c.subject,
         "subject_reference": record.subject_reference,
         "channel": int(c.channel),
@@ -112,7 +114,7 @@ def from_row(row: Any) -> ComplaintRecord:
     complaint = Complaint(
         id=row.id,
         case_number=row.case_number,
-        request_id=row.request_id,
+        request_id="",
         subject=bytes(row.subject_pseudonym),
         channel=Channel(row.channel),
         received_at=from_us(row.received_at_us),
@@ -144,6 +146,7 @@ def from_row(row: Any) -> ComplaintRecord:
         bytes(row.description_sealed),
         _optional_bytes(row.extension_reason_sealed),
         row.key_version,
+        bytes(row.request_digest),
         _optional_bytes(row.contact_reference),
         _optional_bytes(row.contact_sealed),
         _optional_bytes(row.subject_reference),

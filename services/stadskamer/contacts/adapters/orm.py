@@ -3,7 +3,8 @@
 Times are stored as UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
 PostgreSQL, which keeps keyset pagination and bucket arithmetic portable. The subject is the
 32-byte domain pseudonym only (NULL for an anonymous contact); the summary is stored sealed
-(see :mod:`stadskamer.contacts.summaries`). No BSN and no polymorphic pseudonym is stored.
+(see :mod:`stadskamer.contacts.summaries`), the caller's request_id only as its keyed digest.
+No BSN and no polymorphic pseudonym is stored.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ contacts = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("domain", String(63), nullable=False),
-    Column("request_id", String(128), nullable=False),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject_pseudonym", LargeBinary(32), nullable=True),
     Column("channel", SmallInteger, nullable=False),
     Column("topic", String(64), nullable=False),
@@ -48,7 +50,7 @@ contacts = Table(
     Column("repeat_last_at_us", BigInteger, nullable=True),
     Column("repeat_channels", String(64), nullable=False),
     Column("repeat_window_days", Integer, nullable=False),
-    UniqueConstraint("domain", "request_id", name="uq_contacts_domain_request_id"),
+    UniqueConstraint("domain", "request_digest", name="uq_contacts_domain_request_digest"),
     Index("ix_contacts_subject", "domain", "subject_pseudonym", "occurred_at_us", "id"),
     Index("ix_contacts_domain_time", "domain", "occurred_at_us", "id"),
 )

@@ -1,8 +1,9 @@
 """The contact register, stored with SQLAlchemy Core.
 
-Rows hold the sealed summary; the service opens it. Inserting a second contact with the same
-(domain, request_id) raises :class:`DuplicateRequest`, on which the caller rolls back and
-reads the first one.
+Rows hold the sealed summary; the service opens it, and the request_id's keyed digest, never
+the request_id (a contact read back has an empty ``request_id``). Inserting a second contact
+with the same (domain, request digest) raises :class:`DuplicateRequest`, on which the caller
+rolls back and reads the first one.
 """
 
 from __future__ import annotations
@@ -52,16 +53,18 @@ def from_us(value: int) -> datetime:
 
 
 class DuplicateRequest(Exception):
-    """A contact with this (domain, request_id) exists already; roll back and read it."""
+    """A contact with this (domain, request digest) exists already; roll back and read it."""
 
 
 @dataclass(frozen=True)
 class StoredContact:
-    """A contact as stored: the summary still sealed (``contact.summary`` is empty)."""
+    """A contact as stored: the summary still sealed (``contact.summary`` is empty), the
+    request_id as its keyed digest (``contact.request_id`` is not stored)."""
 
     contact: Contact
     sealed_summary: bytes | None
     key_version: str
+    request_digest: bytes
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _values(stored: StoredContact) -> dict[str, Any]:
     return {
         "id": contact.id,
         "domain": contact.domain,
-        "request_id": contact.request_id,
+        "request_digest": stored.request_digest,
         "subject_pseudonym": contact.subject,
         "channel": int(contact.channel),
         "topic": contact.topic,
@@ -121,7 +124,7 @@ def _stored(row: Any) -> StoredContact:
     contact = Contact(
         id=row.id,
         domain=row.domain,
-        request_id=row.request_id,
+        request_id="",
         subject=row.subject_pseudonym,
         channel=Channel(row.channel),
         topic=row.topic,
@@ -132,7 +135,7 @@ def _stored(row: Any) -> StoredContact:
         created_at=from_us(row.created_at_us),
         repeat=repeat,
     )
-    return StoredContact(contact, row.summary_sealed, row.key_version)
+    return StoredContact(contact, row.summary_sealed, row.key_version, bytes(row.request_digest))
 
 
 class ContactRepository:
@@ -147,7 +150,7 @@ class ContactRepository:
         return self._session.connection()
 
     def add(self, stored: Sequence[StoredContact]) -> None:
-        """Insert contacts; :class:`DuplicateRequest` if a (domain, request_id) exists."""
+        """Insert contacts; :class:`DuplicateRequest` if a (domain, request digest) exists."""
         if not stored:
             return
         try:
@@ -164,23 +167,25 @@ class ContactRepository:
         row = self._session.execute(select(contacts).where(_c.id == contact_id)).first()
         return _stored(row) if row is not None else None
 
-    def by_keys(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredContact]:
-        """The stored contacts among these (domain, request_id), keyed the same way."""
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for domain, request_id in keys:
-            wanted[domain].add(request_id)
+    def by_keys(self, keys: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], StoredContact]:
+        """The stored contacts among these (domain, request digest), keyed the same way."""
+        wanted: dict[str, set[bytes]] = defaultdict(set)
+        for domain, digest in keys:
+            wanted[domain].add(digest)
         return {
-            (domain, request_id): stored
-            for domain, request_ids in wanted.items()
-            for request_id, stored in self.by_request_ids(domain, request_ids).items()
+            (domain, digest): stored
+            for domain, digests in wanted.items()
+            for digest, stored in self.by_request_digests(domain, digests).items()
         }
 
-    def by_request_ids(self, domain: str, request_ids: Collection[str]) -> dict[str, StoredContact]:
-        """The contacts of ``domain`` registered with any of ``request_ids``."""
+    def by_request_digests(
+        self, domain: str, digests: Collection[bytes]
+    ) -> dict[bytes, StoredContact]:
+        """The contacts of ``domain`` registered with any of these request digests."""
         rows = self._session.execute(
-            select(contacts).where(_c.domain == domain, _c.request_id.in_(list(request_ids)))
+            select(contacts).where(_c.domain == domain, _c.request_digest.in_(list(digests)))
         )
-        return {row.request_id: _stored(row) for row in rows}
+        return {stored.request_digest: stored for stored in map(_stored, rows)}
 
     def priors(
         self, domain: str, subjects: Collection[bytes], start: datetime, end: datetime

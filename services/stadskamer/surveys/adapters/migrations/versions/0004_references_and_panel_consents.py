@@ -6,15 +6,15 @@ only at their next issuance). ``panel_members.consent_sealed`` keeps the name of
 research-panel consent a member joined with, sealed (NULL for earlier members, who cannot be
 re-checked and so leave the panel at the next draw or sweep).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -5,15 +5,15 @@ handed out when the complainant was claimed (NULL for older complaints: they are
 only at the citizen's next issuance). ``spent_grants`` holds the link grants a read was made
 under, until they expire.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
