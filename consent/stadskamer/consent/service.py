@@ -86,6 +86,8 @@ class Collaborators:
         """
         subject: dict[str, Any] = {}
         if fields.get("subject") and self.subject_key is not None:
+            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
             pseudonym = bytes.fromhex(fields["subject"])
             from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
 import grpc
 
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey
+from stadskamer.client import DomainKey, PseudonymClient
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.event_sinks import EventIds, grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
@@ -19,12 +20,13 @@ from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.contacts.adapters.events import ProtoContactEvents
 from stadskamer.contacts.adapters.orm import outbox, record_outbox
-from stadskamer.contacts.adapters.pseudonyms import GrpcPseudonyms
 from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
+from stadskamer.contacts.granted import GrantedReads
 from stadskamer.contacts.queries import ContactQueries
 from stadskamer.contacts.request_ids import RequestKeys
-from stadskamer.contacts.service import ContactsService
+from stadskamer.contacts.service import ContactsService, utc_now
 from stadskamer.contacts.settings import ContactsSettings
+from stadskamer.contacts.subjects import Subjects
 from stadskamer.contacts.summaries import SummaryCipher
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -58,7 +60,8 @@ def build_component(settings: ContactsSettings) -> Component:
     keys = load_domain_keys(settings)
     token = token_source(settings)
     channel = peer_channel(settings.pseudonyms_address, token)
-    pseudonyms = GrpcPseudonyms(channel, keys)
+    pseudonyms = PseudonymClient(channel)  # the channel adds the service's token
+    subjects = Subjects(pseudonyms, keys)
     secret_keys = {d: k.secret_key for d, k in keys.items()}
     cipher = SummaryCipher(secret_keys)
     request_keys = RequestKeys(secret_keys)
@@ -72,7 +75,7 @@ def build_component(settings: ContactsSettings) -> Component:
     relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, ids, guard)
     service = ContactsService(
         settings.policy,
-        pseudonyms,
+        subjects,
         cipher,
         request_keys,
         unit_of_work,
@@ -80,7 +83,7 @@ def build_component(settings: ContactsSettings) -> Component:
         write_guard=guard,
         records=kept.keeper,
         # Events are written only for configured receivers: none queue up for nobody.
-        events=ProtoContactEvents(keys) if settings.event_sinks else None,
+        events=ProtoContactEvents(pseudonyms) if settings.event_sinks else None,
         on_event=relay.wake,
     )
     grant_key = (
@@ -90,10 +93,12 @@ def build_component(settings: ContactsSettings) -> Component:
     )
     queries = ContactQueries(
         settings.policy,
-        pseudonyms,
+        subjects,
         cipher,
         unit_of_work,
-        grant_key=grant_key,
+        granted=GrantedReads(
+            grant_key, subjects, keys, unit_of_work, guard or nullcontext(), utc_now
+        ),
         records=kept.keeper,
         write_guard=guard,
     )

@@ -34,14 +34,9 @@ from stadskamer.contacts.adapters.orm import contacts, record_outbox
 from stadskamer.contacts.domain import Draft
 from stadskamer.contacts.request_ids import record_id
 from stadskamer.contacts.service import ContactsService
-from tests.integration.contacts.conftest import (
-    CIPHER,
-    NOW,
-    POLICY,
-    REQUEST_KEYS,
-    FakePseudonyms,
-    person,
-)
+from stadskamer.contacts.subjects import Subjects
+from stadskamer.pep import tags
+from tests.integration.contacts.conftest import CIPHER, NOW, POLICY, REQUEST_KEYS, Register
 
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 FAST_RECONNECT = [
@@ -94,13 +89,14 @@ class Keeping:
     service: ContactsService
     relay: OutboxRelay
     gate: AuditGate
+    citizens: Register
 
     def register(self, request_id: str) -> str:
         """Register one contact of a fixed citizen; its id."""
         draft = Draft(
             request_id,
             "kcc",
-            person("Jan"),
+            self.citizens.person("Jan", "kcc"),
             2,
             "afval",
             "kcc-telefonie",
@@ -118,7 +114,7 @@ class Keeping:
 
 
 @contextmanager
-def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
+def keeping(engine: Engine, port: int, citizens: Register) -> Iterator[Keeping]:
     """Wire gate, relay and record keeper as ``keep_records`` does, with fast retries."""
     channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=FAST_RECONNECT)
     gate = AuditGate(channel, connect_seconds=0.5)
@@ -140,7 +136,7 @@ def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     service = ContactsService(
         POLICY,
-        FakePseudonyms(),
+        Subjects(citizens.pseudonyms, citizens.keys),
         CIPHER,
         REQUEST_KEYS,
         unit_of_work,
@@ -150,7 +146,7 @@ def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
     )
     relay.start()
     try:
-        yield Keeping(engine, service, relay, gate)
+        yield Keeping(engine, service, relay, gate, citizens)
     finally:
         relay.stop()
         gate.close()
@@ -169,9 +165,11 @@ def _free_port() -> int:
         return port
 
 
-def test_records_are_kept_with_their_contacts_and_appended_in_batches(engine: Engine) -> None:
+def test_records_are_kept_with_their_contacts_and_appended_in_batches(
+    engine: Engine, register: Register
+) -> None:
     audit = FakeAudit()
-    with serving(audit) as port, keeping(engine, port) as world:
+    with serving(audit) as port, keeping(engine, port, register) as world:
         ids = [world.register(f"r-{n}") for n in range(20)]
         world.register("r-0")  # a retry: answered from the store, recorded once
         _until(lambda: world.count("records") == 0 and len(audit.records) == 20)
@@ -179,18 +177,18 @@ def test_records_are_kept_with_their_contacts_and_appended_in_batches(engine: En
         record_id(REQUEST_KEYS.digest("kcc", f"r-{n}")): f"contacts/{ids[n]}" for n in range(20)
     }
     assert {k: r.reference for k, r in audit.records.items()} == expected
-    assert all(
-        r.name == "contacts.register" and r.subject_encrypted for r in audit.records.values()
-    )
+    assert all(r.name == "contacts.register" for r in audit.records.values())
+    assert {tags.parse(r.subject_tagged).audience for r in audit.records.values()} == {"audit/kcc"}
+    assert not any(r.subject_encrypted or r.subject_polymorphic for r in audit.records.values())
     assert len(audit.requests) < 20, "the relay should carry several records per append"
 
 
 def test_an_unreachable_audit_service_refuses_registration_and_loses_nothing(
-    engine: Engine,
+    engine: Engine, register: Register
 ) -> None:
     port = _free_port()
     audit = FakeAudit()
-    with keeping(engine, port) as world:
+    with keeping(engine, port, register) as world:
         with pytest.raises(Unavailable) as refused:
             world.register("while-down")
         assert refused.value.reason == "PROCESSING_LOG_UNAVAILABLE"
@@ -202,12 +200,14 @@ def test_an_unreachable_audit_service_refuses_registration_and_loses_nothing(
         assert set(audit.records) == {record_id(REQUEST_KEYS.digest("kcc", "after-return"))}
 
 
-def test_records_kept_before_an_outage_are_delivered_after_it(engine: Engine) -> None:
+def test_records_kept_before_an_outage_are_delivered_after_it(
+    engine: Engine, register: Register
+) -> None:
     audit = FakeAudit()
-    with serving(audit) as port, keeping(engine, port) as world:
+    with serving(audit) as port, keeping(engine, port, register) as world:
         world.register("before")
         _until(lambda: world.count("records") == 0)
-    with keeping(engine, port) as world:
+    with keeping(engine, port, register) as world:
         world.relay.stop()  # records now stay in the outbox, as when the relay lags behind
         with serving(audit, port):
             _until(lambda: _accepts(world, "kept"))
@@ -224,9 +224,11 @@ def test_records_kept_before_an_outage_are_delivered_after_it(engine: Engine) ->
     assert world.count("contacts") == 2
 
 
-def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(engine: Engine) -> None:
+def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(
+    engine: Engine, register: Register
+) -> None:
     audit = FakeAudit(refuse=True)
-    with serving(audit) as port, keeping(engine, port) as world:
+    with serving(audit) as port, keeping(engine, port, register) as world:
         world.register("first")  # accepted: the refusal is learnt on delivery
         _until(lambda: _closed(world.gate))
         with pytest.raises(Unavailable):

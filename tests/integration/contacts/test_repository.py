@@ -13,6 +13,7 @@ from stadskamer.contacts.adapters.repository import (
     ContactRepository,
     Cursor,
     DuplicateRequest,
+    SpentGrantRepository,
     StoredContact,
     to_us,
 )
@@ -50,6 +51,7 @@ def contact(
         b"sealed" if number % 3 == 0 else None,
         "v1",
         digest(number),
+        b"reference-%d" % number if subject is not None else None,
     )
 
 
@@ -168,3 +170,19 @@ def test_topic_counts_group_per_bucket_and_flags(engine: Engine) -> None:
             row.count
         )
     assert totals == {("afval", 2): 2, ("afval", 1): 1, ("paspoort", 1): 1}
+
+
+def test_a_link_grant_is_spent_once_until_it_expires(engine: Engine) -> None:
+    digest, expiry = b"\x01" * 32, NOW + timedelta(seconds=30)
+    with Session(engine) as session:
+        spent = SpentGrantRepository(session)
+        assert spent.spend(digest, expiry)
+        assert not spent.spend(digest, expiry)
+        assert spent.prune(NOW) == 0
+        session.commit()
+    with Session(engine) as session:
+        spent = SpentGrantRepository(session)
+        assert not spent.spend(digest, expiry)
+        assert spent.prune(expiry) == 1, "deleted at expiry"
+        assert spent.spend(digest, expiry)
+        session.commit()

@@ -20,6 +20,12 @@ from stadskamer.gateway.rest.problems import Problem
 INVALID_BSN = "must be a valid BSN: nine digits passing the 11-check"
 
 
+def make_polymorphic_pseudonym(bsn: str, public_key: bytes) -> bytes:
+    """Stand-in for the client helper that issue 14 removed, until the gateway has citizens'
+    pseudonyms issued: refused (no service converts a self-made one any more)."""
+    raise Problem(503, "the gateway does not issue pseudonyms yet", "NOT_ISSUED")
+
+
 class Citizens:
     """Makes polymorphic pseudonyms; remembers the master public key once fetched."""
 

@@ -1,18 +1,29 @@
-"""The processing log for the privacy officer: records, report, proofs and verification."""
+"""The processing log for the privacy officer: records, report, proofs and verification.
+
+A search by citizen has the body's BSN issued into ``audit`` by the pseudonym service, with
+the caller's own token (roles ``privacy-officer`` and ``issuer``): that gives one tagged
+pseudonym per reporting domain (``audit/<domain>``), and ListProcessing finds the records of
+every domain with them. The issuance is itself recorded.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from stadskamer import pep
 from stadskamer.api.audit.v1 import audit_pb2 as pb
 from stadskamer.audit import anomalies
 from stadskamer.audit.messages import record_of
+from stadskamer.client import PseudonymClient, validate_bsn
+from stadskamer.common.errors import StadskamerError
 from stadskamer.gateway.rest import schema as s
-from stadskamer.gateway.rest.codec import iso, timestamp
+from stadskamer.gateway.rest.citizens import INVALID_BSN
+from stadskamer.gateway.rest.codec import BadInput, iso, timestamp
 from stadskamer.gateway.rest.contacts import PAGE_TOKEN
 from stadskamer.gateway.rest.log_check import LogChecker
 from stadskamer.gateway.rest.operations import Call, Operation, Param, Reply
+from stadskamer.gateway.rest.problems import from_domain_error
 from stadskamer.gateway.rest.processing_schemas import (
     FILTER,
     INDEX,
@@ -24,11 +35,14 @@ from stadskamer.gateway.rest.processing_schemas import (
 
 TAG = "processing-log"
 REPORT_PAGE = 1000
+AUDIT = "audit"
+SUBJECT_ACCESS = "subject-access"
 
 
-def _filter(call: Call, values: dict[str, Any], subject: bytes) -> pb.ProcessingFilter:
+def _filter(call: Call, values: dict[str, Any], subjects: list[bytes]) -> pb.ProcessingFilter:
     wanted = pb.ProcessingFilter(
-        subject_polymorphic=subject,
+        subjects_tagged=subjects,
+        reference=values.get("reference", ""),
         actor=values.get("actor", ""),
         purpose=values.get("purpose", ""),
         domain=values.get("domain", ""),
@@ -39,10 +53,10 @@ def _filter(call: Call, values: dict[str, Any], subject: bytes) -> pb.Processing
     return wanted
 
 
-def _page(call: Call, values: dict[str, Any], subject: bytes) -> Reply:
-    default = "subject-access" if subject else "supervision"
+def _page(call: Call, values: dict[str, Any], subjects: list[bytes]) -> Reply:
+    default = "subject-access" if subjects else "supervision"
     request = pb.ListProcessingRequest(
-        filter=_filter(call, values, subject),
+        filter=_filter(call, values, subjects),
         page_size=values.get("pageSize", 0),
         page_token=values.get("pageToken", ""),
         query_purpose=PURPOSES.number(values.get("queryPurpose", default), "queryPurpose"),  # type: ignore[arg-type]
@@ -54,12 +68,33 @@ def _page(call: Call, values: dict[str, Any], subject: bytes) -> Reply:
 
 def list_records(call: Call) -> Reply:
     """ListProcessing with filters from the query (no citizen: a BSN never goes in a URL)."""
-    return _page(call, call.query, b"")
+    return _page(call, call.query, [])
 
 
 def search_records(call: Call) -> Reply:
     """ListProcessing for a citizen named in the body."""
-    return _page(call, call.body, call.subject(required=False))
+    return _page(call, call.body, audit_subjects(call))
+
+
+def audit_subjects(call: Call) -> list[bytes]:
+    """The body's citizen issued into ``audit`` as the caller: one tagged pseudonym per
+    reporting domain; none without a ``bsn``. 400 for an invalid BSN (nothing issued); the
+    pseudonym service's refusals as problems (403 ``ROLE_MISSING`` without role issuer)."""
+    bsn = call.body.get("bsn")
+    if bsn is None:
+        return []
+    try:
+        normalized = validate_bsn(str(bsn))
+    except pep.InvalidBsnError:
+        raise BadInput.field("bsn", INVALID_BSN) from None
+    client = PseudonymClient(call.stubs.pseudonyms, call.token, call.remaining())
+    try:
+        issued = client.issue([normalized], [AUDIT], SUBJECT_ACCESS)[0]
+    except StadskamerError as error:
+        raise from_domain_error(error, "pseudonyms", {"bsns": "bsn"}) from None
+    if not issued:
+        raise BadInput.field("bsn", INVALID_BSN)
+    return issued
 
 
 def report(call: Call) -> Reply:
@@ -206,7 +241,8 @@ def operations(checker: LogChecker) -> list[Operation]:
             "searchProcessingRecords",
             TAG,
             "A citizen's processing",
-            "ListProcessing for the citizen named in the body (and other filters).",
+            "ListProcessing for the citizen named in the body (issued into audit with the "
+            "caller's token: roles privacy-officer and issuer) and the other filters.",
             search_records,
             "ProcessingRecordList",
             body="ProcessingSearch",

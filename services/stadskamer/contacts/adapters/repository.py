@@ -3,7 +3,8 @@
 Rows hold the sealed summary; the service opens it, and the request_id's keyed digest, never
 the request_id (a contact read back has an empty ``request_id``). Inserting a second contact
 with the same (domain, request digest) raises :class:`DuplicateRequest`, on which the caller
-rolls back and reads the first one.
+rolls back and reads the first one. :class:`SpentGrantRepository` keeps the
+link grants honoured here.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stadskamer.common.outbox import OutboxEvent
-from stadskamer.contacts.adapters.orm import contacts, outbox
+from stadskamer.contacts.adapters.orm import contacts, outbox, spent_link_grants
 from stadskamer.contacts.domain import Channel, Contact, PriorContact, RepeatSignal
 from stadskamer.contacts.signals import CountRow
 
@@ -59,12 +60,14 @@ class DuplicateRequest(Exception):
 @dataclass(frozen=True)
 class StoredContact:
     """A contact as stored: the summary still sealed (``contact.summary`` is empty), the
-    request_id as its keyed digest (``contact.request_id`` is not stored)."""
+    request_id as its keyed digest (``contact.request_id`` is not stored), and the subject's
+    stored reference (a tagged pseudonym of the contact's domain; None without)."""
 
     contact: Contact
     sealed_summary: bytes | None
     key_version: str
     request_digest: bytes
+    reference: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def _values(stored: StoredContact) -> dict[str, Any]:
         "repeat_last_at_us": to_us(repeat.last_contact_at) if repeat.last_contact_at else None,
         "repeat_channels": ",".join(str(int(c)) for c in repeat.channels),
         "repeat_window_days": repeat.window_days,
+        "subject_reference": stored.reference,
     }
 
 
@@ -135,7 +139,14 @@ def _stored(row: Any) -> StoredContact:
         created_at=from_us(row.created_at_us),
         repeat=repeat,
     )
-    return StoredContact(contact, row.summary_sealed, row.key_version, bytes(row.request_digest))
+    reference = row.subject_reference
+    return StoredContact(
+        contact,
+        row.summary_sealed,
+        row.key_version,
+        bytes(row.request_digest),
+        bytes(reference) if reference else None,
+    )
 
 
 class ContactRepository:
@@ -268,3 +279,30 @@ def _conditions(where: ContactFilter) -> Iterable[Any]:
         yield _c.occurred_at_us >= to_us(where.start)
     if where.end is not None:
         yield _c.occurred_at_us < to_us(where.end)
+
+
+class SpentGrantRepository:
+    """The link grants honoured here (by keyed digest), each once, forgotten at expiry."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def spend(self, digest: bytes, expires_at: datetime) -> bool:
+        """Record the grant as used; False when it was used here before."""
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    insert(spent_link_grants).values(
+                        grant_digest=digest, expires_at_us=to_us(expires_at)
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def prune(self, now: datetime) -> int:
+        """Delete the grants that have expired; returns how many."""
+        result = self._session.execute(
+            delete(spent_link_grants).where(spent_link_grants.c.expires_at_us <= to_us(now))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -64,13 +64,14 @@ class UsedGrantRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def claim(self, grant_id: str, expires_at: datetime) -> bool:
-        """Record the grant as used; False when it was used before (by anyone)."""
+    def add(self, grant_id: str, expires_at: datetime) -> bool:
+        """Record the grant as used; False when it was used before (by anyone), and then the
+        caller must roll the transaction back (no savepoint: a SQLite savepoint opened
+        outside a transaction commits on release)."""
         try:
-            with self._session.begin_nested():
-                self._session.execute(
-                    insert(used_link_grants).values(grant_id=grant_id, expires_at=expires_at)
-                )
+            self._session.execute(
+                insert(used_link_grants).values(grant_id=grant_id, expires_at=expires_at)
+            )
         except IntegrityError:
             return False
         return True
@@ -89,13 +90,11 @@ class SpentTagRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def spend(self, use_key: bytes, expires_at: datetime) -> bool:
-        """Record the tag as spent; False when it was spent before (by anyone)."""
+    def add(self, use_key: bytes, expires_at: datetime) -> bool:
+        """Record the tag as spent; False when it was spent before (by anyone), and then the
+        caller must roll the transaction back."""
         try:
-            with self._session.begin_nested():
-                self._session.execute(
-                    insert(spent_tags).values(use_key=use_key, expires_at=expires_at)
-                )
+            self._session.execute(insert(spent_tags).values(use_key=use_key, expires_at=expires_at))
         except IntegrityError:
             return False
         return True
