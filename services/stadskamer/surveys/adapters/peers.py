@@ -9,6 +9,8 @@ the event's sender. The pseudonym service itself is reached through the one clie
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
 from stadskamer.api.common.v1 import channel_pb2
@@ -42,7 +44,7 @@ class GrpcConsents:
         self._requester = requester_domain
         self._timeout = timeout
 
-    def _call(self, method: grpc.UnaryUnaryMultiCallable, request: object) -> object:
+    def _call(self, method: Callable[..., object], request: object) -> object:
         try:
             return method(request, timeout=self._timeout)
         except grpc.RpcError as error:
