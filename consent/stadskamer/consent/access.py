@@ -7,9 +7,6 @@ target's (a push: the target's subject is converted into the requester's domain)
 direction the policy decides on; a grant is bound to exactly that tag (its message hash) and
 to the caller as its only presenter. Every check and every grant issued (or refused) is
 appended to the processing log before the answer is returned.
-
-A subject that is another domain's stored reference is not converted into the consent domain
-(:mod:`stadskamer.consent.subjects`): it opens only a link that needs no consent.
 """
 
 from __future__ import annotations
@@ -122,13 +119,9 @@ class AccessService:
         decision = self._policy.decide(
             query.requester_domain, query.target_domain, query.purpose, situation
         )
-        needs_consent = decision.verdict is Verdict.NEEDS_CONSENT
-        if tag.kind is Kind.REFERENCE and not needs_consent:
-            subject = Subject(tag)
-        else:
-            subject = parts.subjects.converted(query.subject, tag)
+        subject = parts.subjects.converted(query.subject, tag)
         consents = []
-        if needs_consent:
+        if decision.verdict is Verdict.NEEDS_CONSENT:
             with parts.unit_of_work() as uow:
                 repository = ConsentRepository(uow.session)
                 consents = repository.for_subject(subject.pseudonym, query.purpose)

@@ -2,17 +2,15 @@
 
 Every RPC that names a citizen takes a tagged pseudonym as the pseudonym service handed it
 out (shared/design/pseudonyms.md, "Issued, never self-made"). Its tag is verified here first
-(signature, expiry, kind, and an audience the request allows). An issued or grant-bound
-encrypted pseudonym is then converted into the consent domain (the transcryptor's oversight
-rule, for the consent service only) and that conversion claimed at once, which gives:
+(signature, expiry, kind, and an audience the request allows). The pseudonym (issued, produced
+under a grant, or a domain's refreshed stored reference) is then converted into the consent
+domain (the transcryptor's oversight rule, for the consent service only) and that conversion
+claimed at once, which gives:
 
 - ``P_consent``, decrypted with the consent domain key: the key of the consent rows;
 - the processing record's subject, a tagged ``audit/consent`` pseudonym;
 - a stored reference of the consent domain, kept with a new consent so that the records of
   later reads and withdrawals name the citizen without converting anything.
-
-A stored reference of another domain is never converted into the consent domain (the
-pseudonym service refuses it): it may only ask for a link that needs no consent.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from stadskamer.client import DomainKey, decrypt_pseudonym
-from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from stadskamer.common.errors import FailedPrecondition, InvalidArgument
 from stadskamer.consent.ports import Pseudonyms
 from stadskamer.pep import tags
 from stadskamer.pep.tags import Kind, TaggedPseudonym
@@ -33,12 +31,12 @@ FIELD = "subject"
 
 @dataclass(frozen=True)
 class Subject:
-    """The presented pseudonym's tag and, once converted, what the consent service knows."""
+    """The presented pseudonym's tag and what the consent service knows of its citizen."""
 
     tag: TaggedPseudonym
-    pseudonym: bytes = b""  # P_consent; empty for another domain's stored reference
-    record_subject: bytes = b""  # tagged audit/consent, for the processing record
-    reference: bytes = b""  # a stored reference of the consent domain
+    pseudonym: bytes  # P_consent
+    record_subject: bytes  # tagged audit/consent, for the processing record
+    reference: bytes  # a stored reference of the consent domain
 
     @property
     def use_key(self) -> bytes:
@@ -73,15 +71,9 @@ class Subjects:
     def converted(self, raw: bytes, tag: TaggedPseudonym) -> Subject:
         """The subject in the consent domain: P, the record subject and a stored reference.
 
-        PERMISSION_DENIED (``REFERENCE_REFUSED``) for a stored reference; INVALID_ARGUMENT on
-        ``subject`` for what the pseudonym service refuses; UNAVAILABLE when it is unreachable.
+        INVALID_ARGUMENT on ``subject`` for what the pseudonym service refuses; a refusal of
+        the caller (PERMISSION_DENIED) as it answers; UNAVAILABLE when it is unreachable.
         """
-        if tag.kind is Kind.REFERENCE:
-            raise PermissionDenied(
-                "a stored reference does not convert into the consent domain; "
-                "present a pseudonym issued for this request",
-                "REFERENCE_REFUSED",
-            )
         try:
             into_consent = self._pseudonyms.convert(raw, DOMAIN)
             claim = self._pseudonyms.claim(into_consent, DOMAIN)

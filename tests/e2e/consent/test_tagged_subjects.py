@@ -92,19 +92,28 @@ def test_a_push_grant_takes_a_refreshed_reference_and_a_push_rule_cannot_be_pull
     assert error_reason(pull.value) == "NO_RULE"
 
 
-def test_a_stored_reference_opens_no_link_that_needs_a_consent(world: ConsentStack) -> None:
+def test_a_refreshed_stored_reference_opens_a_link_by_consent(world: ConsentStack) -> None:
     stack = world.stack
+    agent = world.auth("agent-1", ["kcc"], ["agent"])
+    world.consent.GrantConsent(
+        grant_request(world.subject(BSN), "complaint-callback"), metadata=agent
+    )
     token = stack.token("complaints-service", ["klachten"], ["service"])
     klachten = PseudonymClient(stack.channel, token)
     stored = klachten.claim(world.subject(BSN, "klachten"), "klachten").reference
     metadata = [("authorization", f"Bearer {token}")]
     callback = {"purpose": "complaint-callback", "requester_domain": "klachten"}
-    with pytest.raises(grpc.RpcError) as refused:
+    fresh = klachten.convert(stored, "klachten")
+    issued = _grant(world, fresh, metadata, target_domain="kcc", **callback)
+    assert issued.basis.kind == pb.BASIS_KIND_CONSENT
+    converted = klachten.convert(fresh, "kcc", issued.link_grant)
+    assert tags.parse(converted).audience == "kcc"
+    with pytest.raises(grpc.RpcError) as without:
+        other = klachten.claim(world.subject("123456782", "klachten"), "klachten").reference
         _grant(
-            world, klachten.convert(stored, "klachten"), metadata, target_domain="kcc", **callback
+            world, klachten.convert(other, "klachten"), metadata, target_domain="kcc", **callback
         )
-    assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
-    assert error_reason(refused.value) == "REFERENCE_REFUSED"
+    assert error_reason(without.value) == "NO_CONSENT"
 
 
 def test_a_subject_of_a_third_domain_or_another_subject_domain_is_refused(

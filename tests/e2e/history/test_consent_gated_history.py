@@ -124,9 +124,10 @@ def test_the_privacy_officer_finds_every_grant_issued_converted_and_read(
         "pseudonyms.transcrypt",
         "contacts.read",
     } <= {record.name for record in records}
+    kcc = [r for r in records if r.requester_domain == "kcc"]  # surveys' push grants aside
     for domain in ("burgerzaken", "sociale-zaken", "belastingen"):
         grants = {
-            name: {r.reference for r in records if r.name == name and r.target_domain == domain}
+            name: {r.reference for r in kcc if r.name == name and r.target_domain == domain}
             for name in ("link-grant.issue", "pseudonyms.transcrypt", "contacts.read")
         }
         (grant,) = grants["link-grant.issue"]

@@ -289,26 +289,26 @@ def test_a_consent_keeps_its_stored_reference_and_later_records_name_the_subject
     assert harness.pseudonyms.calls.count("report") == 2
 
 
-def test_a_stored_reference_is_never_converted_and_opens_only_a_link_without_consent(
+def test_a_refreshed_stored_reference_records_and_checks_a_consent_like_an_issued_pseudonym(
     harness: Harness,
 ) -> None:
-    reference = subject(1, "kcc", Kind.REFERENCE)
-    with pytest.raises(PermissionDenied) as refused:
-        harness.consents.grant(AGENT, grant_command(subject=reference))
-    assert refused.value.reason == "REFERENCE_REFUSED"
     surveys = Principal("surveys-service", frozenset({"onderzoek"}), frozenset({"service"}))
-    push = LinkQuery(reference, "satisfaction-survey", "onderzoek", "kcc")
-    issued = harness.access.issue_link_grant(surveys, push)
-    assert issued.grant.is_for(tags.parse(reference).use_key())
-    assert harness.log.records[-1].subject_tagged == b""
-    complaints = Principal("complaints-service", frozenset({"klachten"}), frozenset({"service"}))
-    callback = LinkQuery(
-        subject(1, "klachten", Kind.REFERENCE), "complaint-callback", "klachten", "kcc"
+    reference = subject(1, "onderzoek", Kind.REFERENCE)
+    command = grant_command(
+        "followup-2",
+        purpose="survey-followup-call",
+        subject=reference,
+        capture=Capture("web-form", CaptureMethod.SELF_SERVICE),
     )
-    with pytest.raises(PermissionDenied) as needs_consent:
-        harness.access.check(complaints, callback)
-    assert needs_consent.value.reason == "REFERENCE_REFUSED"
-    assert harness.pseudonyms.calls == [] and harness.rows() == 0
+    consent = harness.consents.grant(surveys, command)
+    assert consent.subject == consent_pseudonym(1)
+    callback = LinkQuery(
+        subject(1, "onderzoek", Kind.REFERENCE), "survey-followup-call", "onderzoek", "klachten"
+    )
+    issued = harness.access.issue_link_grant(surveys, callback)
+    assert issued.outcome.consent_name == consent.name
+    assert issued.grant.is_for(tags.parse(callback.subject).use_key())
+    assert tags.parse(harness.log.records[-1].subject_tagged).audience == "audit/consent"
 
 
 @pytest.mark.parametrize(

@@ -91,11 +91,9 @@ class FakePseudonyms:
             raise InvalidArgument.for_field(field, str(error), error.reason) from None
 
     def convert(self, raw: bytes, target_domain: str, link_grant: str = "") -> bytes:
-        """Into ``consent`` only (the oversight rule), never from a stored reference."""
+        """Into ``consent`` only (the oversight rule)."""
         source = self._source(raw, "convert")
         assert target_domain == "consent" and not link_grant
-        if source.kind is Kind.REFERENCE:
-            raise PermissionDenied("a stored reference does not convert", "REFERENCE_REFUSED")
         point = self._plaintext(source)
         return tagged(group.point_mul(CONSENT_FACTOR, point), "consent")
 

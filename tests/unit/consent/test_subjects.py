@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from stadskamer.client import DomainKey
-from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from stadskamer.common.errors import FailedPrecondition, InvalidArgument
 from stadskamer.consent.subjects import Subjects
 from stadskamer.pep import tags
 from stadskamer.pep.tags import Kind
@@ -83,13 +83,12 @@ def test_a_subject_that_is_not_an_issued_pseudonym_of_an_allowed_audience_is_ref
     assert pseudonyms.calls == []
 
 
-def test_a_stored_reference_is_not_sent_for_conversion(
-    subjects: Subjects, pseudonyms: FakePseudonyms
+def test_a_domains_refreshed_reference_is_the_same_consent_pseudonym(
+    subjects: Subjects,
 ) -> None:
-    raw = subject(1, "kcc", Kind.REFERENCE)
-    with pytest.raises(PermissionDenied) as refused:
-        subjects.converted(raw, subjects.verified(raw, ["kcc"]))
-    assert refused.value.reason == "REFERENCE_REFUSED" and pseudonyms.calls == []
+    raw = subject(6, "onderzoek", Kind.REFERENCE)
+    converted = subjects.converted(raw, subjects.verified(raw, ["onderzoek"]))
+    assert converted.pseudonym == consent_pseudonym(6)
 
 
 def test_a_refusal_of_the_pseudonym_service_is_named_on_the_subject(

@@ -473,9 +473,10 @@ class GrantConsentRequest(_message.Message):
     request_id: _builtins.str
     """Idempotency key (1-64 of letters, digits, "._:-"): a retry returns the first result."""
     subject: _builtins.bytes
-    """The citizen: a tagged pseudonym as the pseudonym service issued it (exact bytes), whose
-    audience is one of the caller's domains and one of the purpose's domains. The consent
-    service converts it into the consent domain; only that pseudonym is stored.
+    """The citizen: a tagged pseudonym as the pseudonym service handed it out (exact bytes:
+    issued, produced under a grant, or a refreshed stored reference), whose audience is one of
+    the caller's domains and one of the purpose's domains. The consent service converts it
+    into the consent domain; only that pseudonym and a consent-domain reference are stored.
     """
     purpose: _builtins.str
     """The purpose id."""
@@ -570,8 +571,8 @@ class ListConsentsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen: a tagged pseudonym as the pseudonym service issued it (exact bytes), whose
-    audience is one of the caller's domains.
+    """The citizen: a tagged pseudonym as the pseudonym service handed it out (exact bytes),
+    whose audience is one of the caller's domains.
     """
     page_size: _builtins.int
     """At most this many consents (default 50, at most 200)."""
@@ -666,9 +667,9 @@ class CheckConsentRequest(_message.Message):
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
     SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen: a tagged pseudonym (exact bytes as handed out) of the requester domain (a
-    pull) or of the target domain (a push). A stored reference is accepted only where no
-    consent is needed (it is not converted into the consent domain).
+    """The citizen: a tagged pseudonym (exact bytes as handed out: issued, produced under a
+    grant, or a refreshed stored reference) of the requester domain (a pull) or of the target
+    domain (a push); the direction the policy decides on.
     """
     purpose: _builtins.str
     """The purpose id."""
@@ -741,10 +742,10 @@ class IssueLinkGrantRequest(_message.Message):
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
     SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen: a tagged pseudonym (exact bytes as handed out) of the requester domain (a
-    pull) or of the target domain (a push). The grant is bound to exactly this tag (SHA-256 of
-    its signed message) and names the caller as its only presenter. A stored reference is
-    accepted only where no consent is needed (it is not converted into the consent domain).
+    """The citizen: a tagged pseudonym (exact bytes as handed out: issued, produced under a
+    grant, or a refreshed stored reference) of the requester domain (a pull) or of the target
+    domain (a push). The grant is bound to exactly this tag (SHA-256 of its signed message)
+    and names the caller as its only presenter.
     """
     purpose: _builtins.str
     """The purpose id."""
