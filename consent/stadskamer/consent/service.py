@@ -9,7 +9,9 @@ The processing log record, whose subject the pseudonym service made, is appended
 commit, so a failed log write leaves nothing done.
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
-and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them.
+and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them,
+and a ``service`` may read one it holds the name of (e.g. surveys re-checking a panel
+member's consent).
 A list answers per the caller's domains: only consents whose purpose version lists one of
 them; the ``privacy-officer`` (oversight) sees every consent of the citizen.
 """
@@ -44,6 +46,7 @@ from stadskamer.consent.subjects import Subjects
 
 RECORDERS = ("agent", "system", "service")
 READERS = ("agent", "privacy-officer", "system")
+NAME_READERS = (*READERS, "service")
 OVERSIGHT = "privacy-officer"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -170,7 +173,7 @@ class ConsentService:
 
     def get(self, caller: Principal, name: str) -> Consent:
         """One consent by name."""
-        caller.require_role(*READERS)
+        caller.require_role(*NAME_READERS)
         consent = self._get(consent_id(name))
         self._parts.log(
             "consent.read",

@@ -342,3 +342,11 @@ def test_the_subjects_audience_is_the_direction_the_policy_decides_on(harness: H
     assert harness.access.check(surveys, pushed).allowed
     pulled = replace(pushed, subject=subject(1, "onderzoek"))
     assert harness.access.check(surveys, pulled).denial is Denial.NO_RULE
+
+
+def test_a_service_reads_a_consent_it_holds_the_name_of_but_lists_none(harness: Harness) -> None:
+    consent = harness.consents.grant(AGENT, grant_command())
+    surveys = Principal("surveys-service", frozenset({"onderzoek"}), frozenset({"service"}))
+    assert harness.consents.get(surveys, consent.name).name == consent.name
+    with pytest.raises(PermissionDenied):
+        harness.consents.list(surveys, subject(1, "onderzoek"), 0, "")
