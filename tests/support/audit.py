@@ -6,7 +6,8 @@ A record's subject is what the pseudonym service hands a domain's service with a
 ``audit`` gives, one pseudonym per reporting domain (:func:`officer_subjects`). Services that
 keep their records in an outbox (contacts) hand them to the audit service a moment after the
 request: :func:`audit_records` first waits until every service database under the data folder
-has delivered its kept records.
+has delivered its kept records. The log keeps a record's reference keyed per domain:
+:func:`kept_reference` gives the form to compare with.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 
-from stadskamer.client import PseudonymClient
+from stadskamer.audit.references import ReferenceKeys
+from stadskamer.client import DomainKey, PseudonymClient
+from stadskamer.common.keys import KeyLayout
 from tests.support.citizens import Citizens
 from tests.support.stack import Stack
 
@@ -57,6 +60,13 @@ def audit_records(data_dir: Path, name: str | None = None) -> list[dict[str, Any
         engine.dispose()
     documents = [json.loads(bytes(row[0])) for row in rows]
     return [d for d in documents if name is None or d["name"] == name]
+
+
+def kept_reference(data_dir: Path, reference: str, domain: str) -> str:
+    """``reference`` of a record of ``domain`` as the log keeps it (keyed with the audit
+    domain's key from ``data_dir``, by the audit service's own function)."""
+    key = DomainKey.from_file(KeyLayout.under(data_dir).domain_key("audit"))
+    return ReferenceKeys(key.secret_key).kept(reference, domain)
 
 
 def record_subject(stack: Stack, bsn: str, domain: str = "kcc") -> bytes:

@@ -9,7 +9,7 @@ import pytest
 
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from tests.e2e.contacts.conftest import Caller, violations
-from tests.support.audit import audit_records
+from tests.support.audit import audit_records, kept_reference
 from tests.support.stack import Stack
 
 BSN = "123456782"
@@ -27,7 +27,7 @@ def test_a_retried_request_is_recorded_once_with_the_contact_it_stored(
     )
     assert again.contact.name == first.contact.name
     [record] = audit_records(stack.data_dir, "contacts.register")
-    assert record["reference"] == first.contact.name
+    assert record["reference"] == kept_reference(stack.data_dir, first.contact.name, "kcc")
     assert len(record["subject"]) == 64
 
 
@@ -43,7 +43,9 @@ def test_concurrent_attempts_of_one_request_store_one_contact_and_one_record(
         answers = list(pool.map(attempt, range(8)))
     assert len({a.contact.name for a in answers}) == 1
     records = audit_records(stack.data_dir, "contacts.register")
-    assert [r["reference"] for r in records] == [answers[0].contact.name]
+    assert [r["reference"] for r in records] == [
+        kept_reference(stack.data_dir, answers[0].contact.name, "burgerzaken")
+    ]
 
 
 def test_a_batch_with_a_known_request_records_only_the_new_ones(
@@ -70,7 +72,7 @@ def test_a_batch_with_a_known_request_records_only_the_new_ones(
     names = [r.contact.name for r in batch.responses]
     assert names[0] == known.contact.name
     references = sorted(r["reference"] for r in audit_records(stack.data_dir, "contacts.register"))
-    assert references == sorted(names)
+    assert references == sorted(kept_reference(stack.data_dir, name, "kcc") for name in names)
 
 
 def test_a_repeated_batch_is_answered_and_recorded_once(stack: Stack, everyone: Caller) -> None:
@@ -128,5 +130,8 @@ def test_every_read_leaves_one_record(stack: Stack, everyone: Caller) -> None:
     by_subject = pb.ListContactsRequest(domain="kcc", subject=everyone.subject(BSN))
     assert len(everyone.stub.ListContacts(by_subject, metadata=everyone.metadata).contacts) == 2
     records = audit_records(stack.data_dir, "contacts.read")
-    assert [r["reference"] for r in records] == [anonymous.contact.name, "citizens=2", "2"]
+    assert [r["reference"] for r in records] == [
+        kept_reference(stack.data_dir, reference, "kcc")
+        for reference in (anonymous.contact.name, "citizens=2", "2")
+    ]
     assert {r["actor"] for r in records} == {"test-system"}
