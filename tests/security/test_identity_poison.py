@@ -1,17 +1,24 @@
-"""Attack: an encryption of the neutral element, made from public values, as a pseudonym.
+"""Attack: an encryption of the neutral element, made from public values, as a citizen's subject.
 
 The attacker holds a valid token and nothing else. From the public key of GetPublicKey (or a
 domain's public key from ListDomains) and a scalar of its own it builds ``(r·G, r·Y, Y)``, an
 encryption of the group's neutral element: every point is valid and none is all zeros, so it
-parses; converted, it is the pseudonym 00…00 of no one, in every domain. The pseudonym
-service must refuse it (it holds ``y`` and the domain keys), and the contacts service must
-answer INVALID_ARGUMENT naming the subject and write nothing.
+parses; converted, it would be the pseudonym 00…00 of no one, in every domain. Pseudonyms are
+issued, never self-made: the attacker sends the poison bare (untagged) and wrapped in a tag it
+signed itself, under its own key id and under the pseudonym service's (public) key id. The
+pseudonym service and the contacts service must answer INVALID_ARGUMENT naming the field and
+write nothing. (That the transcryptor also refuses the poison inside a genuine tag, signed with
+the service's own tag key, is tests/integration/pseudonyms/test_neutral_in_a_genuine_tag.py.)
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import grpc
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -19,7 +26,7 @@ from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.contacts.v1 import contacts_pb2 as cpb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
-from stadskamer.pep import group
+from stadskamer.pep import group, tags
 from tests.e2e.contacts.conftest import Caller, ago, caller, violations
 from tests.support.stack import Stack
 
@@ -30,6 +37,24 @@ def neutral_encryption(public_key: bytes) -> bytes:
     """``Enc_Y(0) = (r·G, r·Y, Y)`` for a random ``r``: 96 bytes, all three points valid."""
     r = group.random_scalar()
     return group.base_mul(r) + group.point_mul(r, public_key) + public_key
+
+
+def self_tagged(poison: bytes, audience: str, key_id: str = "") -> bytes:
+    """``poison`` in a tag the attacker signs with its own key; under ``key_id`` when given
+    (the pseudonym service's key id, read from any tagged pseudonym it handed out)."""
+    key = Ed25519PrivateKey.generate()
+    tagged = tags.sign(
+        key,
+        tags.Kind.ENCRYPTED,
+        poison,
+        audience=audience,
+        not_after=datetime.now(UTC) + timedelta(minutes=5),
+        key_version="v1",
+    )
+    if key_id:
+        forged = replace(tagged, key_id=key_id, signature=b"")
+        tagged = replace(forged, signature=key.sign(forged.message()))
+    return tagged.to_bytes()
 
 
 def _reason(error: grpc.RpcError) -> str:
@@ -61,13 +86,26 @@ def _domain_key(stack: Stack, name: str) -> bytes:
     return next(bytes(d.public_key) for d in response.domains if d.name == name)
 
 
+def _poisons(stack: Stack, attacker: Caller) -> dict[str, bytes]:
+    """Every form of the poison the attacker can make for kcc."""
+    service_key_id = tags.parse(attacker.subject(BSN)).key_id
+    return {
+        "bare Enc_Y(0)": neutral_encryption(_master_key(stack)),
+        "bare Enc_kcc(0)": neutral_encryption(_domain_key(stack, "kcc")),
+        "self-signed": self_tagged(neutral_encryption(_domain_key(stack, "kcc")), "kcc"),
+        "forged key id": self_tagged(
+            neutral_encryption(_domain_key(stack, "kcc")), "kcc", service_key_id
+        ),
+    }
+
+
 def _refusal(call: object) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as caught:
         call()  # type: ignore[operator]
     return caught.value
 
 
-def test_transcrypt_refuses_an_encrypted_neutral_element_as_polymorphic_pseudonym(
+def test_transcrypt_refuses_a_bare_encrypted_neutral_element_as_polymorphic_pseudonym(
     stack: Stack,
 ) -> None:
     metadata = _metadata(stack.token("attacker", ["kcc"], ["agent"]))
@@ -76,29 +114,9 @@ def test_transcrypt_refuses_an_encrypted_neutral_element_as_polymorphic_pseudony
     error = _refusal(lambda: _stub(stack).Transcrypt(request, metadata=metadata, timeout=5))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert violations(error) == ["polymorphic_pseudonym"]
-    assert _reason(error) == "IDENTITY_PSEUDONYM"
 
 
-def test_batch_transcrypt_names_the_poisoned_item(stack: Stack) -> None:
-    token = stack.token("attacker", ["kcc"], ["agent"])
-    master = _master_key(stack)
-    honest = group.identity_point(BSN)
-    r = group.random_scalar()
-    fair = group.base_mul(r) + group.point_add(honest, group.point_mul(r, master)) + master
-    batch = pb.BatchTranscryptRequest(
-        requests=[
-            pb.TranscryptRequest(polymorphic_pseudonym=p, target_domain="kcc")
-            for p in (fair, neutral_encryption(master), fair)
-        ]
-    )
-    error = _refusal(
-        lambda: _stub(stack).BatchTranscrypt(batch, metadata=_metadata(token), timeout=5)
-    )
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert violations(error) == ["requests[1].polymorphic_pseudonym"]
-
-
-def test_transcrypt_refuses_an_encrypted_neutral_element_as_encrypted_pseudonym(
+def test_transcrypt_refuses_a_bare_encrypted_neutral_element_as_encrypted_pseudonym(
     stack: Stack,
 ) -> None:
     metadata = _metadata(stack.token("attacker", ["kcc"], ["agent"]))
@@ -109,7 +127,45 @@ def test_transcrypt_refuses_an_encrypted_neutral_element_as_encrypted_pseudonym(
     error = _refusal(lambda: _stub(stack).Transcrypt(request, metadata=metadata, timeout=5))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert violations(error) == ["encrypted_pseudonym"]
-    assert _reason(error) == "IDENTITY_PSEUDONYM"
+
+
+@pytest.mark.parametrize(("key_id", "reason"), [(False, "TAG_KEY_UNKNOWN"), (True, "TAG_INVALID")])
+def test_transcrypt_refuses_the_poison_in_a_self_signed_tag(
+    stack: Stack, key_id: bool, reason: str
+) -> None:
+    attacker = caller(stack, ["kcc"], ["service"], "attacker")
+    service_key_id = tags.parse(attacker.subject(BSN)).key_id if key_id else ""
+    poison = self_tagged(neutral_encryption(_domain_key(stack, "kcc")), "kcc", service_key_id)
+    request = pb.TranscryptRequest(tagged_pseudonym=poison, target_domain="kcc")
+    error = _refusal(
+        lambda: _stub(stack).Transcrypt(request, metadata=attacker.metadata, timeout=5)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(error) == ["tagged_pseudonym"]
+    assert _reason(error) == reason
+
+
+def test_batch_transcrypt_names_the_poisoned_item(stack: Stack) -> None:
+    attacker = caller(stack, ["kcc"], ["service"], "attacker")
+    fair = [attacker.subject(BSN), attacker.subject(BSN)]
+    poison = self_tagged(neutral_encryption(_domain_key(stack, "kcc")), "kcc")
+    batch = pb.BatchTranscryptRequest(
+        requests=[
+            pb.TranscryptRequest(tagged_pseudonym=p, target_domain="kcc")
+            for p in (fair[0], poison, fair[1])
+        ]
+    )
+    error = _refusal(
+        lambda: _stub(stack).BatchTranscrypt(batch, metadata=attacker.metadata, timeout=5)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(error) == ["requests[1].tagged_pseudonym"]
+    # Nothing was spent: the fair items of the refused batch still convert.
+    again = pb.BatchTranscryptRequest(
+        requests=[pb.TranscryptRequest(tagged_pseudonym=p, target_domain="kcc") for p in fair]
+    )
+    answer = _stub(stack).BatchTranscrypt(again, metadata=attacker.metadata, timeout=5)
+    assert len(answer.responses) == 2
 
 
 def _everyone(stack: Stack) -> Caller:
@@ -122,42 +178,43 @@ def test_register_contact_with_the_poison_is_invalid_argument_and_writes_nothing
     attacker = caller(stack, ["kcc"], ["agent"], "attacker")
     attacker.register(request_id="fair", domain="kcc", subject=attacker.subject(BSN))
     before = len(_everyone(stack).all_contacts())
-    poison = neutral_encryption(_master_key(stack))
-    error = _refusal(lambda: attacker.register(request_id="p1", domain="kcc", subject=poison))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert violations(error) == ["subject"]
+    for n, (form, poison) in enumerate(_poisons(stack, attacker).items()):
+        error = _refusal(
+            lambda p=poison, n=n: attacker.register(request_id=f"p{n}", domain="kcc", subject=p)
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, form
+        assert violations(error) == ["subject"], form
     assert len(_everyone(stack).all_contacts()) == before
 
 
 def test_a_batch_with_the_poison_names_its_item_and_writes_nothing(stack: Stack) -> None:
     attacker = caller(stack, ["kcc"], ["agent"], "attacker")
-    poison = neutral_encryption(_master_key(stack))
-    items = [
-        cpb.RegisterContactRequest(
-            request_id=f"b{i}",
-            domain="kcc",
-            subject=poison if i == 2 else attacker.subject(BSN),
-            channel=channel_pb2.CHANNEL_PHONE,
-            topic="afval",
-            org_unit="kcc-telefonie",
-            occurred_at=ago(hours=1),
+    for form, poison in _poisons(stack, attacker).items():
+        items = [
+            cpb.RegisterContactRequest(
+                request_id=f"b{i}",
+                domain="kcc",
+                subject=poison if i == 2 else attacker.subject(BSN),
+                channel=channel_pb2.CHANNEL_PHONE,
+                topic="afval",
+                org_unit="kcc-telefonie",
+                occurred_at=ago(hours=1),
+            )
+            for i in range(4)
+        ]
+        request = cpb.BatchRegisterContactsRequest(requests=items)
+        error = _refusal(
+            lambda r=request: attacker.stub.BatchRegisterContacts(r, metadata=attacker.metadata)
         )
-        for i in range(4)
-    ]
-    request = cpb.BatchRegisterContactsRequest(requests=items)
-    error = _refusal(
-        lambda: attacker.stub.BatchRegisterContacts(request, metadata=attacker.metadata)
-    )
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert violations(error) == ["requests[2].subject"]
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, form
+        assert violations(error) == ["requests[2].subject"], form
     assert _everyone(stack).all_contacts() == []
 
 
-def test_list_contacts_refuses_the_poison_as_encrypted_subject(stack: Stack) -> None:
+def test_list_contacts_refuses_the_poison_as_subject(stack: Stack) -> None:
     attacker = caller(stack, ["kcc"], ["agent"], "attacker")
     attacker.register(request_id="fair", domain="kcc", subject=attacker.subject(BSN))
-    poison = neutral_encryption(_domain_key(stack, "kcc"))
-    error = _refusal(lambda: attacker.all_contacts(domain="kcc", encrypted_subject=poison))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert violations(error) == ["encrypted_subject"]
-    assert _reason(error) == "IDENTITY_PSEUDONYM"
+    for form, poison in _poisons(stack, attacker).items():
+        error = _refusal(lambda p=poison: attacker.all_contacts(domain="kcc", subject=p))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, form
+        assert violations(error) == ["subject"], form
