@@ -23,7 +23,7 @@ from stadskamer.api.complaints.v1 import complaints_pb2, complaints_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2, surveys_pb2_grpc
-from stadskamer.client import PseudonymClient
+from tests.support.citizens import Citizens
 from tests.support.databases import dump_database_text
 from tests.support.stack import Stack
 
@@ -98,7 +98,7 @@ def found_in_rows(folder: Path, literals: list[str]) -> list[str]:
 def test_request_ids_holding_an_email_address_and_a_bsn_are_nowhere_in_the_data_folder(
     stack: Stack,
 ) -> None:
-    edge = PseudonymClient(stack.channel, stack.token("front-end", [], ["system"]))
+    edge = Citizens(stack.channel, stack.issuer)
 
     contacts = contacts_pb2_grpc.ContactsServiceStub(stack.channel)
     registered = twice(
@@ -106,7 +106,7 @@ def test_request_ids_holding_an_email_address_and_a_bsn_are_nowhere_in_the_data_
         contacts_pb2.RegisterContactRequest(
             request_id=REQUEST_ID,
             domain="kcc",
-            subject=edge.polymorphic_pseudonym(CITIZEN),
+            subject=edge.subject(CITIZEN, "kcc"),
             channel=channel_pb2.CHANNEL_PHONE,
             topic="paspoort",
             org_unit="kcc-telefonie",
@@ -122,7 +122,7 @@ def test_request_ids_holding_an_email_address_and_a_bsn_are_nowhere_in_the_data_
         complaints.FileComplaint,
         complaints_pb2.FileComplaintRequest(
             request_id=REQUEST_ID,
-            subject=edge.polymorphic_pseudonym(CITIZEN),
+            subject=edge.subject(CITIZEN, "klachten"),
             channel=channel_pb2.CHANNEL_WEB_FORM,
             org_unit="burgerzaken",
             description="De balie was onverwacht dicht.",
@@ -136,7 +136,7 @@ def test_request_ids_holding_an_email_address_and_a_bsn_are_nowhere_in_the_data_
         consent.GrantConsent,
         consent_pb2.GrantConsentRequest(
             request_id=CONSENT_REQUEST_ID,
-            subject=edge.polymorphic_pseudonym(CITIZEN),
+            subject=edge.subject(CITIZEN, "kcc"),
             purpose="integrated-contact-history",
             purpose_version=1,
             capture=consent_pb2.Capture(
@@ -152,7 +152,7 @@ def test_request_ids_holding_an_email_address_and_a_bsn_are_nowhere_in_the_data_
         surveys.CreateInvitation,
         surveys_pb2.CreateInvitationRequest(
             request_id=REQUEST_ID,
-            subject=edge.polymorphic_pseudonym(CITIZEN),
+            subject=edge.subject(CITIZEN, "onderzoek"),
             trigger=surveys_pb2.TRIGGER_KIND_CONTACT,
             channel=channel_pb2.CHANNEL_PHONE,
             topic="energietoeslag",
