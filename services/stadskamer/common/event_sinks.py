@@ -9,8 +9,9 @@ delivery from the stored id with a key of the sending domain (HMAC, label
 and a redelivery carries the same id (receivers deduplicate by it).
 
 A sender may also complete an event at delivery (``prepare``): the complaints service stores
-ComplaintClosed without the complainant and adds a fresh reference of them to each delivery,
-so the bytes a receiver gets are nowhere in the sender's database.
+ComplaintClosed without the complainant (the contacts service ContactRegistered without the
+citizen) and adds a fresh reference of them to each delivery, so the bytes a receiver gets are
+nowhere in the sender's database.
 """
 
 from __future__ import annotations

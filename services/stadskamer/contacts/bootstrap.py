@@ -18,7 +18,7 @@ from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.record_keeping import keep_records
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
-from stadskamer.contacts.adapters.events import ProtoContactEvents
+from stadskamer.contacts.adapters.events import ProtoContactEvents, RegisteredContactSubjects
 from stadskamer.contacts.adapters.orm import outbox, record_outbox
 from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
 from stadskamer.contacts.granted import GrantedReads
@@ -72,7 +72,15 @@ def build_component(settings: ContactsSettings) -> Component:
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
     kept = keep_records(settings.processing_log, engine, record_outbox, guard)
     ids = EventIds({d: k.secret_key for d, k in keys.items()})
-    relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, ids, guard)
+    relay, sink_channels = grpc_relay(
+        engine,
+        outbox,
+        settings.event_sinks,
+        token,
+        ids,
+        guard,
+        prepare=RegisteredContactSubjects(unit_of_work, pseudonyms),
+    )
     service = ContactsService(
         settings.policy,
         subjects,
@@ -83,7 +91,7 @@ def build_component(settings: ContactsSettings) -> Component:
         write_guard=guard,
         records=kept.keeper,
         # Events are written only for configured receivers: none queue up for nobody.
-        events=ProtoContactEvents(pseudonyms) if settings.event_sinks else None,
+        events=ProtoContactEvents() if settings.event_sinks else None,
         on_event=relay.wake,
     )
     grant_key = (

@@ -42,7 +42,7 @@ class PseudonymPort(Protocol):
 class ContactEvents(Protocol):
     """Builds the outbox events the contacts service emits."""
 
-    def registered(self, contacts: Sequence[tuple[Contact, bytes | None]]) -> list[OutboxEvent]:
-        """The ContactRegistered events of newly stored contacts, each given with its
-        subject's stored reference (None: an anonymous contact), in order."""
+    def registered(self, contacts: Sequence[Contact]) -> list[OutboxEvent]:
+        """The ContactRegistered events of newly stored contacts, in order, without their
+        subjects (added at each delivery, refreshed)."""
         ...

@@ -130,14 +130,12 @@ class ContactStore:
 
     def _announcements(self, items: Sequence[Prepared], now: datetime) -> dict[Key, OutboxEvent]:
         """The ContactRegistered event of each claimed item, built before the write lock is
-        taken (a fresh reference per subject, in one call); only new contacts' events are
-        stored. An item answered from the store has no claim and needs no event."""
+        taken; only new contacts' events are stored. An item answered from the store has no
+        claim and needs no event."""
         if self.events is None:
             return {}
         claimed = [i for i in items if not i.answered]
-        found = self.events.registered(
-            [(self._contact(i, now, defaultdict(list)), i.reference) for i in claimed]
-        )
+        found = self.events.registered([self._contact(i, now, defaultdict(list)) for i in claimed])
         return {i.key: event for i, event in zip(claimed, found, strict=True)}
 
     def _contact(
