@@ -76,8 +76,6 @@ class Case:
 
 
 CONSENT_MIGRATION = "consent"
-COMPLAINTS_MIGRATION = "complaints"
-SURVEYS_MIGRATION = "surveys"
 HISTORY_MIGRATION = "history (p-consent)"
 
 # RPC -> its successful calls; each must leave a record.
@@ -131,65 +129,43 @@ RECORDED: dict[str, tuple[Case, ...]] = {
     f"{CONSENT}/IssueLinkGrant": (
         Case(calls.issue_link_grant, "link-grant.issue", waits=CONSENT_MIGRATION),
     ),
-    f"{COMPLAINTS}/FileComplaint": (
-        Case(calls.file_complaint, "complaints.file", waits=COMPLAINTS_MIGRATION),
-    ),
-    f"{COMPLAINTS}/GetComplaint": (
-        Case(calls.get_complaint, "complaints.read", waits=COMPLAINTS_MIGRATION),
-    ),
+    f"{COMPLAINTS}/FileComplaint": (Case(calls.file_complaint, "complaints.file"),),
+    f"{COMPLAINTS}/GetComplaint": (Case(calls.get_complaint, "complaints.read"),),
     f"{COMPLAINTS}/ListComplaints": (
-        Case(calls.list_complaints_of_a_citizen, "complaints.list", waits=COMPLAINTS_MIGRATION),
-        Case(calls.list_complaints, "complaints.list", About.CITIZENS, waits=COMPLAINTS_MIGRATION),
-        Case(calls.list_complaints_under_a_grant, "complaints.list", waits=COMPLAINTS_MIGRATION),
+        Case(calls.list_complaints_of_a_citizen, "complaints.list"),
+        Case(calls.list_complaints, "complaints.list", About.CITIZENS),
+        Case(calls.list_complaints_under_a_grant, "complaints.list", waits=CONSENT_MIGRATION),
     ),
-    f"{COMPLAINTS}/ReassignComplaint": (
-        Case(calls.reassign_complaint, "complaints.reassign", waits=COMPLAINTS_MIGRATION),
-    ),
-    f"{COMPLAINTS}/RecordCallback": (
-        Case(calls.record_callback, "complaints.callback", waits=COMPLAINTS_MIGRATION),
-    ),
+    f"{COMPLAINTS}/ReassignComplaint": (Case(calls.reassign_complaint, "complaints.reassign"),),
+    f"{COMPLAINTS}/RecordCallback": (Case(calls.record_callback, "complaints.callback"),),
     f"{COMPLAINTS}/ChooseHandlingForm": (
-        Case(calls.choose_handling_form, "complaints.handling-form", waits=COMPLAINTS_MIGRATION),
+        Case(calls.choose_handling_form, "complaints.handling-form"),
     ),
     f"{COMPLAINTS}/ExtendDecisionDeadline": (
-        Case(calls.extend_decision_deadline, "complaints.extend", waits=COMPLAINTS_MIGRATION),
+        Case(calls.extend_decision_deadline, "complaints.extend"),
     ),
-    f"{COMPLAINTS}/DecideComplaint": (
-        Case(calls.decide_complaint, "complaints.decide", waits=COMPLAINTS_MIGRATION),
-    ),
-    f"{COMPLAINTS}/CloseComplaint": (
-        Case(calls.close_complaint, "complaints.close", waits=COMPLAINTS_MIGRATION),
-    ),
-    f"{COMPLAINTS}/WithdrawComplaint": (
-        Case(calls.withdraw_complaint, "complaints.withdraw", waits=COMPLAINTS_MIGRATION),
-    ),
-    f"{SURVEYS}/CreateInvitation": (
-        Case(calls.create_invitation, "surveys.invite", waits=SURVEYS_MIGRATION),
-    ),
-    f"{SURVEYS}/GetInvitation": (
-        Case(calls.get_invitation, "surveys.invitation.read", waits=SURVEYS_MIGRATION),
-    ),
+    f"{COMPLAINTS}/DecideComplaint": (Case(calls.decide_complaint, "complaints.decide"),),
+    f"{COMPLAINTS}/CloseComplaint": (Case(calls.close_complaint, "complaints.close"),),
+    f"{COMPLAINTS}/WithdrawComplaint": (Case(calls.withdraw_complaint, "complaints.withdraw"),),
+    f"{SURVEYS}/CreateInvitation": (Case(calls.create_invitation, "surveys.invite"),),
+    f"{SURVEYS}/GetInvitation": (Case(calls.get_invitation, "surveys.invitation.read"),),
     f"{SURVEYS}/AttachContactAddress": (
-        Case(calls.attach_contact_address, "surveys.attach-address", waits=SURVEYS_MIGRATION),
+        Case(calls.attach_contact_address, "surveys.attach-address"),
     ),
     f"{SURVEYS}/SubmitResponse": (
-        Case(calls.submit_response, "surveys.respond", actor="respondent", waits=SURVEYS_MIGRATION),
+        Case(calls.submit_response, "surveys.respond", actor="respondent"),
     ),
-    f"{SURVEYS}/RecordObjection": (
-        Case(calls.record_objection, "surveys.object", waits=SURVEYS_MIGRATION),
-    ),
-    f"{SURVEYS}/WithdrawObjection": (
-        Case(calls.withdraw_objection, "surveys.object-withdraw", waits=SURVEYS_MIGRATION),
-    ),
+    f"{SURVEYS}/RecordObjection": (Case(calls.record_objection, "surveys.object"),),
+    f"{SURVEYS}/WithdrawObjection": (Case(calls.withdraw_objection, "surveys.object-withdraw"),),
     # One record per task listed, each naming its citizen.
     f"{SURVEYS}/ListCallbackTasks": (
-        Case(calls.list_callback_tasks, "surveys.callback-task.read", waits=SURVEYS_MIGRATION),
+        Case(calls.list_callback_tasks, "surveys.callback-task.read", waits=CONSENT_MIGRATION),
     ),
     f"{SURVEYS}/CompleteCallbackTask": (
         Case(
             calls.complete_callback_task,
             "surveys.callback-task.complete",
-            waits=SURVEYS_MIGRATION,
+            waits=CONSENT_MIGRATION,
         ),
     ),
     # Figures with groups under the minimum size suppressed: no citizen, yet recorded.
@@ -198,24 +174,23 @@ RECORDED: dict[str, tuple[Case, ...]] = {
             calls.get_survey_insights,
             "surveys.insights",
             About.NO_CITIZEN,
-            waits=SURVEYS_MIGRATION,
         ),
     ),
     f"{SURVEYS}/JoinPanel": (
-        Case(calls.join_panel, "surveys.panel-join", waits=SURVEYS_MIGRATION),
+        Case(calls.join_panel, "surveys.panel-join", waits=CONSENT_MIGRATION),
     ),
     # One record per member drawn, each naming its citizen.
     f"{SURVEYS}/DrawPanelSample": (
-        Case(calls.draw_panel_sample, "surveys.panel-draw", waits=SURVEYS_MIGRATION),
+        Case(calls.draw_panel_sample, "surveys.panel-draw", waits=CONSENT_MIGRATION),
     ),
     # Reads every member's consent: one record naming how many members were checked (and one
     # per member who left, naming its citizen).
     f"{SURVEYS}/SweepPanel": (
-        Case(calls.sweep_panel, "surveys.panel-sweep", About.CITIZENS, waits=SURVEYS_MIGRATION),
+        Case(calls.sweep_panel, "surveys.panel-sweep", About.CITIZENS, waits=CONSENT_MIGRATION),
     ),
     # An event's citizen is invited (or skipped) under a push grant: surveys.invite names it.
     f"{EVENTS}/DeliverEvent": (
-        Case(calls.deliver_event, "surveys.invite", waits=SURVEYS_MIGRATION),
+        Case(calls.deliver_event, "surveys.invite", waits=CONSENT_MIGRATION),
     ),
     # The history names no subject of its own (the gateway claims nothing); the citizen is
     # named by the reads it makes with the caller's token: its own domain's contacts.read.
