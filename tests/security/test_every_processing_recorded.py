@@ -63,8 +63,7 @@ class Case:
     """One successful call of a recorded RPC and the record it must leave.
 
     ``also`` names further operations whose records must name the actor; ``actor`` is the
-    recorded actor of a public RPC (called without a token); ``waits`` the migration onto
-    tagged pseudonyms the call waits for, if any.
+    recorded actor of a public RPC (called without a token).
     """
 
     call: Callable[[World, str], None]
@@ -72,11 +71,7 @@ class Case:
     about: About = About.CITIZEN
     also: tuple[str, ...] = ()
     actor: str = ""
-    waits: str = ""
 
-
-CONSENT_MIGRATION = "consent"
-HISTORY_MIGRATION = "history (p-consent)"
 
 # RPC -> its successful calls; each must leave a record.
 RECORDED: dict[str, tuple[Case, ...]] = {
@@ -89,12 +84,8 @@ RECORDED: dict[str, tuple[Case, ...]] = {
     # the claimed pseudonym was recorded at its issuance, and the service that claims records
     # its processing with the claim's audit subject (the RegisterContact, FileComplaint, ...
     # cases below).
-    f"{PSEUDONYMS}/Transcrypt": (
-        Case(calls.transcrypt, "pseudonyms.transcrypt", waits=CONSENT_MIGRATION),
-    ),
-    f"{PSEUDONYMS}/BatchTranscrypt": (
-        Case(calls.batch_transcrypt, "pseudonyms.transcrypt", waits=CONSENT_MIGRATION),
-    ),
+    f"{PSEUDONYMS}/Transcrypt": (Case(calls.transcrypt, "pseudonyms.transcrypt"),),
+    f"{PSEUDONYMS}/BatchTranscrypt": (Case(calls.batch_transcrypt, "pseudonyms.transcrypt"),),
     # A domain key decrypts every pseudonym of its domain: who received it is recorded.
     f"{PSEUDONYMS}/GetDomainKey": (
         Case(calls.get_domain_key, "pseudonyms.domain-key", About.NO_CITIZEN),
@@ -107,34 +98,24 @@ RECORDED: dict[str, tuple[Case, ...]] = {
     f"{CONTACTS}/ListContacts": (
         Case(calls.list_contacts_of_a_citizen, "contacts.read"),
         Case(calls.list_contacts, "contacts.read", About.CITIZENS),
-        Case(calls.list_contacts_under_a_grant, "contacts.read", waits=CONSENT_MIGRATION),
+        Case(calls.list_contacts_under_a_grant, "contacts.read"),
     ),
     f"{AUDIT}/ListProcessing": (
         Case(calls.list_processing_of_a_citizen, "audit.subject-access"),
         Case(calls.list_processing, "audit.supervision", About.CITIZENS),
     ),
-    f"{CONSENT}/GrantConsent": (
-        Case(calls.grant_consent, "consent.grant", waits=CONSENT_MIGRATION),
-    ),
-    f"{CONSENT}/GetConsent": (Case(calls.get_consent, "consent.read", waits=CONSENT_MIGRATION),),
-    f"{CONSENT}/WithdrawConsent": (
-        Case(calls.withdraw_consent, "consent.withdraw", waits=CONSENT_MIGRATION),
-    ),
-    f"{CONSENT}/ListConsents": (
-        Case(calls.list_consents, "consent.list", waits=CONSENT_MIGRATION),
-    ),
-    f"{CONSENT}/CheckConsent": (
-        Case(calls.check_consent, "consent.check", waits=CONSENT_MIGRATION),
-    ),
-    f"{CONSENT}/IssueLinkGrant": (
-        Case(calls.issue_link_grant, "link-grant.issue", waits=CONSENT_MIGRATION),
-    ),
+    f"{CONSENT}/GrantConsent": (Case(calls.grant_consent, "consent.grant"),),
+    f"{CONSENT}/GetConsent": (Case(calls.get_consent, "consent.read"),),
+    f"{CONSENT}/WithdrawConsent": (Case(calls.withdraw_consent, "consent.withdraw"),),
+    f"{CONSENT}/ListConsents": (Case(calls.list_consents, "consent.list"),),
+    f"{CONSENT}/CheckConsent": (Case(calls.check_consent, "consent.check"),),
+    f"{CONSENT}/IssueLinkGrant": (Case(calls.issue_link_grant, "link-grant.issue"),),
     f"{COMPLAINTS}/FileComplaint": (Case(calls.file_complaint, "complaints.file"),),
     f"{COMPLAINTS}/GetComplaint": (Case(calls.get_complaint, "complaints.read"),),
     f"{COMPLAINTS}/ListComplaints": (
         Case(calls.list_complaints_of_a_citizen, "complaints.list"),
         Case(calls.list_complaints, "complaints.list", About.CITIZENS),
-        Case(calls.list_complaints_under_a_grant, "complaints.list", waits=CONSENT_MIGRATION),
+        Case(calls.list_complaints_under_a_grant, "complaints.list"),
     ),
     f"{COMPLAINTS}/ReassignComplaint": (Case(calls.reassign_complaint, "complaints.reassign"),),
     f"{COMPLAINTS}/RecordCallback": (Case(calls.record_callback, "complaints.callback"),),
@@ -159,13 +140,12 @@ RECORDED: dict[str, tuple[Case, ...]] = {
     f"{SURVEYS}/WithdrawObjection": (Case(calls.withdraw_objection, "surveys.object-withdraw"),),
     # One record per task listed, each naming its citizen.
     f"{SURVEYS}/ListCallbackTasks": (
-        Case(calls.list_callback_tasks, "surveys.callback-task.read", waits=CONSENT_MIGRATION),
+        Case(calls.list_callback_tasks, "surveys.callback-task.read"),
     ),
     f"{SURVEYS}/CompleteCallbackTask": (
         Case(
             calls.complete_callback_task,
             "surveys.callback-task.complete",
-            waits=CONSENT_MIGRATION,
         ),
     ),
     # Figures with groups under the minimum size suppressed: no citizen, yet recorded.
@@ -176,22 +156,14 @@ RECORDED: dict[str, tuple[Case, ...]] = {
             About.NO_CITIZEN,
         ),
     ),
-    f"{SURVEYS}/JoinPanel": (
-        Case(calls.join_panel, "surveys.panel-join", waits=CONSENT_MIGRATION),
-    ),
+    f"{SURVEYS}/JoinPanel": (Case(calls.join_panel, "surveys.panel-join"),),
     # One record per member drawn, each naming its citizen.
-    f"{SURVEYS}/DrawPanelSample": (
-        Case(calls.draw_panel_sample, "surveys.panel-draw", waits=CONSENT_MIGRATION),
-    ),
+    f"{SURVEYS}/DrawPanelSample": (Case(calls.draw_panel_sample, "surveys.panel-draw"),),
     # Reads every member's consent: one record naming how many members were checked (and one
     # per member who left, naming its citizen).
-    f"{SURVEYS}/SweepPanel": (
-        Case(calls.sweep_panel, "surveys.panel-sweep", About.CITIZENS, waits=CONSENT_MIGRATION),
-    ),
+    f"{SURVEYS}/SweepPanel": (Case(calls.sweep_panel, "surveys.panel-sweep", About.CITIZENS),),
     # An event's citizen is invited (or skipped) under a push grant: surveys.invite names it.
-    f"{EVENTS}/DeliverEvent": (
-        Case(calls.deliver_event, "surveys.invite", waits=CONSENT_MIGRATION),
-    ),
+    f"{EVENTS}/DeliverEvent": (Case(calls.deliver_event, "surveys.invite"),),
     # The history names no subject of its own (the gateway claims nothing); the citizen is
     # named by the reads it makes with the caller's token: its own domain's contacts.read.
     f"{HISTORY}/GetHistory": (
@@ -199,7 +171,6 @@ RECORDED: dict[str, tuple[Case, ...]] = {
             calls.get_history,
             "contacts.read",
             also=("history.read",),
-            waits=HISTORY_MIGRATION,
         ),
     ),
 }
@@ -236,13 +207,8 @@ EXEMPT: dict[str, str] = {
 def _cases() -> Iterator[object]:
     for rpc, cases in RECORDED.items():
         for number, case in enumerate(cases):
-            marks = []
-            if case.waits:
-                marks.append(
-                    pytest.mark.xfail(strict=True, reason=f"waits for {case.waits} migration")
-                )
             name = rpc.rsplit("/", 1)[1] + (f"-{number}" if len(cases) > 1 else "")
-            yield pytest.param(rpc, case, id=name, marks=marks)
+            yield pytest.param(rpc, case, id=name)
 
 
 @pytest.fixture(scope="module")
