@@ -10,7 +10,7 @@ in exactly one of two tables:
   tokens, citizens issued as an edge would) as a fresh actor, and the audit log must then hold
   a record of the named operation naming that actor; for a call about one citizen, each such
   record names a subject; for a list without a citizen filter, exactly one record for the call
-  that names the number of citizens listed (``citizens=N``, or ``N``) and no subject;
+  that names the number of citizens listed (``citizens=N``) and no subject;
 - :data:`EXEMPT`: what the RPC hands out is no personal data, with the reason.
 
 A new RPC in neither table fails :func:`test_every_served_rpc_is_recorded_or_exempt`.
@@ -47,7 +47,7 @@ PSEUDONYMS = "stadskamer.pseudonyms.v1.PseudonymService"
 REFLECTION = "grpc.reflection.v1alpha.ServerReflection"
 SURVEYS = "stadskamer.surveys.v1.SurveysService"
 
-COUNT = re.compile(r"^(?:citizens=)?(\d+)$")
+COUNT = re.compile(r"^citizens=(\d+)$")
 
 
 class About(Enum):
