@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer.client import DomainKey
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -83,6 +83,8 @@ class Collaborators:
         """
         subject: dict[str, Any] = {}
         if fields.get("subject") and self.subject_key is not None:
+            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
             pseudonym = bytes.fromhex(fields["subject"])
             subject = {
                 "subject_encrypted": encrypt_pseudonym(pseudonym, self.subject_key),

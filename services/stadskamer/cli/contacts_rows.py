@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
-from stadskamer.client import make_polymorphic_pseudonym
 from stadskamer.contacts.domain import Channel
 from stadskamer.contacts.messages import timestamp
 from stadskamer.pep import InvalidBsnError, normalize_bsn
@@ -61,6 +60,8 @@ class ContactRow:
 
     def request(self, public_key: bytes) -> pb.RegisterContactRequest:
         """The RegisterContactRequest; a BSN is pseudonymised here with ``public_key``."""
+        from stadskamer.client import make_polymorphic_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
         subject = make_polymorphic_pseudonym(self.bsn, public_key) if self.bsn else self.subject
         return pb.RegisterContactRequest(
             request_id=self.request_id,

@@ -12,7 +12,7 @@ from datetime import datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.events.v1 import events_pb2 as pb
-from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer.client import DomainKey
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.complaints.domain import Complaint
 
@@ -36,6 +36,8 @@ class ProtoEventEncoder:
         self, complaint: Complaint, event_id: str, occurred_at: datetime
     ) -> OutboxEvent:
         """The serialized Event with a ComplaintClosed payload."""
+        from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
         closed_at = complaint.closed_at or occurred_at
         event = pb.Event(
             event_id=event_id,

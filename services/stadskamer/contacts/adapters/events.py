@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.events.v1 import events_pb2 as pb
-from stadskamer.client import DomainKey, encrypt_pseudonym
+from stadskamer.client import DomainKey
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.contacts.domain import Contact
 
@@ -47,6 +47,8 @@ class ProtoContactEvents:
             occur_time=occurred,
         )
         if contact.subject is not None:
+            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
             payload.encrypted_subject = encrypt_pseudonym(
                 contact.subject, self._keys[contact.domain]
             )

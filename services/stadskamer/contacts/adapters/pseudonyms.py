@@ -17,7 +17,7 @@ import grpc
 from stadskamer import pep
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym, encrypt_pseudonym
+from stadskamer.client import DomainKey, decrypt_pseudonym
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, StadskamerError
 from stadskamer.common.status import from_rpc_error
 from stadskamer.contacts.ports import RejectedPseudonym
@@ -49,6 +49,8 @@ class GrpcPseudonyms:
 
     def with_record_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
         """Per item (domain pseudonym, that pseudonym encrypted afresh under the domain key)."""
+        from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
         pseudonyms = self.domain_pseudonyms(items)
         return [
             (pseudonym, encrypt_pseudonym(pseudonym, self._keys[domain]))

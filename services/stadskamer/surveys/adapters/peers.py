@@ -15,7 +15,7 @@ from stadskamer.api.consent.v1 import consent_pb2 as cpb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as cpb_grpc
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as ppb
 from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as ppb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym, encrypt_pseudonym, neutral_refusal
+from stadskamer.client import DomainKey, decrypt_pseudonym, neutral_refusal
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from stadskamer.common.status import from_rpc_error
 from stadskamer.surveys.ports import GrantedConsent, LinkDenied
@@ -89,6 +89,8 @@ class GrpcSubjects:
 
     def encrypted(self, pseudonym: bytes) -> bytes:
         """``Enc_{Y_onderzoek}(P)``, freshly randomised."""
+        from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
         return encrypt_pseudonym(pseudonym, self._key)
 
     def _transcrypt(self, request: ppb.TranscryptRequest, field: str) -> bytes:
