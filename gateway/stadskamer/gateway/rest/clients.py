@@ -1,8 +1,10 @@
-"""gRPC stubs of the services the REST routes call.
+"""gRPC stubs of the services the REST routes call, and the pseudonym service's channel.
 
 The channels are those of :mod:`stadskamer.gateway.channels` (one per distinct address, mutual
 TLS when configured, as for the history fan-out); the caller's token is added per call
-(:meth:`stadskamer.gateway.rest.operations.Call.rpc`).
+(:meth:`stadskamer.gateway.rest.operations.Call.rpc`). The pseudonym service is reached only
+through the client library (:class:`stadskamer.client.PseudonymClient`, in
+:mod:`stadskamer.gateway.rest.citizens`), so for it only the channel is kept.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from stadskamer.api.complaints.v1 import complaints_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc
 from stadskamer.api.history.v1 import history_pb2_grpc
-from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2_grpc
 from stadskamer.common.server import TlsFiles
 from stadskamer.gateway.channels import open_channels
@@ -25,9 +26,9 @@ from stadskamer.gateway.rest.settings import Peers
 
 @dataclass
 class Stubs:
-    """One stub per service."""
+    """One stub per service (the pseudonym service: its channel)."""
 
-    pseudonyms: pseudonyms_pb2_grpc.PseudonymServiceStub
+    pseudonyms: grpc.Channel
     consent: consent_pb2_grpc.ConsentServiceStub
     contacts: contacts_pb2_grpc.ContactsServiceStub
     complaints: complaints_pb2_grpc.ComplaintsServiceStub
@@ -52,7 +53,7 @@ class Stubs:
             tls,
         )
         return cls(
-            pseudonyms=pseudonyms_pb2_grpc.PseudonymServiceStub(opened[peers.pseudonyms]),
+            pseudonyms=opened[peers.pseudonyms],
             consent=consent_pb2_grpc.ConsentServiceStub(opened[peers.consent]),
             contacts=contacts_pb2_grpc.ContactsServiceStub(opened[peers.contacts]),
             complaints=complaints_pb2_grpc.ComplaintsServiceStub(opened[peers.complaints]),

@@ -5,7 +5,9 @@ the ``ErrorInfo`` reason, and ``invalidParams`` the ``BadRequest`` field violati
 JSON (camelCase) names. FAILED_PRECONDITION is 409 Conflict: the request is well-formed but the
 resource is not in a state that allows it. UNAVAILABLE (503) and RESOURCE_EXHAUSTED (429) carry
 ``Retry-After`` (the service's ``RetryInfo`` when given). Anything else a service answers is 502
-with a generic text: an unexpected error's message is never passed on.
+with a generic text: an unexpected error's message is never passed on. A refusal the client
+library raised as a domain error (the pseudonym service's, through ``PseudonymClient``) maps
+the same way (:func:`from_domain_error`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from starlette.responses import JSONResponse
 
-from stadskamer.common.errors import FieldViolation
+from stadskamer.common.errors import FieldViolation, InvalidArgument, StadskamerError, Unavailable
+from stadskamer.common.status import code_of, grpc_code
 from stadskamer.gateway.rest.codec import BadInput, json_path
 
 PROBLEM_JSON = "application/problem+json"
@@ -106,7 +109,6 @@ class Problem(Exception):
 def from_rpc_error(error: grpc.RpcError, peer: str, aliases: Mapping[str, str]) -> Problem:
     """The problem for a service's error; ``aliases`` rename proto fields (``subject``: ``bsn``)."""
     code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
-    status = _STATUSES.get(code, 502)
     reason, violations, retry = "", [], None
     call_status = rpc_status.from_call(error) if isinstance(error, grpc.Call) else None
     for detail in call_status.details if call_status is not None else []:
@@ -122,8 +124,33 @@ def from_rpc_error(error: grpc.RpcError, peer: str, aliases: Mapping[str, str]) 
             ]
         elif detail.Unpack(delay):
             retry = max(1, math.ceil(delay.retry_delay.ToTimedelta().total_seconds()))
+    message = error.details() if isinstance(error, grpc.Call) else ""
+    return _problem(code, peer, message or "", reason, violations, retry)
+
+
+def from_domain_error(error: StadskamerError, peer: str, aliases: Mapping[str, str]) -> Problem:
+    """The problem for a peer's refusal as the client library raises it (the same mapping)."""
+    code = grpc_code(status_pb2.Status(code=code_of(error)))
+    violations = [
+        FieldViolation(json_path(v.field, aliases), v.description)
+        for v in (error.violations if isinstance(error, InvalidArgument) else [])
+    ]
+    retry = None
+    if isinstance(error, Unavailable):
+        retry = max(1, math.ceil(error.retry_after_seconds))
+    return _problem(code, peer, error.message, error.reason, violations, retry)
+
+
+def _problem(
+    code: grpc.StatusCode,
+    peer: str,
+    message: str,
+    reason: str,
+    violations: list[FieldViolation],
+    retry: int | None,
+) -> Problem:
+    status = _STATUSES.get(code, 502)
     if status in _PASSED_ON:
-        message = error.details() if isinstance(error, grpc.Call) else ""
         wait = (retry or 1) if status == 429 else None
         text = message or f"the {peer} service refused"
         return Problem(status, text, reason, violations, wait)

@@ -59,7 +59,7 @@ def list_records(call: Call) -> Reply:
 
 def search_records(call: Call) -> Reply:
     """ListProcessing for a citizen named in the body."""
-    return _page(call, call.body, call.subject(required=False))
+    return _page(call, call.body, call.subject("audit", "subject-access", required=False))
 
 
 def report(call: Call) -> Reply:
