@@ -91,7 +91,7 @@ class GrpcSubjects:
         """``Enc_{Y_onderzoek}(P)``, freshly randomised."""
         from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
 
-        return encrypt_pseudonym(pseudonym, self._key)
+        return bytes(encrypt_pseudonym(pseudonym, self._key))
 
     def _transcrypt(self, request: ppb.TranscryptRequest, field: str) -> bytes:
         """Convert into onderzoek and decrypt; ``field`` names the subject for a refusal."""
