@@ -55,9 +55,9 @@ class Issuer:
         token: str,
         timeout: float,
         audience_field: str = "audiences",
-    ) -> bytes:
+    ) -> list[bytes]:
         self.asked.append((bsn, audience, purpose, audience_field))
-        return f"issued:{audience}".encode()
+        return [f"issued:{audience}".encode()]
 
 
 class Service:

@@ -82,8 +82,9 @@ class Citizens:
         token: str,
         timeout: float,
         audience_field: str = "audiences",
-    ) -> bytes:
-        """The tagged pseudonym of ``bsn`` for ``audience``, issued with the caller's ``token``.
+    ) -> list[bytes]:
+        """The tagged pseudonyms of ``bsn`` for ``audience``, issued with the caller's ``token``:
+        one, or for a privacy officer's ``audit`` one per reporting domain (``audit/<d>``).
 
         400 naming ``bsn`` for an invalid number (checked here, nothing is issued); the
         pseudonym service's refusals as problems: 403 with its reason (``ROLE_MISSING`` without
@@ -96,10 +97,13 @@ class Citizens:
             raise BadInput.field("bsn", INVALID_BSN) from None
         client = PseudonymClient(self._channel, token, timeout)
         try:
-            return client.issue_one(normalized, audience, purpose)
+            [answer] = client.issue([normalized], [audience], purpose)
         except StadskamerError as error:
             aliases = {"bsns": "bsn", "bsn": "bsn", "audiences": audience_field}
             problem = from_domain_error(error, PEER, aliases)
             if problem.status == 429 and problem.code == ISSUANCE_LIMIT:
                 problem.retry_after = seconds_to_next_hour(datetime.now(UTC))
             raise problem from None
+        if answer is None:
+            raise BadInput.field("bsn", INVALID_BSN)
+        return answer

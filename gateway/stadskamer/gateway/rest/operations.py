@@ -55,8 +55,8 @@ class CitizenSource(Protocol):
         token: str,
         timeout: float,
         audience_field: str = "audiences",
-    ) -> bytes:
-        """The tagged pseudonym of ``bsn`` for ``audience``; BadInput or a Problem otherwise."""
+    ) -> list[bytes]:
+        """The tagged pseudonyms of ``bsn`` for ``audience``; BadInput or a Problem otherwise."""
 
 
 @dataclass
@@ -107,6 +107,18 @@ class Call:
         ``taggedPseudonym`` (one the caller had issued itself) is passed on as received, once
         its tag is seen to name ``audience``; the receiving service verifies it.
         """
+        found = self.subjects(audience, purpose, required, audience_field)
+        return found[0] if found else b""
+
+    def subjects(
+        self,
+        audience: str,
+        purpose: str,
+        required: bool = True,
+        audience_field: str = "audiences",
+    ) -> list[bytes]:
+        """As :meth:`subject`, with every pseudonym the issuance answers (a privacy officer's
+        ``audit``: one per reporting domain); empty when absent and not required."""
         bsn, tagged = self.body.get("bsn"), self.body.get(TAGGED)
         if bsn is not None and tagged is not None:
             raise BadInput.field("bsn", f"give either bsn or {TAGGED}, not both")
@@ -115,10 +127,10 @@ class Call:
                 str(bsn), audience, purpose, self.token, self.remaining(), audience_field
             )
         if tagged is not None:
-            return _tagged_for(unbase64(str(tagged), TAGGED), audience)
+            return [_tagged_for(unbase64(str(tagged), TAGGED), audience)]
         if required:
             raise BadInput([FieldViolation("bsn", "required")])
-        return b""
+        return []
 
 
 def _tagged_for(raw: bytes, audience: str) -> bytes:
