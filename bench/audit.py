@@ -2,12 +2,14 @@
 
 Part 1 starts the real stack (``stadskamer up`` on a fresh data folder, port 0) as a
 subprocess, or uses a running one given ``--address host:port --token T`` (a token with the
-roles service and privacy-officer, e.g. the development token of ``stadskamer up``), and
+roles service, issuer and system and the domain kcc, e.g. the development token of
+``stadskamer up``), and
 measures against the echo rate:
 
-- AppendRecords with one record naming a citizen (polymorphic pseudonym, so one Transcrypt
-  to the audit domain per call), at 1 and 16 in flight: records per second, each appended
-  durably with its tree nodes and a signed tree head (concurrent calls share a transaction);
+- AppendRecords with one record naming a citizen (a tagged ``audit/kcc`` subject, as a claim
+  hands it to the kcc service: the audit service verifies its tag and decrypts it, with no
+  call of its own), at 1 and 16 in flight: records per second, each appended durably with
+  its tree nodes and a signed tree head (concurrent calls share a transaction);
 - the same without a subject, at 16 in flight;
 - AppendRecords with batches of 100 records naming citizens, at 4 in flight (records/s);
 - append-and-prove: AppendRecords of one record, then GetInclusionProof of it against the head
@@ -67,7 +69,7 @@ from stadskamer.audit.adapters.verifier import verify_log
 from stadskamer.audit.domain import NewRecord, ProcessingEntry, Status
 from stadskamer.audit.merkle import CompactRange
 from stadskamer.audit.tree_heads import TreeHeadSigner
-from stadskamer.client import PseudonymClient, make_polymorphic_pseudonym
+from stadskamer.client import PseudonymClient
 from stadskamer.common.db import migrate
 
 CONCURRENCIES = (1, 16)
@@ -90,14 +92,14 @@ def _record(subject: bytes = b"") -> pb.ProcessingRecord:
         requester_domain="kcc",
         target_domain="burgerzaken",
         basis="kcc-contact-history-with-consent",
-        subject_polymorphic=subject,
+        subject_tagged=subject,
     )
     message.start_time.GetCurrentTime()
     return message
 
 
 class Client:
-    """The audit stub with the token, and a pool of polymorphic pseudonyms."""
+    """The audit stub with the token, and a pool of record subjects."""
 
     def __init__(self, channel: grpc.Channel, token: str, pool: list[bytes]) -> None:
         self.stub = pb_grpc.ProcessingLogServiceStub(channel)
@@ -136,14 +138,20 @@ class Client:
         return int(head.tree_size)
 
 
+def record_subjects(pseudonyms: PseudonymClient, count: int) -> list[bytes]:
+    """``count`` citizens issued into kcc and claimed there: their processing-record subjects."""
+    issued = pseudonyms.issue(valid_bsns(count), ["kcc"], "contact-registration")
+    claims = pseudonyms.claim_many([(answer[0], "kcc") for answer in issued if answer])
+    return [claim.audit_subject for claim in claims]
+
+
 def measure_stack(
     address: str, token: str, requests: int, seconds: float
 ) -> tuple[dict[str, LoadResult], int]:
     """Every part-1 figure, keyed by name, and the log size afterwards."""
     with grpc.insecure_channel(address) as channel:
         grpc.channel_ready_future(channel).result(timeout=30)
-        public_key = PseudonymClient(channel, token).public_key()
-        pool = [make_polymorphic_pseudonym(b, public_key) for b in valid_bsns(POOL_SIZE)]
+        pool = record_subjects(PseudonymClient(channel, token, timeout=60), POOL_SIZE)
         client = Client(channel, token, pool)
         plans: list[tuple[str, Callable[[], Callable[[], object]], int, int]] = [
             ("append/1", lambda: lambda: client.append(1), requests, 1),

@@ -12,12 +12,15 @@ this process. Three targets:
   ``STADSKAMER_BENCH_POSTGRES_URL`` (default the local ``test`` database).
 
 On each it measures RegisterContact (a new contact of one of 2,000 citizens per call, with a
-summary) at 1 and 16 in flight; where the contacts service announces new contacts to the
-surveys service (``stadskamer up``), it then waits until those events are delivered and
+summary; each call with a freshly issued tagged pseudonym, issued in bulk before the figure
+and not timed) at 1 and 16 in flight; where the contacts service announces new contacts to
+the surveys service (``stadskamer up``), it then waits until those events are delivered and
 prints that rate too, so that no figure runs on the previous one's backlog; the bulk path
-(``stadskamer import``'s code: BSNs pseudonymised locally, BatchRegisterContacts of 1,000,
-two in flight) in contacts/s; then seeds 1,000,000 contacts directly through the repository
-and measures ListContacts by subject (page of 50) at 1 and 16 in flight. Only prints figures.
+(``stadskamer import``'s code: each batch's BSNs issued, then BatchRegisterContacts of 1,000,
+two in flight; issuance timed) in contacts/s; then seeds 1,000,000 contacts directly through
+the repository and measures ListContacts by subject (page of 50, a fresh tagged pseudonym
+claimed per call) at 1 and 16 in flight, and the claim (Transcrypt) alone. Only prints
+figures.
 
 Run: ``.venv/bin/python bench/contacts.py [--requests N] [--seconds S] [--rows N] [--only T]``.
 """
@@ -60,7 +63,7 @@ from sqlalchemy.orm import Session
 
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
-from stadskamer.cli.contacts_commands import Progress, public_key, register_rows
+from stadskamer.cli.contacts_commands import PURPOSE, Progress, register_rows
 from stadskamer.cli.contacts_rows import ContactRow
 from stadskamer.client import DomainKey, PseudonymClient, decrypt_pseudonym
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
@@ -75,6 +78,7 @@ from stadskamer.contacts.domain import Channel, Contact
 CONCURRENCIES = (1, 16)
 PEOPLE = 2000
 TARGETS = 1000
+WARMUP = 300  # more than run_load's unmeasured calls: every call needs its own subject
 
 
 def _ago(seconds: float) -> Timestamp:
@@ -83,10 +87,17 @@ def _ago(seconds: float) -> Timestamp:
     return stamp
 
 
+def issued(client: PseudonymClient, bsns: list[str], count: int) -> list[bytes]:
+    """``count`` freshly issued tagged pseudonyms of ``DOMAIN``, cycling through ``bsns``."""
+    wanted = [bsns[i % len(bsns)] for i in range(count)]
+    return [answer[0] for answer in client.issue(wanted, [DOMAIN], PURPOSE) if answer]
+
+
 def register_factory(
     stub: pb_grpc.ContactsServiceStub, token: str, pool: list[bytes]
 ) -> Callable[[], Callable[[], object]]:
-    """Per thread: RegisterContact of a new contact of the next citizen of ``pool``."""
+    """Per thread: RegisterContact of a new contact with the next subject of ``pool`` (each
+    used once)."""
     metadata = (("authorization", f"Bearer {token}"),)
     numbers = itertools.count()
     run = uuid.uuid4().hex[:8]
@@ -114,7 +125,8 @@ def register_factory(
 def list_factory(
     stub: pb_grpc.ContactsServiceStub, token: str, subjects: list[bytes]
 ) -> Callable[[], Callable[[], object]]:
-    """Per thread: ListContacts of one domain filtered by the next target citizen."""
+    """Per thread: ListContacts of one domain filtered by the next subject of ``subjects``
+    (fresh tagged pseudonyms of the target citizens, each used once)."""
     metadata = (("authorization", f"Bearer {token}"),)
     numbers = itertools.count()
 
@@ -132,7 +144,9 @@ def list_factory(
     return make
 
 
-def bulk_import(target: Target, channel: grpc.Channel, rows: int) -> LoadResult:
+def bulk_import(
+    target: Target, channel: grpc.Channel, client: PseudonymClient, rows: int
+) -> LoadResult:
     """``stadskamer import``'s path for ``rows`` contacts of citizens given by BSN."""
     bsns = valid_bsns(PEOPLE, start=30_000_000)
     start = datetime.now(UTC) - timedelta(days=20)
@@ -151,8 +165,8 @@ def bulk_import(target: Target, channel: grpc.Channel, rows: int) -> LoadResult:
         for i in range(rows)
     ]
     started = time.perf_counter()
-    key = public_key(target.pseudonyms_address, target.token)
-    register_rows(channel, target.token, contacts, Progress(f"import {target.name}", rows), key)
+    progress = Progress(f"import {target.name}", rows)
+    register_rows(channel, target.token, contacts, progress, client)
     seconds = time.perf_counter() - started
     return LoadResult(1, rows, 0, seconds, 0.0, 0.0)
 
@@ -176,7 +190,7 @@ def seed(target: Target, targets: list[bytes], total: int) -> None:
                     Contact(
                         str(uuid.uuid4()),
                         DOMAIN,
-                        f"seed-{i}",
+                        "",
                         subject,
                         Channel(1 + i % 10),
                         "afval",
@@ -188,6 +202,7 @@ def seed(target: Target, targets: list[bytes], total: int) -> None:
                     ),
                     None,
                     "v1",
+                    rng.randbytes(32),  # the request digest of a contact stored directly
                 )
             )
         with Session(engine) as session:
@@ -227,10 +242,13 @@ def measure(target: Target, options: argparse.Namespace) -> dict[str, LoadResult
     results: dict[str, LoadResult] = {}
     with grpc.insecure_channel(target.address) as channel:
         grpc.channel_ready_future(channel).result(timeout=30)
-        client = PseudonymClient(grpc.insecure_channel(target.pseudonyms_address), target.token)
-        pool = [client.polymorphic_pseudonym(b) for b in valid_bsns(PEOPLE)]
+        client = PseudonymClient(
+            grpc.insecure_channel(target.pseudonyms_address), target.token, timeout=30
+        )
+        people = valid_bsns(PEOPLE)
         stub = pb_grpc.ContactsServiceStub(channel)
         for level in CONCURRENCIES:
+            pool = issued(client, people, options.requests + WARMUP)
             results[f"RegisterContact, {level} in flight"] = run_load(
                 register_factory(stub, target.token, pool),
                 requests=options.requests,
@@ -239,24 +257,24 @@ def measure(target: Target, options: argparse.Namespace) -> dict[str, LoadResult
             )
             _note_drain(results, f"events to surveys after {level} in flight", drain(target))
         results["import (BatchRegister x1000, 2 in flight)"] = bulk_import(
-            target, channel, options.bulk
+            target, channel, client, options.bulk
         )
         _note_drain(results, "events to surveys after the import", drain(target))
         key = DomainKey.from_file(target.domain_key)
-        queries = pool[:TARGETS]
-        encrypted = client.transcrypt_many(queries, DOMAIN)
-        subjects = [decrypt_pseudonym(e, key) for e in encrypted]
+        targets = people[:TARGETS]
+        subjects = [decrypt_pseudonym(t, key) for t in issued(client, targets, TARGETS)]
         seed(target, subjects, options.rows)
         for level in CONCURRENCIES:
+            queries = issued(client, targets, options.requests + WARMUP)
             results[f"ListContacts by subject, {level} in flight"] = run_load(
                 list_factory(stub, target.token, queries),
                 requests=options.requests,
                 concurrency=level,
                 max_seconds=options.seconds,
             )
-        cursor = itertools.cycle(queries)
-        results["(part) Transcrypt alone, 1 in flight"] = run_load(
-            lambda: lambda: client.transcrypt(next(cursor), DOMAIN),
+        cursor = iter(issued(client, targets, options.requests + WARMUP))
+        results["(part) Transcrypt alone (a claim), 1 in flight"] = run_load(
+            lambda: lambda: client.claim(next(cursor), DOMAIN),
             requests=options.requests,
             concurrency=1,
             max_seconds=options.seconds,

@@ -39,7 +39,8 @@ POSTGRES_URL = os.environ.get(
 
 @dataclass(frozen=True)
 class Target:
-    """A running contacts service: address, a token for every domain, its database."""
+    """A running contacts service: address, a token for every domain (roles system and
+    issuer: the bench has its citizens issued), its database."""
 
     name: str
     address: str
@@ -81,7 +82,7 @@ def sqlite_target(folder: Path) -> Iterator[Target]:
     )
     try:
         issuer = TokenIssuer.from_file(KeyLayout.under(data).token_private_key)
-        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
+        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system", "issuer"], 8 * 3600)
         database = f"sqlite:///{(data / 'contacts.db').resolve()}"
         key = KeyLayout.under(data).domain_key(DOMAIN)
         yield Target("SQLite", address, address, token, database, key, delivers_events=True)
@@ -150,8 +151,9 @@ def served_target(data: Path, name: str, urls: list[str]) -> Iterator[Target]:
                 "STADSKAMER_MASTER_SECRET_FILE": str(layout.master_secret),
                 "STADSKAMER_PSEUDONYMISATION_SECRET_FILE": str(layout.pseudonymisation_secret),
                 "STADSKAMER_REKEY_SECRET_FILE": str(layout.rekey_secret),
-                # The audit service needs this one's address, so this one (which records only
-                # link-grant conversions, none here) keeps its records in a local file.
+                "STADSKAMER_TAG_KEY_FILE": str(layout.tag_private_key),
+                # The audit service needs this one's address, so this one (which records the
+                # bench's issuance and key hand-outs) keeps its records in a local file.
                 "STADSKAMER_PROCESSING_LOG_DIR": str(data / "processing-log"),
                 "STADSKAMER_CONSENT_PUBLIC_KEY_FILE": str(layout.consent_public_key),
             },
@@ -183,7 +185,7 @@ def served_target(data: Path, name: str, urls: list[str]) -> Iterator[Target]:
             },
         )
         processes.append(contacts)
-        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system"], 8 * 3600)
+        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system", "issuer"], 8 * 3600)
         key = layout.domain_key(DOMAIN)
         yield Target(name, address, pseudonyms_address, token, urls[1], key)
     finally:

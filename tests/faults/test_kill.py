@@ -21,11 +21,20 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from stadskamer.cli.keys_commands import ensure_keys
+from stadskamer.client import DomainKey
 from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.db import sqlite_url
 from stadskamer.common.keys import KeyLayout
+from stadskamer.common.request_ids import RequestDigest
 from tests.faults.cluster import COMMAND, cluster, free_port, start_announced
-from tests.faults.traffic import DOMAINS, ROLES, Writer, in_threads, stored, subjects
+from tests.faults.traffic import (
+    DOMAINS,
+    ROLES,
+    Writer,
+    in_threads,
+    stored_requests,
+    subjects,
+)
 
 ROUNDS = 20
 BURST = 12  # per kind: RegisterContact and FileComplaint calls per round
@@ -56,6 +65,7 @@ class Target:
     contacts_url: str
     complaints_url: str
     token: str
+    keys: KeyLayout
 
 
 def _writer(addresses: tuple[str, str, str], token: str) -> tuple[Writer, list[bytes]]:
@@ -101,17 +111,18 @@ def _check(target: Target, ledger: Ledger) -> None:
     everything = {f"{k}-{r}-{n}" for r in range(ROUNDS) for n in range(BURST) for k in "ck"}
     assert set(ledger.answers) == everything and ledger.pending == []
     assert ledger.retried > 0, "no call was ever cut off by a kill"
-    contacts = stored(target.contacts_url, "contacts", "request_id")
-    complaints = stored(target.complaints_url, "complaints", "request_id")
+    contacts = stored_requests(target.contacts_url, "contacts", target.keys, everything)
+    complaints = stored_requests(target.complaints_url, "complaints", target.keys, everything)
     assert {r for r in everything if r.startswith("c-")} == set(contacts)
     assert {r for r in everything if r.startswith("k-")} == set(complaints)
     assert set(contacts.values()) == {1} and set(complaints.values()) == {1}
+    digest = RequestDigest(DomainKey.from_file(target.keys.domain_key("klachten")).secret_key)
     engine = create_engine(target.complaints_url)
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT request_id, case_number FROM complaints"))
-        numbers = {str(row[0]): str(row[1]) for row in rows}
+        rows = connection.execute(text("SELECT request_digest, case_number FROM complaints"))
+        numbers = {bytes(row[0]): str(row[1]) for row in rows}
     engine.dispose()
-    assert {r: a for r, a in ledger.answers.items() if r.startswith("k-")} == numbers
+    assert {digest(r): a for r, a in ledger.answers.items() if r.startswith("k-")} == numbers
     assert len(set(numbers.values())) == len(numbers)
     names = {a for r, a in ledger.answers.items() if r.startswith("c-")}
     assert len(names) == len(contacts)
@@ -138,7 +149,7 @@ def test_kill_9_of_stadskamer_up_on_sqlite(tmp_path: Path) -> None:
 
     token = issuer.issue("faults", DOMAINS, ROLES, 3600)
     urls = (sqlite_url(data, "contacts"), sqlite_url(data, "complaints"))
-    target = Target(start, kill, *urls, token)
+    target = Target(start, kill, *urls, token, KeyLayout.under(data))
     try:
         ledger = _rounds(target)
     finally:
@@ -173,5 +184,5 @@ def test_kill_9_of_serve_processes_on_postgresql(tmp_path: Path) -> None:
 
         token = running.token(DOMAINS, ROLES)
         urls = (running.urls["contacts"], running.urls["complaints"])
-        target = Target(start, kill, *urls, token)
+        target = Target(start, kill, *urls, token, running.layout)
         _check(target, _rounds(target))

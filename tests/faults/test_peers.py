@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import grpc
 import pytest
 
 from tests.faults.cluster import cluster
-from tests.faults.traffic import DOMAINS, ROLES, Writer, attempt, stored, subjects
+from tests.faults.traffic import (
+    DOMAINS,
+    ROLES,
+    Writer,
+    attempt,
+    stored,
+    stored_requests,
+    subjects,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -49,17 +58,21 @@ def test_an_unreachable_peer_means_unavailable_and_nothing_written(
         ):
             answer, code = attempt(call)
             assert (answer, code) == (None, grpc.StatusCode.UNAVAILABLE)
-        assert stored(running.urls["contacts"], "contacts", "request_id") == {"before": 1}
-        assert stored(running.urls["complaints"], "complaints", "request_id") == {}
+        asked = ("before", "during")
+        contacts_stored = partial(
+            stored_requests, running.urls["contacts"], "contacts", running.layout, asked
+        )
+        complaints_stored = partial(
+            stored_requests, running.urls["complaints"], "complaints", running.layout, asked
+        )
+        assert contacts_stored() == {"before": 1}
+        assert complaints_stored() == {}
         assert stored(running.urls["complaints"], "assignments", "complaint_id") == {}
 
         running.start(peer)
         _until_ok(lambda: writer.register("during", pool[1]))
         _until_ok(lambda: writer.file("during", pool[1]))
-        assert stored(running.urls["contacts"], "contacts", "request_id") == {
-            "before": 1,
-            "during": 1,
-        }
-        assert stored(running.urls["complaints"], "complaints", "request_id") == {"during": 1}
+        assert contacts_stored() == {"before": 1, "during": 1}
+        assert complaints_stored() == {"during": 1}
         contacts.close()
         complaints.close()

@@ -19,7 +19,7 @@ import grpc
 import pytest
 
 from tests.faults.cluster import cluster
-from tests.faults.traffic import DOMAINS, ROLES, Writer, attempt, stored, subjects
+from tests.faults.traffic import DOMAINS, ROLES, Writer, attempt, stored_requests, subjects
 from tests.support.databases import POSTGRES_URL
 
 pytestmark = pytest.mark.postgres
@@ -115,8 +115,9 @@ def test_postgresql_restart_under_load(tmp_path: Path) -> None:
                     assert time.monotonic() < deadline, "the services did not recover"
                     time.sleep(0.2)
                 answered.add(request_id)
-            written = stored(running.urls["contacts"], "contacts", "request_id")
-            written += stored(running.urls["complaints"], "complaints", "request_id")
+            urls, keys = running.urls, running.layout
+            written = stored_requests(urls["contacts"], "contacts", keys, answered)
+            written += stored_requests(urls["complaints"], "complaints", keys, answered)
             assert set(written) == answered and set(written.values()) == {1}
             contacts.close()
             complaints.close()

@@ -11,7 +11,15 @@ import grpc
 import pytest
 
 from tests.faults.cluster import Cluster, cluster
-from tests.faults.traffic import DOMAINS, ROLES, Writer, in_threads, stored, subjects
+from tests.faults.traffic import (
+    DOMAINS,
+    ROLES,
+    Writer,
+    in_threads,
+    stored,
+    stored_requests,
+    subjects,
+)
 
 pytestmark = pytest.mark.postgres
 IDS = 40
@@ -69,9 +77,12 @@ def test_two_workers_share_one_database_without_duplicates(tmp_path: Path) -> No
         # Every retry of one request id answered with the same contact and the same case.
         assert all(len(answers) == 1 for answers in ids.values())
         assert all(len(answers) == 1 for answers in numbers.values())
-        contacts = stored(running.urls["contacts"], "contacts", "request_id")
+        asked = [f"w-{kind}-{n}" for kind in "ck" for n in range(IDS)]
+        contacts = stored_requests(running.urls["contacts"], "contacts", running.layout, asked)
         assert contacts == {f"w-c-{n}": 1 for n in range(IDS)}
-        complaints = stored(running.urls["complaints"], "complaints", "request_id")
+        complaints = stored_requests(
+            running.urls["complaints"], "complaints", running.layout, asked
+        )
         assert complaints == {f"w-k-{n}": 1 for n in range(IDS)}
         cases = stored(running.urls["complaints"], "complaints", "case_number")
         assert len(cases) == IDS and set(cases.values()) == {1}

@@ -17,7 +17,9 @@ from stadskamer.api.complaints.v1 import complaints_pb2 as cpb
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc as cpb_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
-from stadskamer.client import PseudonymClient
+from stadskamer.client import DomainKey, PseudonymClient
+from stadskamer.common.keys import KeyLayout
+from stadskamer.common.request_ids import RequestDigest
 
 DOMAINS = ["kcc", "burgerzaken", "sociale-zaken", "belastingen", "klachten", "onderzoek"]
 ROLES = ["system", "agent"]
@@ -108,12 +110,30 @@ def in_threads(
         return list(pool.map(attempt, calls))
 
 
+def stored_requests(
+    url: str, table: str, keys: KeyLayout, request_ids: Iterable[str]
+) -> Counter[str]:
+    """How often each of ``request_ids`` is stored in ``table`` (contacts: kcc, complaints:
+    klachten), found by its keyed digest; a digest of none of them counts as ``"?"``."""
+    domain = {"contacts": "kcc", "complaints": "klachten"}[table]
+    digest = RequestDigest(DomainKey.from_file(keys.domain_key(domain)).secret_key)
+    names = {digest(request_id).hex(): request_id for request_id in request_ids}
+    return Counter(
+        names.get(value, "?") for value in stored(url, table, "request_digest").elements()
+    )
+
+
 def stored(url: str, table: str, column: str) -> Counter[str]:
     """How often each value of ``column`` occurs in ``table`` of the database at ``url``."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             rows = connection.execute(text(f'SELECT "{column}" FROM "{table}"'))
-            return Counter(str(row[0]) for row in rows)
+            return Counter(_text(row[0]) for row in rows)
     finally:
         engine.dispose()
+
+
+def _text(value: object) -> str:
+    """A stored value as text (bytes as hex)."""
+    return bytes(value).hex() if isinstance(value, bytes | memoryview) else str(value)

@@ -1,8 +1,12 @@
-"""Reading the processing records of an embedded stack straight from the audit database.
+"""The processing log of an embedded stack: record subjects, the officer's subjects, and the
+records read straight from the audit database.
 
-Services that keep their records in an outbox (contacts) hand them to the audit service a
-moment after the request: :func:`audit_records` first waits until every service database
-under the data folder has delivered its kept records.
+A record's subject is what the pseudonym service hands a domain's service with a claim
+(:func:`record_subject`); a privacy officer's subject-access query carries what issuance into
+``audit`` gives, one pseudonym per reporting domain (:func:`officer_subjects`). Services that
+keep their records in an outbox (contacts) hand them to the audit service a moment after the
+request: :func:`audit_records` first waits until every service database under the data folder
+has delivered its kept records.
 """
 
 from __future__ import annotations
@@ -14,6 +18,11 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 
+from stadskamer.client import PseudonymClient
+from tests.support.citizens import Citizens
+from tests.support.stack import Stack
+
+OFFICER = "po-1"
 PENDING = text("SELECT count(*) FROM records_events WHERE delivered_at_us IS NULL")
 
 
@@ -48,3 +57,31 @@ def audit_records(data_dir: Path, name: str | None = None) -> list[dict[str, Any
         engine.dispose()
     documents = [json.loads(bytes(row[0])) for row in rows]
     return [d for d in documents if name is None or d["name"] == name]
+
+
+def record_subject(stack: Stack, bsn: str, domain: str = "kcc") -> bytes:
+    """A fresh processing-record subject (tagged ``audit/<domain>``) of ``bsn``, as ``domain``'s
+    service gets it when it claims the citizen's issued pseudonym."""
+    service = PseudonymClient(
+        stack.channel, stack.token(f"{domain}-service", [domain], ["service"])
+    )
+    return service.claim(issued(stack, bsn, domain), domain).audit_subject
+
+
+def issued(stack: Stack, bsn: str, domain: str) -> bytes:
+    """A fresh tagged pseudonym of ``bsn`` for ``domain``, issued as that domain's edge would."""
+    return Citizens(stack.channel, stack.issuer).subject(bsn, domain)
+
+
+def officer_token(stack: Stack, domains: tuple[str, ...] = ()) -> str:
+    """A privacy officer's token that may have citizens issued (roles privacy-officer, issuer)."""
+    return stack.token(OFFICER, list(domains), ["privacy-officer", "issuer"])
+
+
+def officer_subjects(stack: Stack, bsn: str) -> list[bytes]:
+    """The officer's subject-access pseudonyms of ``bsn``: one per reporting domain."""
+    answer = PseudonymClient(stack.channel, officer_token(stack)).issue(
+        [bsn], ["audit"], "subject-access"
+    )[0]
+    assert answer is not None
+    return answer

@@ -13,6 +13,7 @@ from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.keys import read_ed25519_private_key
 from stadskamer.common.peers import peer_channel
+from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.consent.access import AccessService
@@ -46,8 +47,17 @@ def build_component(settings: ConsentSettings) -> Component:
     policy = load_policy(catalogue, settings.policy_file)
     signing_key = read_ed25519_private_key(settings.signing_key_file)
     domain_key = _domain_key(settings.domain_key_file)
+    request_digest = RequestDigest(domain_key.secret_key)
     engine = make_engine(settings.database_url, "consent")
-    migrate(engine, MIGRATIONS, "consent", {"signing_key": signing_key})
+    migrate(
+        engine,
+        MIGRATIONS,
+        "consent",
+        {
+            **migration_attributes({DOMAIN: request_digest}),
+            "secrets": {"signing_key": signing_key},
+        },
+    )
     channel = peer_channel(settings.pseudonyms_address, settings.token_source())
     parts = Collaborators(
         catalogue=catalogue,
@@ -56,6 +66,7 @@ def build_component(settings: ConsentSettings) -> Component:
         receipts=ReceiptSigner(signing_key, settings.controller),
         processing_log=settings.processing_log.open(),
         clock=settings.clock,
+        request_digest=request_digest,
         subject_key=domain_key,
     )
     lifetime = timedelta(seconds=settings.link_grant_ttl_seconds)
@@ -87,10 +98,16 @@ def create_server(settings: ConsentSettings) -> tuple[RunningServer, int]:
 
 
 def migrate_database(settings: ConsentSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``); the signing key re-signs receipts."""
+    """Run the migrations only (``stadskamer migrate``), with the keys they may need: the
+    domain key digests request ids, the signing key re-signs receipts."""
+    key = _domain_key(settings.domain_key_file)
     signing_key = read_ed25519_private_key(settings.signing_key_file)
+    attributes = {
+        **migration_attributes({DOMAIN: RequestDigest(key.secret_key)}),
+        "secrets": {"signing_key": signing_key},
+    }
     engine = make_engine(settings.database_url, "consent")
     try:
-        migrate(engine, MIGRATIONS, "consent", {"signing_key": signing_key})
+        migrate(engine, MIGRATIONS, "consent", attributes)
     finally:
         engine.dispose()

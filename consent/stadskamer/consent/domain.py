@@ -58,7 +58,6 @@ class Consent:
     """One consent of one subject (its consent-domain pseudonym) for one purpose version."""
 
     id: str
-    request_id: str
     subject: bytes
     purpose: str
     purpose_version: int

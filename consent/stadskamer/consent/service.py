@@ -3,8 +3,9 @@
 Every use case takes the caller's :class:`Principal`. The subject arrives as a polymorphic
 pseudonym (or, with ``subject_domain``, as that domain's encrypted pseudonym) and is converted
 to the consent-domain pseudonym first (the pseudonym service unreachable → UNAVAILABLE,
-nothing written); only that pseudonym is stored. The processing
-log record is appended before the commit, so a failed log write leaves nothing done.
+nothing written); only that pseudonym is stored, and the request_id only as its keyed digest
+(:mod:`stadskamer.common.request_ids`). The processing log record is appended before the
+commit, so a failed log write leaves nothing done.
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
 and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them.
@@ -27,6 +28,7 @@ from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from stadskamer.common.link_grants import b64url, from_b64url
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
 from stadskamer.consent.catalogue import PurposeCatalogue
 from stadskamer.consent.domain import (
@@ -73,6 +75,7 @@ class Collaborators:
     receipts: ReceiptSigner
     processing_log: ProcessingLog
     clock: Callable[[], datetime]
+    request_digest: RequestDigest
     subject_key: DomainKey | None = None
 
     def log(self, name: str, status: str, caller: Principal, **fields: str) -> None:
@@ -129,7 +132,6 @@ class ConsentService:
         subject = parts.resolver.consent_pseudonym(command.subject, command.subject_domain)
         consent = Consent(
             id=uuid.uuid4().hex,
-            request_id=command.request_id,
             subject=subject,
             purpose=purpose.id,
             purpose_version=purpose.version,
@@ -145,17 +147,18 @@ class ConsentService:
             "legal_basis": purpose.legal_basis,
             "subject": subject.hex(),
         }
+        digest = parts.request_digest(command.request_id)
         try:
             with parts.unit_of_work() as uow:
                 repository = ConsentRepository(uow.session)
-                if repository.by_request_id(command.request_id) is None:
-                    repository.add(consent)
+                if repository.by_request_digest(digest) is None:
+                    repository.add(consent, digest)
                     parts.log("consent.grant", "OK", caller, reference=consent.name, **fields)
                     uow.commit()
                     return consent
         except DuplicateRequest:
             pass  # written concurrently by a retry of the same request: answer as a replay
-        first = self._by_request_id(command.request_id)
+        first = self._by_request_digest(digest)
         if not _same_request(first, consent):
             raise FailedPrecondition(
                 "this request_id was used for a different consent", "REQUEST_ID_REUSED"
@@ -235,9 +238,9 @@ class ConsentService:
             raise NotFound("no such consent", "CONSENT_NOT_FOUND")
         return consent
 
-    def _by_request_id(self, request_id: str) -> Consent:
+    def _by_request_digest(self, digest: bytes) -> Consent:
         with self._parts.unit_of_work() as uow:
-            consent = ConsentRepository(uow.session).by_request_id(request_id)
+            consent = ConsentRepository(uow.session).by_request_digest(digest)
         if consent is None:
             raise NotFound("no such consent", "CONSENT_NOT_FOUND")
         return consent

@@ -1,4 +1,8 @@
-"""Wiring of the audit service: keys, register, peer channel, database, use cases, server."""
+"""Wiring of the audit service: keys, register, peer channel, database, use cases, server.
+
+The peer channel to the pseudonym service serves one purpose: fetching its published tag
+keys (GetPublicKey, once) to verify the subjects' tags. The audit service converts nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,15 @@ from stadskamer.api.audit.v1 import audit_pb2_grpc as pb_grpc
 from stadskamer.audit.activities import ActivityRegister
 from stadskamer.audit.adapters.database import MIGRATIONS, SERVICE, audit_engine
 from stadskamer.audit.adapters.log_writer import LogWriter
-from stadskamer.audit.adapters.pseudonyms import AUDIT_DOMAIN, GrpcSubjects
 from stadskamer.audit.adapters.record_queries import RecordQueries
 from stadskamer.audit.adapters.tree_reader import TreeReader
 from stadskamer.audit.entrypoint import SERVICE_NAME, VALIDATORS, ProcessingLogServicer
+from stadskamer.audit.references import ReferenceKeys
 from stadskamer.audit.service import ProcessingLogService
 from stadskamer.audit.settings import AuditSettings
+from stadskamer.audit.subjects import AUDIT_DOMAIN, AuditSubjects
 from stadskamer.audit.tree_heads import TreeHeadSigner
-from stadskamer.client import DomainKey
+from stadskamer.client import DomainKey, PseudonymClient
 from stadskamer.common.db import migrate
 from stadskamer.common.keys import read_ed25519_private_key
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
@@ -52,7 +57,8 @@ def build_component(settings: AuditSettings) -> Component:
     migrate(engine, MIGRATIONS, SERVICE)
     service = ProcessingLogService(
         register,
-        GrpcSubjects(channel, key),
+        AuditSubjects(PseudonymClient(channel), key),
+        ReferenceKeys(key.secret_key),
         LogWriter(engine, signer),
         TreeReader(engine),
         RecordQueries(engine),

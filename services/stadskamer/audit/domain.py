@@ -3,8 +3,10 @@
 Plain Python: no gRPC, no SQL. A reporter's :class:`ProcessingEntry` holds codes and
 identifiers only; the text fields are checked against a code alphabet (the legal basis against
 a slightly wider label alphabet), so no free text and no personal data can enter the log. The
-log stores a :class:`LogRecord`: the entry with its leaf index, processing activity, the
-audit-domain subject pseudonym, the reporting service and the time it was stored.
+log stores a :class:`LogRecord`: the entry (its reference keyed, see
+:mod:`stadskamer.audit.references`) with its leaf index, processing activity, the subject's
+pseudonym in its reporting domain's ``audit/<domain>``, the reporting service and the time it
+was stored.
 
 The leaf data is a canonical serialisation: compact JSON with sorted keys, ASCII only, bytes
 as lowercase hex and times as whole microseconds since the epoch (UTC). The same record always
@@ -243,13 +245,16 @@ def decode_leaf(data: bytes) -> LogRecord:
 class RecordFilter:
     """Which records the privacy officer asks for; empty fields match everything.
 
-    ``subject`` is an audit-domain pseudonym; ``domain`` matches the requester or the target
-    domain; times bound ``start_time`` as ``from_time <= start_time < until_time``.
+    ``subjects`` are the citizen's pseudonyms, one per reporting domain (``audit/<domain>``),
+    any of which matches; ``references`` the stored (keyed) forms of one reference, any of
+    which matches; ``domain`` matches the requester or the target domain; times bound
+    ``start_time`` as ``from_time <= start_time < until_time``.
     """
 
-    subject: bytes = b""
+    subjects: tuple[bytes, ...] = ()
     actor: str = ""
     purpose: str = ""
     domain: str = ""
     from_time: datetime | None = None
     until_time: datetime | None = None
+    references: tuple[str, ...] = ()

@@ -10,8 +10,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from stadskamer.api.audit.v1 import audit_pb2 as pb
 from stadskamer.api.audit.v1 import audit_pb2_grpc as pb_grpc
 from stadskamer.audit import messages
+from stadskamer.audit.domain import is_code
 from stadskamer.audit.service import (
     MAX_BATCH,
+    MAX_QUERY_SUBJECTS,
     ProcessingLogService,
     ProcessingQuery,
     QueryPurpose,
@@ -20,10 +22,10 @@ from stadskamer.audit.service import (
 from stadskamer.common.auth import current_principal
 from stadskamer.common.errors import FieldViolation
 from stadskamer.common.interceptors import Validator
-from stadskamer.pep import CIPHERTEXT_BYTES
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ProcessingLogService"].full_name
 _MAX_SECONDS = 253402300799  # 9999-12-31T23:59:59Z
+MAX_TAGGED_BYTES = 1024  # a tagged pseudonym is about 250 bytes
 _PURPOSES = {
     pb.QUERY_PURPOSE_SUBJECT_ACCESS: QueryPurpose.SUBJECT_ACCESS,
     pb.QUERY_PURPOSE_SUPERVISION: QueryPurpose.SUPERVISION,
@@ -42,8 +44,6 @@ def _record_violations(record: pb.ProcessingRecord, prefix: str) -> list[FieldVi
         ("trace_id", (16,)),
         ("operation_id", (8,)),
         ("parent_operation_id", (0, 8)),
-        ("subject_polymorphic", (0, CIPHERTEXT_BYTES)),
-        ("subject_encrypted", (0, CIPHERTEXT_BYTES)),
     ):
         if len(getattr(record, name)) not in sizes:
             found.append(
@@ -58,13 +58,17 @@ def _record_violations(record: pb.ProcessingRecord, prefix: str) -> list[FieldVi
     found += _time_violation(record.end_time, f"{prefix}end_time")
     if record.status not in (pb.PROCESSING_STATUS_OK, pb.PROCESSING_STATUS_ERROR):
         found.append(FieldViolation(f"{prefix}status", "must be OK or ERROR"))
-    if bool(record.subject_encrypted) != bool(record.subject_domain):
-        found.append(
-            FieldViolation(f"{prefix}subject_domain", "give it exactly with subject_encrypted")
-        )
-    if record.subject_polymorphic and record.subject_encrypted:
-        found.append(FieldViolation(f"{prefix}subject_encrypted", "not with subject_polymorphic"))
+    if len(record.subject_tagged) > MAX_TAGGED_BYTES:
+        found.append(FieldViolation(f"{prefix}subject_tagged", "too long for a tagged pseudonym"))
     return found
+
+
+def _untagged(record: pb.ProcessingRecord) -> str:
+    """The refused subject field a record sets, if any (the service refuses it by name)."""
+    for name in ("subject_polymorphic", "subject_encrypted"):
+        if getattr(record, name):
+            return name
+    return ""
 
 
 def _append_violations(request: pb.AppendRecordsRequest) -> Iterable[FieldViolation]:
@@ -99,8 +103,15 @@ def _list_violations(request: pb.ListProcessingRequest) -> Iterable[FieldViolati
     if request.page_size < 0:
         found.append(FieldViolation("page_size", "must not be negative"))
     shown = request.filter
-    if len(shown.subject_polymorphic) not in (0, CIPHERTEXT_BYTES):
-        found.append(FieldViolation("filter.subject_polymorphic", "must be 96 bytes or empty"))
+    if len(shown.subjects_tagged) > MAX_QUERY_SUBJECTS:
+        found.append(FieldViolation("filter.subjects_tagged", f"at most {MAX_QUERY_SUBJECTS}"))
+    for index, tagged in enumerate(shown.subjects_tagged):
+        if not tagged or len(tagged) > MAX_TAGGED_BYTES:
+            found.append(
+                FieldViolation(f"filter.subjects_tagged[{index}]", "not a tagged pseudonym")
+            )
+    if shown.reference and not is_code(shown.reference):
+        found.append(FieldViolation("filter.reference", "must be a reference as services name it"))
     found += _time_violation(shown.from_time, "filter.from_time")
     found += _time_violation(shown.until_time, "filter.until_time")
     both = shown.HasField("from_time") and shown.HasField("until_time")
@@ -128,12 +139,7 @@ class ProcessingLogServicer(pb_grpc.ProcessingLogServiceServicer):
     ) -> pb.AppendRecordsResponse:
         """Append a batch of records."""
         reports = [
-            Report(
-                messages.entry_from_proto(r),
-                r.subject_polymorphic,
-                r.subject_encrypted,
-                r.subject_domain,
-            )
+            Report(messages.entry_from_proto(r), r.subject_tagged, r.subject_domain, _untagged(r))
             for r in request.records
         ]
         appended = self._service.append(current_principal(), reports)
@@ -174,10 +180,13 @@ class ProcessingLogServicer(pb_grpc.ProcessingLogServiceServicer):
         self, request: pb.ListProcessingRequest, context: grpc.ServicerContext
     ) -> pb.ListProcessingResponse:
         """The privacy officer's query."""
+        shown = request.filter
         query = ProcessingQuery(
             purpose=_PURPOSES[request.query_purpose],
-            subject_polymorphic=request.filter.subject_polymorphic,
-            filter=messages.record_filter(request.filter),
+            subjects_tagged=tuple(shown.subjects_tagged),
+            reference=shown.reference,
+            filter=messages.record_filter(shown),
+            untagged="subject_polymorphic" if shown.subject_polymorphic else "",
         )
         page = self._service.list_processing(
             current_principal(), query, request.page_size, request.page_token

@@ -21,7 +21,8 @@ from stadskamer.audit.domain import (
     is_code,
 )
 from stadskamer.audit.merkle import EMPTY_ROOT
-from stadskamer.audit.ports import RejectedSubject, SubjectResolver
+from stadskamer.audit.references import ReferenceKeys, key_domain
+from stadskamer.audit.subjects import AuditSubjects
 from stadskamer.audit.tree_heads import SignedTreeHead, TreeHeadSigner
 from stadskamer.common import paging
 from stadskamer.common.auth import Principal
@@ -32,26 +33,24 @@ from stadskamer.common.telemetry import current_trace_ids
 MAX_BATCH = 1000
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+MAX_QUERY_SUBJECTS = 32
 SELF_REPORTER = "audit-service"
 OWN_DOMAIN = "audit"
 
 
 @dataclass(frozen=True)
 class Report:
-    """One record as a service reports it: the entry and its subject (polymorphic, or the
-    encrypted pseudonym of ``subject_domain``)."""
+    """One record as a service reports it: the entry and its subject.
+
+    ``subject_tagged`` is the tagged ``audit/<domain>`` pseudonym as handed out (or empty);
+    ``subject_domain`` the redundant domain field (empty, or the tag's reporting domain);
+    ``untagged`` names the refused contract field that carried a subject in another form.
+    """
 
     entry: ProcessingEntry
-    subject_polymorphic: bytes = b""
-    subject_encrypted: bytes = b""
+    subject_tagged: bytes = b""
     subject_domain: str = ""
-
-    @property
-    def subject(self) -> tuple[bytes, str]:
-        """The subject ciphertext and its domain ("" for a polymorphic pseudonym)."""
-        if self.subject_encrypted:
-            return self.subject_encrypted, self.subject_domain
-        return self.subject_polymorphic, ""
+    untagged: str = ""
 
 
 class QueryPurpose(Enum):
@@ -63,11 +62,14 @@ class QueryPurpose(Enum):
 
 @dataclass(frozen=True)
 class ProcessingQuery:
-    """A ListProcessing request: the filter (subject still polymorphic) and its purpose."""
+    """A ListProcessing request: the filter, its subject (tagged, one per reporting domain)
+    and reference (as given) still to be opened and keyed, and its purpose."""
 
     purpose: QueryPurpose
-    subject_polymorphic: bytes = b""
+    subjects_tagged: tuple[bytes, ...] = ()
+    reference: str = ""
     filter: RecordFilter = field(default_factory=RecordFilter)
+    untagged: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ class ProcessingLogService:
     def __init__(
         self,
         register: ActivityRegister,
-        subjects: SubjectResolver,
+        subjects: AuditSubjects,
+        references: ReferenceKeys,
         writer: LogWriter,
         reader: TreeReader,
         queries: RecordQueries,
@@ -93,6 +96,7 @@ class ProcessingLogService:
     ) -> None:
         self._register = register
         self._subjects = subjects
+        self._references = references
         self._writer = writer
         self._reader = reader
         self._queries = queries
@@ -100,11 +104,12 @@ class ProcessingLogService:
         self._clock = clock
 
     def append(self, caller: Principal, reports: Sequence[Report]) -> Appended:
-        """Check, convert the subjects of and append a service's records."""
+        """Check a service's records, open their subjects, key their references, append."""
         caller.require_role("service")
         if not 1 <= len(reports) <= MAX_BATCH:
             raise InvalidArgument.for_field("records", f"give 1 to {MAX_BATCH} records")
         _require_code_subject(caller)
+        _refuse_untagged([(f"records[{i}].", r.untagged) for i, r in enumerate(reports)])
         violations = [
             FieldViolation(f"records[{i}].{v.field}", v.description)
             for i, report in enumerate(reports)
@@ -112,18 +117,33 @@ class ProcessingLogService:
         ]
         if violations:
             raise InvalidArgument("invalid records", "INVALID_FIELD", violations=violations)
-        subjects = self._convert([r.subject for r in reports], "records[{}].")
         records = []
-        for index, (report, subject) in enumerate(zip(reports, subjects, strict=True)):
-            name_field = f"records[{index}].name"
-            activity = self._register.for_operation(report.entry.name, name_field)
+        for index, report in enumerate(reports):
+            subject = self._subject(report, f"records[{index}].")
+            activity = self._register.for_operation(report.entry.name, f"records[{index}].name")
             entry = replace(
                 report.entry,
                 purpose=report.entry.purpose or activity.purpose,
                 legal_basis=report.entry.legal_basis or activity.legal_basis,
+                reference=self._references.kept(report.entry.reference, key_domain(report.entry)),
             )
             records.append(NewRecord(entry, activity.id, activity.version, subject, caller.subject))
         return self._writer.append(records)
+
+    def _subject(self, report: Report, prefix: str) -> bytes:
+        """The stored subject of a report (empty without one)."""
+        if not report.subject_tagged:
+            if report.subject_domain:
+                raise InvalidArgument.for_field(
+                    prefix + "subject_domain", "give it only with subject_tagged"
+                )
+            return b""
+        subject = self._subjects.open(report.subject_tagged, prefix + "subject_tagged", late=True)
+        if report.subject_domain and report.subject_domain != subject.domain:
+            raise InvalidArgument.for_field(
+                prefix + "subject_domain", "must be empty or the reporting domain of the tag"
+            )
+        return subject.pseudonym
 
     def tree_head(self) -> SignedTreeHead:
         """The newest signed head (a freshly signed one for the empty log)."""
@@ -150,17 +170,27 @@ class ProcessingLogService:
         """A page of matching records, after appending the query itself to the log."""
         caller.require_role("privacy-officer")
         _require_code_subject(caller)
-        wanted = query.filter
-        if query.subject_polymorphic:
-            (subject,) = self._convert([(query.subject_polymorphic, "")], "filter.")
-            wanted = replace(wanted, subject=subject)
+        _refuse_untagged([("filter.", query.untagged)])
+        if len(query.subjects_tagged) > MAX_QUERY_SUBJECTS:
+            raise InvalidArgument.for_field(
+                "filter.subjects_tagged", f"give at most {MAX_QUERY_SUBJECTS}"
+            )
+        subjects = tuple(
+            self._subjects.open(tagged, f"filter.subjects_tagged[{i}]").pseudonym
+            for i, tagged in enumerate(query.subjects_tagged)
+        )
+        references: tuple[str, ...] = ()
+        if query.reference:
+            references = self._references.forms(query.reference, self._queries.domains())
+        wanted = replace(query.filter, subjects=subjects, references=references)
         fingerprint = paging.fingerprint(
-            wanted.subject,
+            b"".join(sorted(subjects)),
             wanted.actor,
             wanted.purpose,
             wanted.domain,
             wanted.from_time,
             wanted.until_time,
+            query.reference,
         )
         if page_token:
             after, snapshot = paging.decode(page_token, fingerprint, int)
@@ -174,30 +204,11 @@ class ProcessingLogService:
         found = found[:size]
         return Page(found, paging.encode(fingerprint, (found[-1][0].index, snapshot)))
 
-    def _convert(self, subjects: list[tuple[bytes, str]], prefix: str) -> list[bytes]:
-        """Audit pseudonyms for the non-empty subjects (empty stays empty)."""
-        positions = [i for i, (subject, _) in enumerate(subjects) if subject]
-        if not positions:
-            return [b""] * len(subjects)
-        try:
-            converted = self._subjects.audit_pseudonyms([subjects[i] for i in positions])
-        except RejectedSubject as rejected:
-            index = positions[rejected.index]
-            field = "subject_encrypted" if subjects[index][1] else "subject_polymorphic"
-            raise InvalidArgument.for_field(
-                prefix.format(index) + field,
-                "not a pseudonym of this deployment",
-                rejected.reason,
-            ) from None
-        result = [b""] * len(subjects)
-        for position, subject in zip(positions, converted, strict=True):
-            result[position] = subject
-        return result
-
     def _query_record(
         self, caller: Principal, query: ProcessingQuery, wanted: RecordFilter
     ) -> NewRecord:
-        """The log record of a privacy officer's query (about the filter's subject, if any)."""
+        """The log record of a privacy officer's query: about the citizen asked for (under the
+        first pseudonym given), if any."""
         name = query.purpose.value
         activity = self._register.for_operation(name)
         trace_id, operation_id = current_trace_ids()
@@ -219,7 +230,21 @@ class ProcessingLogService:
             target_domain=wanted.domain,
             basis="role:privacy-officer",
         )
-        return NewRecord(entry, activity.id, activity.version, wanted.subject, SELF_REPORTER)
+        subject = wanted.subjects[0] if wanted.subjects else b""
+        return NewRecord(entry, activity.id, activity.version, subject, SELF_REPORTER)
+
+
+def _refuse_untagged(fields: Sequence[tuple[str, str]]) -> None:
+    """INVALID_ARGUMENT (``UNTAGGED_PSEUDONYM``) naming every refused subject field given."""
+    violations = [
+        FieldViolation(prefix + name, "refused: give the tagged pseudonym as handed out")
+        for prefix, name in fields
+        if name
+    ]
+    if violations:
+        raise InvalidArgument(
+            "only tagged pseudonyms are accepted", "UNTAGGED_PSEUDONYM", violations=violations
+        )
 
 
 def _require_code_subject(caller: Principal) -> None:

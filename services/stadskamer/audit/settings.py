@@ -5,7 +5,7 @@
 | STADSKAMER_AUDIT_DATABASE_URL | required | SQLAlchemy URL of the processing log's database |
 | STADSKAMER_AUDIT_SIGNING_KEY_FILE | required | Ed25519 PEM key that signs tree heads |
 | STADSKAMER_AUDIT_DOMAIN_KEY_FILE | required | the audit domain's key file (``keys export``) |
-| STADSKAMER_PSEUDONYMS_ADDRESS | required | host:port of the pseudonym service |
+| STADSKAMER_PSEUDONYMS_ADDRESS | required | host:port of the pseudonym service (its tag keys) |
 | STADSKAMER_SERVICE_TOKEN_FILE | required | this service's token (role service, domain audit) |
 | STADSKAMER_AUDIT_ACTIVITIES_FILE | the packaged register | register of processing activities |
 

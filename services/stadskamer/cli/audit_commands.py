@@ -3,7 +3,10 @@
 ``verify`` and ``prune`` read the processing log's database directly (embedded data folder or
 ``--database-url``); ``export`` and ``report`` ask the running audit service (ListProcessing,
 which logs every query) with the officer's token. ``export`` reads the BSN from standard input,
-or from a hidden prompt on a terminal, never from the command line.
+or from a hidden prompt on a terminal, never from the command line, and has it issued (the
+token needs the roles ``privacy-officer`` and ``issuer``): into ``audit``, which gives one
+pseudonym per reporting domain for ListProcessing, and, for the consents, into a domain of the
+token (``--consents-domain``, default the token's first domain).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
+import jwt
 
 from stadskamer import pep
 from stadskamer.api.audit.v1 import audit_pb2 as pb
@@ -39,8 +43,12 @@ from stadskamer.common.errors import StadskamerError
 from stadskamer.common.interceptors import ClientMetadataInterceptor
 from stadskamer.common.keys import KeyLayout, read_ed25519_private_key, read_ed25519_public_key
 from stadskamer.common.settings import ConfigurationError
+from stadskamer.pep import tags
 
 PAGE_SIZE = 1000
+AUDIT_AUDIENCE = "audit"
+REPORT_PREFIX = "audit/"
+EXPORT_PURPOSE = "subject-access"
 
 
 def add_parsers(commands: argparse._SubParsersAction, data_dir: Path) -> None:  # type: ignore[type-arg]
@@ -59,6 +67,9 @@ def add_parsers(commands: argparse._SubParsersAction, data_dir: Path) -> None:  
     export = actions.add_parser("export", help="a citizen's processing and consents (AVG 15)")
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("--without-consents", action="store_true", help="processing only")
+    export.add_argument(
+        "--consents-domain", help="a domain of the token to list consents under (default: first)"
+    )
     _service_options(export)
     export.set_defaults(handler=run_export)
     report = actions.add_parser("report", help="use per actor and purpose, unusual access")
@@ -189,15 +200,25 @@ def _read_bsn() -> str:
 def run_export(options: argparse.Namespace) -> int:
     """Print every processing of one citizen, and their consent events, with Dutch labels."""
     bsn = _read_bsn()
+    consents_domain = "" if options.without_consents else _consents_domain(options)
     channel = _channel(options)
     try:
-        polymorphic = PseudonymClient(channel).polymorphic_pseudonym(bsn)
+        audiences = [AUDIT_AUDIENCE, *([consents_domain] if consents_domain else [])]
+        issued = PseudonymClient(channel).issue([bsn], audiences, EXPORT_PURPOSE)[0] or []
+        audit_subjects = [p for p in issued if _audience(p).startswith(REPORT_PREFIX)]
         stub = pb_grpc.ProcessingLogServiceStub(channel)
-        wanted = pb.ProcessingFilter(subject_polymorphic=polymorphic)
+        wanted = pb.ProcessingFilter(subjects_tagged=audit_subjects)
         records = list(_processing(stub, pb.QUERY_PURPOSE_SUBJECT_ACCESS, wanted))
-        titles, events = ({}, []) if options.without_consents else _consents(channel, polymorphic)
+        titles: dict[str, str] = {}
+        events: list[subject_access.ConsentEvent] = []
+        if consents_domain:
+            (subject,) = [p for p in issued if _audience(p) == consents_domain]
+            titles, events = _consents(channel, subject)
     except grpc.RpcError as error:
         return _refused(error)
+    except StadskamerError as error:
+        print(f"stadskamer: the request failed ({error.reason}): {error}", file=sys.stderr)
+        return 1
     finally:
         channel.close()
     labels = subject_access.Labels(ActivityRegister.load(activities_file(os.environ)), titles)
@@ -208,8 +229,29 @@ def run_export(options: argparse.Namespace) -> int:
     return 0
 
 
+def _audience(tagged: bytes) -> str:
+    return tags.parse(tagged).audience
+
+
+def _consents_domain(options: argparse.Namespace) -> str:
+    """The domain to list consents under: the option, or the token's first domain."""
+    if options.consents_domain:
+        return str(options.consents_domain)
+    try:
+        claims = jwt.decode(str(options.token), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        claims = {}
+    domains = [str(d) for d in claims.get("domains", []) if d != AUDIT_AUDIENCE]
+    if not domains:
+        raise ConfigurationError(
+            "the token names no domain to list the consents under: give --consents-domain "
+            "or --without-consents"
+        )
+    return domains[0]
+
+
 def _consents(
-    channel: grpc.Channel, polymorphic: bytes
+    channel: grpc.Channel, subject: bytes
 ) -> tuple[dict[str, str], list[subject_access.ConsentEvent]]:
     """Purpose titles and every event of the citizen's consents (consent service)."""
     stub = consent_grpc.ConsentServiceStub(channel)
@@ -219,7 +261,7 @@ def _consents(
     token = ""
     while True:
         page = stub.ListConsents(
-            consent_pb.ListConsentsRequest(subject=polymorphic, page_size=200, page_token=token),
+            consent_pb.ListConsentsRequest(subject=subject, page_size=200, page_token=token),
             timeout=30,
         )
         for consent in page.consents:

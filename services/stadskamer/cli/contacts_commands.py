@@ -1,8 +1,11 @@
 """``stadskamer demo`` and ``stadskamer import``: load contacts through the public gRPC API.
 
-Both send BatchRegisterContacts calls of up to 1000 contacts (two in flight), after turning
-every BSN into a polymorphic pseudonym locally with the deployment's public key. Both are
-idempotent: every contact carries a request id, so running them again writes nothing new.
+Both send BatchRegisterContacts calls of up to 1000 contacts (two in flight). Just before a
+batch is sent, its BSNs are issued by the pseudonym service into each row's domain (one
+IssuePolymorphicPseudonyms call per domain and batch), so the token needs the roles
+``issuer`` and ``system`` (the bulk issuance limit) besides the domains; the contacts service
+sees only the tagged pseudonyms. Both are idempotent: every contact carries a request id, so
+running them again writes nothing new.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import os
 import sys
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,10 +32,12 @@ from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.cli.contacts_demo import demo_month
 from stadskamer.cli.contacts_rows import ContactRow, RowError, parse_row
 from stadskamer.client import PseudonymClient
+from stadskamer.common.errors import StadskamerError
 from stadskamer.contacts.domain import DEFAULT_DOMAINS
 
 CHUNK = 1000
 IN_FLIGHT = 2
+PURPOSE = "contact-registration"
 
 
 class LoadError(RuntimeError):
@@ -87,10 +92,24 @@ def _refusal(error: grpc.RpcError, start: int) -> LoadError:
     return LoadError(None, f"{code}: {text}")
 
 
-def public_key(address: str, token: str) -> bytes:
-    """The deployment's public key Y, from the pseudonym service at ``address``."""
-    with grpc.insecure_channel(address) as channel:
-        return PseudonymClient(channel, token).public_key(timeout=30)
+def issued_subjects(issuer: PseudonymClient, rows: Sequence[ContactRow], start: int) -> list[bytes]:
+    """Per row the tagged pseudonym of its BSN in its domain (empty without a BSN), issued in
+    one call per domain. Raises :class:`LoadError` when the pseudonym service refuses."""
+    subjects = [b""] * len(rows)
+    by_domain: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if row.bsn:
+            by_domain[row.domain].append(index)
+    for domain, positions in by_domain.items():
+        try:
+            answers = issuer.issue([rows[i].bsn for i in positions], [domain], PURPOSE)
+        except StadskamerError as error:
+            raise LoadError(None, f"issuing pseudonyms: {error.reason}: {error}") from None
+        for index, answer in zip(positions, answers, strict=True):
+            if answer is None:
+                raise LoadError(start + index, "bsn: not a valid BSN")
+            subjects[index] = answer[0]
+    return subjects
 
 
 def register_rows(
@@ -98,9 +117,9 @@ def register_rows(
     token: str,
     rows: Sequence[ContactRow],
     progress: Progress,
-    public_key: bytes,
+    issuer: PseudonymClient,
 ) -> list[pb.RegisterContactResponse]:
-    """Register ``rows`` in batches, BSNs pseudonymised with ``public_key``.
+    """Register ``rows`` in batches, each batch's BSNs issued by ``issuer`` just before.
 
     Raises :class:`LoadError` on the first refusal.
     """
@@ -119,7 +138,9 @@ def register_rows(
         progress.update(len(results))
 
     for start in range(0, len(rows), CHUNK):
-        batch = [row.request(public_key) for row in rows[start : start + CHUNK]]
+        chunk = rows[start : start + CHUNK]
+        subjects = issued_subjects(issuer, chunk, start)
+        batch = [row.request(subject) for row, subject in zip(chunk, subjects, strict=True)]
         request = pb.BatchRegisterContactsRequest(requests=batch)
         future = stub.BatchRegisterContacts.future(request, metadata=metadata, timeout=300)
         pending.append((start, future))
@@ -176,10 +197,10 @@ def signal_lines(channel: grpc.Channel, token: str) -> list[str]:
     return found
 
 
-def load_demo(channel: grpc.Channel, token: str, key: bytes) -> str:
-    """Load the demo month, BSNs pseudonymised with ``key``; returns a one-line report."""
+def load_demo(channel: grpc.Channel, token: str, issuer: PseudonymClient) -> str:
+    """Load the demo month, BSNs issued by ``issuer``; returns a one-line report."""
     rows = demo_month(datetime.now(UTC))
-    results = register_rows(channel, token, rows, Progress("demo", len(rows)), key)
+    results = register_rows(channel, token, rows, Progress("demo", len(rows)), issuer)
     repeats = sum(1 for r in results if r.repeat.is_repeat)
     rising = "; ".join(signal_lines(channel, token)) or "none"
     return f"demo data: {len(results)} contacts, {repeats} repeat contacts; rising: {rising}"
@@ -199,7 +220,7 @@ def load_demo_when_empty(address: str, token: str) -> None:
             if existing.contacts:
                 print("demo data: contacts exist already; not loaded", flush=True)
                 return
-            print(load_demo(channel, token, public_key(address, token)), flush=True)
+            print(load_demo(channel, token, PseudonymClient(channel, token, 30)), flush=True)
         except (grpc.RpcError, grpc.FutureTimeoutError, LoadError) as error:
             print(f"demo data: not loaded ({type(error).__name__})", file=sys.stderr)
 
@@ -215,19 +236,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
             "--pseudonyms-address", help="pseudonym service host:port (default: --address)"
         )
         parser.add_argument(
-            "--token", default=token, required=token is None, help="or STADSKAMER_TOKEN"
+            "--token",
+            default=token,
+            required=token is None,
+            help="or STADSKAMER_TOKEN (its domains, and roles issuer and system)",
         )
     demo.set_defaults(handler=run_demo)
     importing.add_argument("file", type=Path, help="JSON lines (.jsonl) or CSV with a header")
     importing.set_defaults(handler=run_import)
 
 
+def _issuer(options: argparse.Namespace) -> tuple[grpc.Channel, PseudonymClient]:
+    """The channel to the pseudonym service and its client with the command's token."""
+    channel = grpc.insecure_channel(options.pseudonyms_address or options.address)
+    return channel, PseudonymClient(channel, options.token, 30)
+
+
 def run_demo(options: argparse.Namespace) -> int:
     """Load the demo month into a running server."""
-    with grpc.insecure_channel(options.address) as channel:
+    pseudonyms, issuer = _issuer(options)
+    with pseudonyms, grpc.insecure_channel(options.address) as channel:
         try:
-            key = public_key(options.pseudonyms_address or options.address, options.token)
-            print(load_demo(channel, options.token, key))
+            print(load_demo(channel, options.token, issuer))
         except (grpc.RpcError, LoadError) as error:
             print(f"stadskamer demo: {error}", file=sys.stderr)
             return 1
@@ -241,11 +271,11 @@ def run_import(options: argparse.Namespace) -> int:
     except (OSError, RowError, UnicodeDecodeError) as error:
         print(f"stadskamer import: {options.file.name}: {error}", file=sys.stderr)
         return 1
-    with grpc.insecure_channel(options.address) as channel:
+    pseudonyms, issuer = _issuer(options)
+    with pseudonyms, grpc.insecure_channel(options.address) as channel:
         try:
-            key = public_key(options.pseudonyms_address or options.address, options.token)
             progress = Progress("import", len(rows))
-            results = register_rows(channel, options.token, rows, progress, key)
+            results = register_rows(channel, options.token, rows, progress, issuer)
         except LoadError as error:
             where = f"line {lines[error.index]}: " if error.index is not None else ""
             print(f"stadskamer import: {where}{error}", file=sys.stderr)

@@ -10,9 +10,11 @@ fields:
 - ``summary``: free text (optional);
 - ``request_id``: the idempotency key (default ``<file name>:<line number>``, so importing
   the same file again writes nothing new);
-- the citizen, at most one of: ``subject``, a polymorphic pseudonym as unpadded base64url,
-  or ``bsn``, which the command turns into a polymorphic pseudonym locally (the BSN itself is
-  never sent). Neither: an anonymous contact.
+- the citizen, at most one of: ``subject``, a tagged pseudonym of the row's domain as the
+  pseudonym service issued it (unpadded base64url; valid for minutes only), or ``bsn``,
+  which the command has issued by the pseudonym service into the row's domain just before
+  sending the row (the BSN goes to the pseudonym service only, never to the contacts
+  service). Neither: an anonymous contact.
 
 A bad line stops the command before anything is sent, naming the line and the field only
 (never the value, which may hold personal data).
@@ -41,7 +43,7 @@ class RowError(ValueError):
 
 @dataclass(frozen=True)
 class ContactRow:
-    """One contact to register, with its citizen as a BSN or a polymorphic pseudonym."""
+    """One contact to register, with its citizen as a BSN or a tagged pseudonym."""
 
     request_id: str
     domain: str
@@ -58,11 +60,10 @@ class ContactRow:
         """A copy with another request id."""
         return replace(self, request_id=request_id)
 
-    def request(self, public_key: bytes) -> pb.RegisterContactRequest:
-        """The RegisterContactRequest; a BSN is pseudonymised here with ``public_key``."""
-        from stadskamer.client import make_polymorphic_pseudonym  # type: ignore[attr-defined]  # removed: moves next
-
-        subject = make_polymorphic_pseudonym(self.bsn, public_key) if self.bsn else self.subject
+    def request(self, issued: bytes = b"") -> pb.RegisterContactRequest:
+        """The RegisterContactRequest, with ``issued`` (the BSN's tagged pseudonym) as its
+        subject when the row names a BSN."""
+        subject = issued if self.bsn else self.subject
         return pb.RegisterContactRequest(
             request_id=self.request_id,
             domain=self.domain,

@@ -19,6 +19,7 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -82,26 +83,41 @@ def migrate(
     engine: Engine,
     migrations: Path,
     service: str,
-    secrets: Mapping[str, object] | None = None,
+    attributes: Mapping[str, object] | None = None,
     revision: str = "head",
 ) -> None:
-    """Bring the service's schema to ``revision`` (Alembic ``upgrade``, the newest by default).
+    """Bring the service's schema to ``revision``, by default the newest (Alembic ``upgrade``).
 
-    ``secrets`` are what a migration that rewrites stored values needs (e.g. the domain's
-    secret key, to turn a clear id into its keyed digest); a migration reads them with
-    :func:`migration_secret`. Concurrent callers (replicas or workers starting together) wait
-    for each other: on PostgreSQL the upgrade runs in one transaction that first takes the
-    service's advisory lock; on a SQLite file it runs under an exclusive lock on
-    ``<database>.migrate-lock``.
+    Concurrent callers (replicas or workers starting together) wait for each other: on
+    PostgreSQL the upgrade runs in one transaction that first takes the service's advisory
+    lock; on a SQLite file it runs under an exclusive lock on ``<database>.migrate-lock``.
+    ``attributes`` are what the migrations may need beyond the connection: the digests of
+    :mod:`stadskamer.common.request_ids`, and under ``"secrets"`` the keys a migration that
+    rewrites stored values reads with :func:`migration_secret`. On SQLite an upgrade that
+    changed the revision ends with the write-ahead log truncated, so no page image of a value a
+    migration erased stays behind in it.
     """
     config = Config()
     config.set_main_option("script_location", str(migrations))
-    config.attributes["version_table"] = f"alembic_version_{service}"
-    config.attributes["secrets"] = dict(secrets or {})
-    with database_errors(), _sqlite_file_lock(engine), engine.begin() as connection:
-        _lock_for_migration(connection, service)
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    version_table = f"alembic_version_{service}"
+    config.attributes.update(attributes or {})
+    config.attributes["version_table"] = version_table
+    with database_errors(), _sqlite_file_lock(engine):
+        with engine.begin() as connection:
+            _lock_for_migration(connection, service)
+            before = _revision(connection, version_table)
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            changed = _revision(connection, version_table) != before
+        if changed and engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _revision(connection: Connection, version_table: str) -> str | None:
+    """The revision the service's schema is at (None: not migrated yet)."""
+    context = MigrationContext.configure(connection, opts={"version_table": version_table})
+    return context.get_current_revision()
 
 
 def migration_secret(name: str) -> Any:

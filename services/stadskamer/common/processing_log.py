@@ -14,9 +14,9 @@ A record holds identifiers and codes only: the subject is an opaque domain pseud
 that is not 64 hex digits and fields longer than a code or identifier.
 
 For the audit service (:class:`stadskamer.common.remote_processing_log.RemoteProcessingLog`)
-a record may also carry the subject as a freshly rerandomized polymorphic pseudonym
-(``subject_polymorphic``, 96 bytes), which the audit service converts to its own domain. That
-ciphertext is sent, never stored: the JSON-lines file leaves it out.
+a record carries its subject as ``subject_tagged``: the tagged ``audit/<domain>`` pseudonym
+the pseudonym service handed out with a claim (or for a stored reference). It is sent, never
+stored: the JSON-lines file leaves it out.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from stadskamer.common.telemetry import current_trace_ids
 
 _SUBJECT = re.compile(r"^(?:[0-9a-f]{64})?$")
 _RECORD_ID = re.compile(r"^(?:[0-9a-f]{32})?$")
-POLYMORPHIC_BYTES = 96
 _TEXT_FIELDS = (
     "name",
     "status",
@@ -68,11 +67,8 @@ class ProcessingRecord:
     Optional, for the audit service: ``record_id`` (32 hex digits; the idempotency key, made
     by the remote log when empty), ``parent_operation_id`` (the parent span id, 8 bytes),
     ``end_time`` (when the processing ended; empty: when the record is sent) and
-    ``subject_polymorphic`` (the subject as a rerandomized polymorphic pseudonym, 96 bytes),
-    or ``subject_encrypted`` with ``subject_domain`` (the reporting domain's own pseudonym,
-    freshly encrypted under its public key) for a service that knows no polymorphic form, or
     ``subject_tagged``: the tagged ``audit/<domain>`` pseudonym from the pseudonym service,
-    the only form the audit service accepts.
+    exactly as handed out.
     """
 
     trace_id: bytes
@@ -91,9 +87,6 @@ class ProcessingRecord:
     record_id: str = ""
     parent_operation_id: bytes = b""
     end_time: datetime | None = None
-    subject_polymorphic: bytes = b""
-    subject_encrypted: bytes = b""
-    subject_domain: str = ""
     subject_tagged: bytes = b""
 
     def __post_init__(self) -> None:
@@ -109,12 +102,6 @@ class ProcessingRecord:
             raise ValueError("parent_operation_id must be 8 bytes or empty")
         if self.end_time is not None and self.end_time.tzinfo is None:
             raise ValueError("end_time must be timezone-aware")
-        if len(self.subject_polymorphic) not in (0, POLYMORPHIC_BYTES):
-            raise ValueError("subject_polymorphic must be 96 bytes or empty")
-        if len(self.subject_encrypted) not in (0, POLYMORPHIC_BYTES):
-            raise ValueError("subject_encrypted must be 96 bytes or empty")
-        if bool(self.subject_encrypted) != bool(self.subject_domain):
-            raise ValueError("subject_encrypted and subject_domain go together")
         for name in _TEXT_FIELDS:
             value = getattr(self, name)
             if len(value) > MAX_FIELD_LENGTH:
@@ -136,12 +123,9 @@ class ProcessingRecord:
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON object (ids in hex, times in ISO 8601 UTC).
 
-        ``subject_polymorphic`` is left out: a polymorphic pseudonym is never stored.
+        ``subject_tagged`` is left out: the tagged pseudonym is sent, never stored.
         """
         document = asdict(self)
-        del document["subject_polymorphic"]
-        del document["subject_encrypted"]
-        del document["subject_domain"]
         del document["subject_tagged"]
         document["trace_id"] = self.trace_id.hex()
         document["operation_id"] = self.operation_id.hex()

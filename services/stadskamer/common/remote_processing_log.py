@@ -9,11 +9,12 @@ audit service cannot be reached (reason ``PROCESSING_LOG_UNAVAILABLE``) or refus
 
 Mapping of :class:`ProcessingRecord`: ``time`` is the start time; ``end_time`` defaults to the
 time of sending; ``status`` becomes the outcome code, and the status is OK for ``OK`` and
-``REPLAYED``, ERROR for any other code. The subject is sent only as ``subject_polymorphic``
-(a freshly rerandomized polymorphic pseudonym), which the audit service turns into its own
-domain pseudonym; the ``subject`` field (another domain's pseudonym) is not sent, so a record
-with only that has an empty subject in the audit log. ``record_id`` is the idempotency key: a
-record without one gets a random one, kept across the one retry made after UNAVAILABLE.
+``REPLAYED``, ERROR for any other code. The subject is sent only as ``subject_tagged`` (the
+tagged ``audit/<domain>`` pseudonym the pseudonym service handed out), which the audit service
+verifies and decrypts; the ``subject`` field (the reporter's own domain pseudonym) is not
+sent, so a record with only that has an empty subject in the audit log. ``record_id`` is the
+idempotency key: a record without one gets a random one, kept across the one retry made after
+UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -66,9 +67,6 @@ def to_message(record: ProcessingRecord, sent_at: datetime) -> pb.ProcessingReco
         target_domain=record.target_domain,
         basis=record.basis,
         reference=record.reference,
-        subject_polymorphic=record.subject_polymorphic,
-        subject_encrypted=record.subject_encrypted,
-        subject_domain=record.subject_domain,
         subject_tagged=record.subject_tagged,
     )
 

@@ -13,6 +13,7 @@ from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_facto
 from stadskamer.common.event_sinks import EventIds, grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
+from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.complaints.adapters.events import ProtoEventEncoder
@@ -58,8 +59,9 @@ def build_component(settings: ComplaintsSettings) -> Component:
     key = load_domain_key(settings)
     routing = RoutingTable.load(settings.routing_file)
     token = token_source(settings)
+    request_digest = RequestDigest(key.secret_key)
     engine = make_engine(settings.database_url, SERVICE)
-    migrate(engine, MIGRATIONS, SERVICE, migration_secrets(key))
+    migrate(engine, MIGRATIONS, SERVICE, migration_inputs(key))
     channel = peer_channel(settings.pseudonyms_address, token)
     ids = EventIds({DOMAIN: key.secret_key})
     relay, sinks = grpc_relay(engine, outbox, settings.event_sinks, token, ids)
@@ -71,6 +73,7 @@ def build_component(settings: ComplaintsSettings) -> Component:
         events=ProtoEventEncoder(key),
         deadlines=DeadlinePolicy(settings.callback_working_days),
         routing=routing,
+        request_digest=request_digest,
         key_version=key.key_version,
         on_event=relay.wake,
         grant_key=(
@@ -112,16 +115,19 @@ def create_server(settings: ComplaintsSettings) -> tuple[RunningServer, int]:
     return running, running.port
 
 
-def migration_secrets(key: DomainKey) -> dict[str, object]:
-    """What the migrations need: the klachten secret key (to key and seal stored ids)."""
-    return {"domain_secret_key": key.secret_key}
+def migration_inputs(key: DomainKey) -> dict[str, object]:
+    """What the migrations need: the klachten secret key, to key and seal stored ids and to
+    digest request ids."""
+    return {
+        **migration_attributes({DOMAIN: RequestDigest(key.secret_key)}),
+        "secrets": {"domain_secret_key": key.secret_key},
+    }
 
 
 def migrate_database(settings: ComplaintsSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``)."""
-    secrets = migration_secrets(load_domain_key(settings))
+    """Run the migrations only (``stadskamer migrate``), with the key they may need."""
     engine = make_engine(settings.database_url, SERVICE)
     try:
-        migrate(engine, MIGRATIONS, SERVICE, secrets)
+        migrate(engine, MIGRATIONS, SERVICE, migration_inputs(load_domain_key(settings)))
     finally:
         engine.dispose()

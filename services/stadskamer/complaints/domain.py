@@ -126,7 +126,10 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Complaint:
-    """One complaint with the state of both clocks. Descriptions and reasons in clear."""
+    """One complaint with the state of both clocks. Descriptions and reasons in clear.
+
+    ``request_id`` is the caller's, in the answer to FileComplaint (and to a retry); it is not
+    stored, so a complaint read back has none."""
 
     id: str
     case_number: str

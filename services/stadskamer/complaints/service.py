@@ -4,7 +4,8 @@ The polymorphic pseudonym is converted before the transaction opens, so a pseudo
 that cannot be reached leaves nothing written. In the transaction the year's case counter is
 incremented first (the first statement is a write: PostgreSQL locks the counter row, SQLite
 takes its write lock), so concurrent filings get distinct, increasing numbers. The insert is
-guarded by the unique request_id: a concurrent retry loses, rolls back and returns the
+guarded by the unique request digest (the request_id is kept only as its keyed digest, see
+:mod:`stadskamer.common.request_ids`): a concurrent retry loses, rolls back and returns the
 complaint the winner stored. A processing-log record is made durable before the commit.
 """
 
@@ -22,6 +23,7 @@ from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FieldViolation, InvalidArgument, Unavailable
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.complaints import inputs
 from stadskamer.complaints.adapters.records import AssignmentRecord, ComplaintRecord
 from stadskamer.complaints.adapters.repository import ComplaintRepository, DuplicateRequest
@@ -81,6 +83,7 @@ class Dependencies:
     events: EventEncoder
     deadlines: DeadlinePolicy
     routing: RoutingTable
+    request_digest: RequestDigest
     key_version: str = "v1"
     on_event: Callable[[], None] = lambda: None
     clock: Clock = utc_now
@@ -183,17 +186,18 @@ class FilingService:
         )
         caller.require_domain(DOMAIN)
         caller.require_role(*FILE_ROLES)
-        earlier = self._replay(caller, draft)
+        digest = self._deps.request_digest(draft.request_id)
+        earlier = self._replay(caller, draft, digest)
         if earlier is not None:
             return earlier
         pseudonym = self._deps.subjects.domain_pseudonym(draft.subject)
         complaint = self._new(caller, draft, pseudonym, now)
-        record = self._sealed(complaint)
+        record = self._sealed(complaint, digest)
         for _ in range(_ATTEMPTS):
             try:
                 return Filed(self._store(caller, record, now, draft.subject), replayed=False)
             except DuplicateRequest:
-                earlier = self._replay(caller, draft)
+                earlier = self._replay(caller, draft, digest)
                 if earlier is not None:
                     return earlier
         raise Unavailable("too many concurrent filings; retry", "CONTENTION")
@@ -224,7 +228,7 @@ class FilingService:
             assignments=(Assignment(coordinator, "", caller.subject[:255], now),),
         )
 
-    def _sealed(self, complaint: Complaint) -> ComplaintRecord:
+    def _sealed(self, complaint: Complaint, request_digest: bytes) -> ComplaintRecord:
         """The record to store: the texts and the contact id sealed, the latter also keyed."""
         cipher = self._deps.cipher
         description = cipher.seal(complaint.description, description_context(complaint.id))
@@ -234,6 +238,7 @@ class FilingService:
             description,
             None,
             self._deps.key_version,
+            request_digest,
             cipher.contact_reference(contact) if contact else None,
             cipher.seal(contact, contact_context(complaint.id)) if contact else None,
         )
@@ -257,15 +262,15 @@ class FilingService:
             uow.commit()
         return numbered
 
-    def _replay(self, caller: Principal, draft: inputs.Draft) -> Filed | None:
+    def _replay(self, caller: Principal, draft: inputs.Draft, digest: bytes) -> Filed | None:
         with self._deps.unit_of_work() as uow:
             repository = ComplaintRepository(uow.session)
-            record = repository.by_request_id(draft.request_id)
+            record = repository.by_request_digest(digest)
             if record is None:
                 return None
             complaint = self._records.open(repository, record)
         self._records.log(caller, "complaints.file", complaint, "REPLAYED", draft.subject)
-        return Filed(complaint, replayed=True)
+        return Filed(replace(complaint, request_id=draft.request_id), replayed=True)
 
 
 def _rerandomized(polymorphic: bytes) -> bytes:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
 import grpc
 
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey
+from stadskamer.client import DomainKey, PseudonymClient
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.event_sinks import EventIds, grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
@@ -19,11 +20,13 @@ from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.contacts.adapters.events import ProtoContactEvents
 from stadskamer.contacts.adapters.orm import outbox, record_outbox
-from stadskamer.contacts.adapters.pseudonyms import GrpcPseudonyms
 from stadskamer.contacts.entrypoint import SERVICE_NAME, VALIDATORS, ContactsServicer
+from stadskamer.contacts.granted import GrantedReads
 from stadskamer.contacts.queries import ContactQueries
-from stadskamer.contacts.service import ContactsService
+from stadskamer.contacts.request_ids import RequestKeys
+from stadskamer.contacts.service import ContactsService, utc_now
 from stadskamer.contacts.settings import ContactsSettings
+from stadskamer.contacts.subjects import Subjects
 from stadskamer.contacts.summaries import SummaryCipher
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -57,10 +60,13 @@ def build_component(settings: ContactsSettings) -> Component:
     keys = load_domain_keys(settings)
     token = token_source(settings)
     channel = peer_channel(settings.pseudonyms_address, token)
-    pseudonyms = GrpcPseudonyms(channel, keys)
-    cipher = SummaryCipher({d: k.secret_key for d, k in keys.items()})
+    pseudonyms = PseudonymClient(channel)  # the channel adds the service's token
+    subjects = Subjects(pseudonyms, keys)
+    secret_keys = {d: k.secret_key for d, k in keys.items()}
+    cipher = SummaryCipher(secret_keys)
+    request_keys = RequestKeys(secret_keys)
     engine = make_engine(settings.database_url, "contacts", durable=True)
-    migrate(engine, MIGRATIONS, "contacts")
+    migrate(engine, MIGRATIONS, "contacts", request_keys.for_migrations())
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     key_version = next(iter(keys.values())).key_version
     guard = threading.Lock() if engine.dialect.name == "sqlite" else None
@@ -69,14 +75,15 @@ def build_component(settings: ContactsSettings) -> Component:
     relay, sink_channels = grpc_relay(engine, outbox, settings.event_sinks, token, ids, guard)
     service = ContactsService(
         settings.policy,
-        pseudonyms,
+        subjects,
         cipher,
+        request_keys,
         unit_of_work,
         key_version,
         write_guard=guard,
         records=kept.keeper,
         # Events are written only for configured receivers: none queue up for nobody.
-        events=ProtoContactEvents(keys) if settings.event_sinks else None,
+        events=ProtoContactEvents(pseudonyms) if settings.event_sinks else None,
         on_event=relay.wake,
     )
     grant_key = (
@@ -86,10 +93,12 @@ def build_component(settings: ContactsSettings) -> Component:
     )
     queries = ContactQueries(
         settings.policy,
-        pseudonyms,
+        subjects,
         cipher,
         unit_of_work,
-        grant_key=grant_key,
+        granted=GrantedReads(
+            grant_key, subjects, keys, unit_of_work, guard or nullcontext(), utc_now
+        ),
         records=kept.keeper,
         write_guard=guard,
     )
@@ -124,9 +133,11 @@ def create_server(settings: ContactsSettings) -> tuple[RunningServer, int]:
 
 
 def migrate_database(settings: ContactsSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``)."""
+    """Run the migrations only (``stadskamer migrate``), with the domain keys they may need."""
+    keys = load_domain_keys(settings)
+    request_keys = RequestKeys({d: k.secret_key for d, k in keys.items()})
     engine = make_engine(settings.database_url, "contacts")
     try:
-        migrate(engine, MIGRATIONS, "contacts")
+        migrate(engine, MIGRATIONS, "contacts", request_keys.for_migrations())
     finally:
         engine.dispose()

@@ -43,6 +43,8 @@ DEFAULT_WINDOW_DAYS = 7
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 MAX_SUMMARY_CHARS = 2000
 EARLIEST_OCCURRED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+# The longest wire form of a tagged pseudonym (stadskamer.pep.tags): every text field full.
+MAX_SUBJECT_BYTES = 2 + 96 + 5 * (2 + 255) + 8 + 64
 REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -89,7 +91,8 @@ class PriorContact:
 
 @dataclass(frozen=True)
 class Draft:
-    """A contact as the caller describes it; ``subject`` is a polymorphic pseudonym or empty."""
+    """A contact as the caller describes it; ``subject`` is a tagged pseudonym of ``domain``
+    (as the pseudonym service issued it) or empty."""
 
     request_id: str
     domain: str
@@ -104,7 +107,10 @@ class Draft:
 
 @dataclass(frozen=True)
 class Contact:
-    """A registered contact. ``subject`` is the domain pseudonym (None: anonymous)."""
+    """A registered contact. ``subject`` is the domain pseudonym (None: anonymous).
+
+    ``request_id`` is the caller's, in the answer to its registration (and to a retry); it is
+    not stored, so a contact read back has none."""
 
     id: str
     domain: str
@@ -193,8 +199,8 @@ def shape_violations(draft: Draft) -> Sequence[tuple[str, str]]:
         found.append(("request_id", "1 to 128 printable ASCII characters without spaces"))
     if not draft.domain:
         found.append(("domain", "required"))
-    if draft.subject and len(draft.subject) != 96:
-        found.append(("subject", "a polymorphic pseudonym of 96 bytes, or empty"))
+    if len(draft.subject) > MAX_SUBJECT_BYTES:
+        found.append(("subject", "a tagged pseudonym as issued, or empty"))
     if draft.channel not in Channel.__members__.values():
         found.append(("channel", "required: one of the Channel values"))
     if not CODE.match(draft.topic):

@@ -13,11 +13,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.common.errors import FieldViolation
-from stadskamer.contacts.domain import CODE, Channel, Contact, Draft, RepeatSignal, shape_violations
+from stadskamer.contacts.domain import (
+    CODE,
+    MAX_SUBJECT_BYTES,
+    Channel,
+    Contact,
+    Draft,
+    RepeatSignal,
+    shape_violations,
+)
 from stadskamer.contacts.queries import MAX_PAGE_SIZE, ListQuery, TopicReport
 from stadskamer.contacts.service import MAX_BATCH
 from stadskamer.contacts.signals import Bucket
-from stadskamer.pep import CIPHERTEXT_BYTES
 
 _INVALID_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ID_LENGTH = 64
@@ -189,12 +196,10 @@ def list_violations(request: pb.ListContactsRequest) -> Iterable[FieldViolation]
     """Shape checks of a ListContactsRequest."""
     if request.domain and not CODE.match(request.domain):
         yield FieldViolation("domain", "not a domain name")
-    if request.subject and len(request.subject) != CIPHERTEXT_BYTES:
-        yield FieldViolation("subject", f"a polymorphic pseudonym of {CIPHERTEXT_BYTES} bytes")
-    if request.encrypted_subject and len(request.encrypted_subject) != CIPHERTEXT_BYTES:
-        yield FieldViolation(
-            "encrypted_subject", f"an encrypted pseudonym of {CIPHERTEXT_BYTES} bytes"
-        )
+    if len(request.subject) > MAX_SUBJECT_BYTES:
+        yield FieldViolation("subject", "a tagged pseudonym as issued")
+    if len(request.encrypted_subject) > MAX_SUBJECT_BYTES:
+        yield FieldViolation("encrypted_subject", "a tagged pseudonym as converted")
     if request.subject and request.encrypted_subject:
         yield FieldViolation("encrypted_subject", "give subject or encrypted_subject, not both")
     if len(request.link_grant) > MAX_GRANT_LENGTH:

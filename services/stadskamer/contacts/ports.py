@@ -1,7 +1,8 @@
 """What the contacts service needs from other services, as interfaces the adapters implement.
 
-The use cases depend on these ports only, so unit tests can give them a fake and
-``bootstrap`` wires the gRPC adapter.
+The use cases depend on these ports only, so tests can give them a fake; ``bootstrap`` wires
+:class:`stadskamer.client.PseudonymClient`, which satisfies :class:`PseudonymPort` as it is
+(every RpcError is mapped to a domain error there, once).
 """
 
 from __future__ import annotations
@@ -9,48 +10,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from stadskamer.client import Claim
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.contacts.domain import Contact
-
-
-class RejectedPseudonym(Exception):
-    """The pseudonym service refused the item at ``index`` as malformed or foreign."""
-
-    def __init__(self, index: int, reason: str) -> None:
-        super().__init__(f"item {index} refused: {reason}")
-        self.index = index
-        self.reason = reason
+from stadskamer.pep.tags import TaggedPseudonym
 
 
 class PseudonymPort(Protocol):
-    """Turns polymorphic pseudonyms into this service's domain pseudonyms."""
+    """The pseudonym service, as far as the contacts service uses it."""
 
-    def domain_pseudonyms(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        """The 32-byte domain pseudonym of each (polymorphic pseudonym, domain), in order.
-
-        Raises :class:`RejectedPseudonym` for an invalid polymorphic pseudonym, and
-        ``Unavailable`` when the pseudonym service cannot be reached.
-        """
+    def verify(self, tagged: bytes, field: str = "subject") -> TaggedPseudonym:
+        """The tagged pseudonym if its tag verifies and has not expired; INVALID_ARGUMENT
+        naming ``field`` otherwise (checked locally against the published tag keys)."""
         ...
 
-    def with_record_subjects(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[bytes, bytes]]:
-        """Per item its domain pseudonym and that pseudonym freshly encrypted under the
-        domain's public key: the subject of the processing record, which the audit service
-        converts into its own domain. Raises as :meth:`domain_pseudonyms`.
-        """
+    def claim_many(self, items: Sequence[tuple[bytes, str]]) -> list[Claim]:
+        """Claim each (tagged pseudonym, its own domain) once, in one call: per item the
+        stored reference and the processing record's subject. A claim spends the pseudonym."""
         ...
 
-    def decrypt(self, encrypted: bytes, domain: str) -> bytes:
-        """The domain pseudonym inside an encrypted pseudonym of ``domain``.
+    def convert_many(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """Each (tagged pseudonym, target domain) converted, in one call: for a stored
+        reference of the caller's own domain, a fresh one (a refresh)."""
+        ...
 
-        Raises :class:`RejectedPseudonym` when it is not one (malformed, or another key).
-        """
+    def report_subjects(self, references: Sequence[bytes]) -> list[bytes]:
+        """The processing-record subjects (tagged ``audit/<domain>``) of stored references."""
         ...
 
 
 class ContactEvents(Protocol):
     """Builds the outbox events the contacts service emits."""
 
-    def registered(self, contact: Contact) -> OutboxEvent:
-        """The ContactRegistered event of a newly stored contact."""
+    def registered(self, contacts: Sequence[tuple[Contact, bytes | None]]) -> list[OutboxEvent]:
+        """The ContactRegistered events of newly stored contacts, each given with its
+        subject's stored reference (None: an anonymous contact), in order."""
         ...

@@ -1,7 +1,12 @@
 """Reading the contact register: one contact, filtered pages, and topic signals.
 
-A caller sees only contacts of the domains in its token that this service serves. Filtering
-by subject converts the given polymorphic pseudonym to the pseudonym of each domain queried.
+A caller sees only contacts of the domains in its token that this service serves, or one
+citizen's contacts of another domain under a link grant (:mod:`stadskamer.contacts.granted`).
+Filtering by subject takes a tagged pseudonym of the queried domain, which is claimed (once)
+for the domain pseudonym to filter on. Every read leaves one processing record before its
+answer leaves: naming the citizen (the claim's record subject, or one made from the stored
+reference of the contact read), or for a page without a subject filter the number of
+citizens on it.
 """
 
 from __future__ import annotations
@@ -11,26 +16,31 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from stadskamer.common import link_grants, paging
+from stadskamer.common import paging
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
-from stadskamer.common.processing_log import ProcessingRecord, rerandomized
+from stadskamer.common.link_grants import LinkGrant
+from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.record_keeping import RecordKeeper
-from stadskamer.contacts.adapters.repository import ContactFilter, ContactRepository, Cursor, to_us
+from stadskamer.contacts.adapters.repository import (
+    ContactFilter,
+    ContactRepository,
+    Cursor,
+    StoredContact,
+    to_us,
+)
 from stadskamer.contacts.domain import Channel, Contact, ContactPolicy
-from stadskamer.contacts.ports import PseudonymPort, RejectedPseudonym
-from stadskamer.contacts.service import Clock, convert, utc_now
+from stadskamer.contacts.granted import GrantedReads
+from stadskamer.contacts.service import Clock, utc_now
 from stadskamer.contacts.signals import Bucket, Period, TopicSignal, plan_period, topic_signals
 from stadskamer.contacts.storing import open_summary
+from stadskamer.contacts.subjects import Checked, Subjects
 from stadskamer.contacts.summaries import SummaryCipher
 
 READ_ROLES = ("agent", "coordinator", "analyst", "system", "service")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-NOBODY = (b"", "")  # a processing record without a citizen
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,11 @@ class ListQuery:
     link_grant: str = ""
 
     def fingerprint(self) -> str:
-        """What a page token is bound to: every filter, not the paging."""
+        """What a page token is bound to: every filter but the paging and the subject's bytes,
+        which differ on every page (each call claims a fresh tagged pseudonym)."""
         return paging.fingerprint(
             self.domain,
-            self.subject + self.encrypted_subject,
+            "subject" if self.subject else "granted" if self.encrypted_subject else "",
             self.channel,
             self.topic,
             self.org_unit,
@@ -79,25 +90,35 @@ class TopicReport:
     topics: list[TopicSignal]
 
 
+@dataclass(frozen=True)
+class _Citizen:
+    """The citizen a page is filtered on: the domain pseudonym, the record's subject, and
+    the link grant it was read under (if any)."""
+
+    pseudonym: bytes
+    audit_subject: bytes
+    grant: LinkGrant | None = None
+
+
 class ContactQueries:
     """The read use cases of the contact register."""
 
     def __init__(
         self,
         policy: ContactPolicy,
-        pseudonyms: PseudonymPort,
+        subjects: Subjects,
         cipher: SummaryCipher,
         unit_of_work: Callable[[], UnitOfWork],
         clock: Clock = utc_now,
-        grant_key: Ed25519PublicKey | None = None,
+        granted: GrantedReads | None = None,
         records: RecordKeeper | None = None,
         write_guard: AbstractContextManager[object] | None = None,
     ) -> None:
         self._records = records
         self._write_guard = write_guard or nullcontext()
-        self._grant_key = grant_key
+        self._granted = granted
         self._policy = policy
-        self._pseudonyms = pseudonyms
+        self._subjects = subjects
         self._cipher = cipher
         self._unit_of_work = unit_of_work
         self._clock = clock
@@ -110,7 +131,9 @@ class ContactQueries:
             stored = ContactRepository(uow.session).get(contact_id)
         if stored is None or stored.contact.domain not in self._visible(caller):
             raise NotFound("no such contact", "CONTACT_NOT_FOUND")
-        self._record(caller, stored.contact.domain, f"contacts/{contact_id}")
+        subject = self._subjects.report(stored.reference, self._clock())
+        domain = stored.contact.domain
+        self._record(caller, domain, f"contacts/{contact_id}", _Citizen(b"", subject))
         return open_summary(self._cipher, stored)
 
     def list(self, caller: Principal, query: ListQuery) -> ContactPage:
@@ -118,19 +141,18 @@ class ContactQueries:
         caller.require_role(*READ_ROLES)
         if query.start and query.end and query.start >= query.end:
             raise InvalidArgument.for_field("start_time", "must lie before end_time")
-        domains = (
-            self._granted_domain(caller, query)
-            if query.link_grant
-            else self._domains(caller, query.domain)
-        )
+        if query.encrypted_subject and not query.link_grant:
+            raise InvalidArgument.for_field(
+                "link_grant", "required with encrypted_subject", "LINK_GRANT_INCOMPLETE"
+            )
         fingerprint = query.fingerprint()
-        self._ensure_open()
         after = _cursor(paging.decode(query.page_token, fingerprint)) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        subjects, record_subject = self._subject_filter(query, domains)
+        self._ensure_open()
+        domains, citizen = self._citizen(caller, query)
         where = ContactFilter(
             domains=domains,
-            subjects=subjects,
+            subjects={domains[0]: citizen.pseudonym} if citizen is not None else None,
             channel=Channel(query.channel) if query.channel else None,
             topic=query.topic,
             org_unit=query.org_unit,
@@ -143,9 +165,13 @@ class ContactQueries:
         if len(found) > size:
             last = found[size - 1].contact
             token = paging.encode(fingerprint, (to_us(last.occurred_at), last.id))
-        if subjects is not None:
-            self._record(caller, ",".join(domains), str(len(found[:size])), record_subject)
-        return ContactPage([open_summary(self._cipher, s) for s in found[:size]], token)
+        page = found[:size]
+        target = ",".join(domains)
+        if citizen is None:
+            self._record(caller, target, f"citizens={_citizens(page)}")
+        else:
+            self._record(caller, target, str(len(page)), citizen)
+        return ContactPage([open_summary(self._cipher, s) for s in page], token)
 
     def topic_signals(
         self,
@@ -181,92 +207,81 @@ class ContactQueries:
             )
         return visible
 
+    def _citizen(
+        self, caller: Principal, query: ListQuery
+    ) -> tuple[tuple[str, ...], _Citizen | None]:
+        """The domains to read and the citizen to filter on (claimed), if any."""
+        if query.link_grant:
+            return self._granted_citizen(caller, query)
+        if not query.subject:
+            return self._domains(caller, query.domain), None
+        tag = self._subjects.verify(query.subject, "subject")
+        domain = query.domain or tag.audience
+        domains = self._domains(caller, domain)
+        citizen = self._claimed(self._subjects.issued(query.subject, tag, domain, "subject"))
+        return domains, citizen
+
+    def _granted_citizen(
+        self, caller: Principal, query: ListQuery
+    ) -> tuple[tuple[str, ...], _Citizen]:
+        """The one domain and citizen a link grant opens to a caller who does not act for it."""
+        if not query.domain or not query.encrypted_subject:
+            raise InvalidArgument.for_field(
+                "link_grant", "needs domain and encrypted_subject", "LINK_GRANT_INCOMPLETE"
+            )
+        self._policy.require_served(query.domain)
+        if self._granted is None:
+            raise PermissionDenied(
+                "this service does not honour link grants", "LINK_GRANT_NOT_TRUSTED"
+            )
+        grant, checked = self._granted.open(
+            caller, query.domain, query.encrypted_subject, query.link_grant
+        )
+        citizen = self._claimed(checked)
+        return (query.domain,), _Citizen(citizen.pseudonym, citizen.audit_subject, grant)
+
+    def _claimed(self, checked: Checked) -> _Citizen:
+        claimed = self._subjects.claim([checked])[0]
+        return _Citizen(claimed.pseudonym, claimed.audit_subject)
+
     def _ensure_open(self) -> None:
         """Refuse (UNAVAILABLE) before reading when records cannot reach the processing log."""
         if self._records is not None:
             self._records.ensure_open()
 
     def _record(
-        self, caller: Principal, domain: str, reference: str, subject: tuple[bytes, str] = NOBODY
+        self, caller: Principal, domain: str, reference: str, citizen: _Citizen | None = None
     ) -> None:
-        """A read of (one citizen's) contacts, recorded before the answer leaves.
-
-        ``subject`` is the citizen as a ciphertext and its domain: the pseudonym of the
-        (first) listed domain encrypted afresh here, or the caller's encrypted pseudonym of the
-        listed domain (rerandomized here).
-        The record is committed in a transaction of its own, after the read.
-        """
+        """A read, recorded before the answer leaves: of one citizen (``citizen``: its record
+        subject, and the grant it was read under) or of ``reference`` alone. The record is
+        committed in a transaction of its own, after the read."""
         if self._records is None:
             return
-        record = ProcessingRecord.now(
-            "contacts.read",
-            "OK",
-            self._clock,
-            actor=caller.subject,
-            requester_domain=",".join(sorted(caller.domains))[:255],
-            target_domain=domain[:255],
-            reference=reference,
-            subject_encrypted=subject[0],
-            subject_domain=subject[1],
-        )
+        grant = citizen.grant if citizen is not None else None
+        fields = {
+            "actor": caller.subject,
+            "requester_domain": ",".join(sorted(caller.domains))[:255],
+            "target_domain": domain[:255],
+            "reference": reference,
+            "subject_tagged": citizen.audit_subject if citizen is not None else b"",
+        }
+        if grant is not None:
+            fields.update(
+                requester_domain=grant.requester_domain,
+                purpose=grant.purpose,
+                basis=grant.basis,
+                reference=f"link-grants/{grant.grant_id}",
+            )
+        record = ProcessingRecord.now("contacts.read", "OK", self._clock, **fields)
         with self._write_guard, self._unit_of_work() as uow:
             self._records.keep(uow.session, [record])
             uow.commit()
         self._records.committed()
 
-    def _granted_domain(self, caller: Principal, query: ListQuery) -> tuple[str, ...]:
-        """The one domain a link grant opens to a caller who does not act for it."""
-        if not query.domain or not query.encrypted_subject:
-            raise InvalidArgument.for_field(
-                "link_grant", "needs domain and encrypted_subject", "LINK_GRANT_INCOMPLETE"
-            )
-        self._policy.require_served(query.domain)
-        if self._grant_key is None:
-            raise PermissionDenied(
-                "this service does not honour link grants", "LINK_GRANT_NOT_TRUSTED"
-            )
-        grant = link_grants.verify(query.link_grant, self._grant_key, self._clock())
-        if grant.target_domain != query.domain:
-            raise PermissionDenied(
-                "the link grant is for another domain", "LINK_GRANT_WRONG_TARGET"
-            )
-        if grant.requester_domain not in caller.domains:
-            raise PermissionDenied(
-                "the link grant was issued to another requester", "LINK_GRANT_WRONG_REQUESTER"
-            )
-        return (query.domain,)
 
-    def _subject_filter(
-        self, query: ListQuery, domains: tuple[str, ...]
-    ) -> tuple[dict[str, bytes] | None, tuple[bytes, str]]:
-        """The domain pseudonyms to filter on, and the citizen for the processing record."""
-        if query.encrypted_subject:
-            if len(domains) != 1:
-                raise InvalidArgument.for_field("domain", "required with encrypted_subject")
-            try:
-                pseudonym = self._pseudonyms.decrypt(query.encrypted_subject, domains[0])
-            except RejectedPseudonym as error:
-                raise InvalidArgument.for_field(
-                    "encrypted_subject", "not an encrypted pseudonym of this domain", error.reason
-                ) from None
-            return {domains[0]: pseudonym}, (rerandomized(query.encrypted_subject), domains[0])
-        if not query.subject:
-            return None, NOBODY
-        return self._subjects(query.subject, domains)
-
-    def _subjects(
-        self, subject: bytes, domains: tuple[str, ...]
-    ) -> tuple[dict[str, bytes], tuple[bytes, str]]:
-        items = [(subject, d) for d in domains]
-        try:
-            converted = convert(self._pseudonyms, items, self._records is not None)
-        except RejectedPseudonym as error:
-            raise InvalidArgument.for_field(
-                "subject", "not a polymorphic pseudonym of this deployment", error.reason
-            ) from None
-        pseudonyms = {d: p for d, (p, _) in zip(domains, converted, strict=True)}
-        for_record = converted[0][1]
-        return pseudonyms, (for_record, domains[0]) if for_record else NOBODY
+def _citizens(page: list[StoredContact]) -> int:
+    """How many citizens a page holds contacts of (a pseudonym per domain counts once)."""
+    return len({(s.contact.domain, s.contact.subject) for s in page if s.contact.subject})
 
 
 def _cursor(position: paging.Position) -> Cursor:

@@ -1,10 +1,12 @@
 """Storing prepared registrations: contacts, their events and records, in one transaction.
 
 Each new contact's ContactRegistered event and its processing record (``contacts.register``,
-under a record id derived from its request) are kept in the transaction that stores it, so
-both exist exactly when the contact does; relays deliver them afterwards. A request stored
-already is answered from the store and records nothing again. The insert is guarded by the
-unique (domain, request_id): a concurrent attempt that loses it raises
+under a record id derived from its request, naming the subject the claim gave) are kept in
+the transaction that stores it, so both exist exactly when the contact does; relays deliver
+them afterwards. The contact's row keeps its subject's stored reference. A request stored
+already is answered from the store (with the caller's request_id, which is not stored) and
+records nothing again. The insert is guarded by the unique (domain, request digest): a
+concurrent attempt that loses it raises
 :class:`~stadskamer.contacts.adapters.repository.DuplicateRequest`, and the caller stores
 again with ``lookup`` to return what the winner stored.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stadskamer.common.db import UnitOfWork
+from stadskamer.common.errors import Unavailable
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.record_keeping import RecordKeeper
@@ -34,33 +37,35 @@ from stadskamer.contacts.domain import (
 from stadskamer.contacts.ports import ContactEvents
 from stadskamer.contacts.summaries import SummaryCipher
 
-Key = tuple[str, str]
+Key = tuple[str, bytes]
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A validated draft with its id, domain pseudonym, sealed summary and, when records are
-    kept, its processing record (made in the caller's trace) and the record's subject."""
+    """A validated draft with its request digest, id, claimed subject (domain pseudonym and
+    stored reference), sealed summary and, when records are kept, its processing record (made
+    in the caller's trace) and the record's subject."""
 
     draft: Draft
+    digest: bytes
     id: str
     pseudonym: bytes | None
     sealed: bytes | None
     record: ProcessingRecord | None = None
     record_subject: bytes = b""
+    reference: bytes | None = None
+    answered: bool = False  # stored already (its subject was not claimed again): from the store
 
     @property
     def key(self) -> Key:
-        """The request's idempotency key, (domain, request_id)."""
-        return (self.draft.domain, self.draft.request_id)
+        """The request's idempotency key, (domain, request digest)."""
+        return (self.draft.domain, self.digest)
 
     def finished_record(self) -> ProcessingRecord | None:
         """The processing record with its subject."""
         if self.record is None or not self.record_subject:
             return self.record
-        return replace(
-            self.record, subject_encrypted=self.record_subject, subject_domain=self.draft.domain
-        )
+        return replace(self.record, subject_tagged=self.record_subject)
 
 
 @dataclass
@@ -89,14 +94,25 @@ class ContactStore:
             new: list[StoredContact] = []
             records: list[ProcessingRecord] = []
             for item in items:
-                if item.key in existing or item.key in created:
-                    results.append(existing.get(item.key) or created[item.key])
+                if item.key in existing:
+                    results.append(replace(existing[item.key], request_id=item.draft.request_id))
                     continue
+                if item.key in created:
+                    results.append(created[item.key])
+                    continue
+                if item.answered:
+                    raise Unavailable("a stored request could not be read back", "CONTENTION")
                 contact = self._contact(item, now, priors)
                 created[item.key] = contact
                 results.append(contact)
                 new.append(
-                    StoredContact(replace(contact, summary=""), item.sealed, self.key_version)
+                    StoredContact(
+                        replace(contact, summary="", request_id=""),
+                        item.sealed,
+                        self.key_version,
+                        item.digest,
+                        item.reference,
+                    )
                 )
                 record = item.finished_record()
                 if record is not None:
@@ -113,13 +129,16 @@ class ContactStore:
         return results
 
     def _announcements(self, items: Sequence[Prepared], now: datetime) -> dict[Key, OutboxEvent]:
-        """The ContactRegistered event of each item, built before the write lock is taken
-        (the subject's encryption is the costly part); only new contacts' events are stored."""
+        """The ContactRegistered event of each claimed item, built before the write lock is
+        taken (a fresh reference per subject, in one call); only new contacts' events are
+        stored. An item answered from the store has no claim and needs no event."""
         if self.events is None:
             return {}
-        return {
-            i.key: self.events.registered(self._contact(i, now, defaultdict(list))) for i in items
-        }
+        claimed = [i for i in items if not i.answered]
+        found = self.events.registered(
+            [(self._contact(i, now, defaultdict(list)), i.reference) for i in claimed]
+        )
+        return {i.key: event for i, event in zip(claimed, found, strict=True)}
 
     def _contact(
         self, item: Prepared, now: datetime, priors: dict[tuple[str, bytes], list[PriorContact]]

@@ -85,7 +85,6 @@ class Transcryptor:
         self._secret_keys: dict[str, bytes] = {}  # y_d, to recognise an encrypted neutral element
         self._conversions: dict[tuple[str | None, str], Conversion] = {}
         self._reports: dict[str, DomainFactors] = {}
-        self._secret_keys: dict[str, bytes] = {}
         self._ps = secrets.pseudonymisation_secret
         for name in sorted(set(domains)):
             s_d = pep.derive_factor(secrets.pseudonymisation_secret, PSEUDONYM_LABEL, name, version)

@@ -52,6 +52,17 @@ class Converted:
 
 
 @dataclass(frozen=True)
+class _Prepared:
+    """A checked conversion, before its tag or grant is spent."""
+
+    caller: Principal
+    target: str
+    source: TaggedPseudonym
+    grant: LinkGrant | None
+    decision: tag_rules.Decision
+
+
+@dataclass(frozen=True)
 class DomainKey:
     """A domain's key pair as handed to a service of that domain."""
 
@@ -142,7 +153,12 @@ class PseudonymService:
         what it may become is :func:`stadskamer.pseudonyms.tag_rules.decide`. A conversion
         under a link grant is honoured once and recorded (fail-closed) before it is returned.
         """
-        transcryptor = self._transcryptor
+        prepared = self._prepare(caller, command)
+        self._use([prepared])
+        return self._produce(prepared)
+
+    def _prepare(self, caller: Principal, command: TranscryptCommand) -> _Prepared:
+        """Verify the source and decide, spending nothing yet."""
         target = command.target_domain
         if command.tagged is None:
             raise InvalidArgument.for_field(
@@ -151,21 +167,58 @@ class PseudonymService:
                 "UNTAGGED_PSEUDONYM",
             )
         if target != tag_rules.AUDIT:
-            transcryptor.domain(target, "target_domain")
+            self._transcryptor.domain(target, "target_domain")
         source = self._verified(command.tagged)
         grant = self._read_grant(command.link_grant) if command.link_grant else None
         who = tag_rules.Caller(caller.subject, caller.domains, caller.roles)
         try:
             decision = tag_rules.decide(who, source, target, grant)
-            if decision.single_use:
-                self._spend(source)
-            if decision.grant is not None:
-                self._claim(decision.grant)
         except PermissionDenied as refusal:
             if grant is not None:
                 self._record_grant_use(caller, target, grant, source, "DENIED", refusal.reason)
             raise
-        output = transcryptor.convert(
+        return _Prepared(caller, target, source, grant, decision)
+
+    def _use(self, items: Sequence[_Prepared]) -> None:
+        """Spend every single-use tag and claim every grant of ``items`` in one transaction:
+        all of them, or (one was used before) none, naming the item in ``metadata``."""
+        if not any(p.decision.single_use or p.decision.grant for p in items):
+            return
+        now = self._clock()
+        refused: tuple[int, _Prepared, str] | None = None
+        with self._unit_of_work() as uow:
+            spent = SpentTagRepository(uow.session)
+            grants = UsedGrantRepository(uow.session)
+            for index, item in enumerate(items):
+                source, grant = item.source, item.decision.grant
+                if item.decision.single_use and not spent.spend(source.use_key(), source.not_after):
+                    refused = (index, item, "TAG_SPENT")
+                    break
+                if grant is not None and not grants.claim(grant.grant_id, grant.expires_at):
+                    refused = (index, item, "LINK_GRANT_REPLAYED")
+                    break
+            if refused is None:
+                if now - self._last_prune > PRUNE_EVERY:
+                    spent.prune(now - PRUNE_EVERY)
+                    grants.prune(now - PRUNE_EVERY)
+                    self._last_prune = now
+                uow.commit()
+                return
+        index, item, reason = refused
+        if item.grant is not None:
+            self._record_grant_use(
+                item.caller, item.target, item.grant, item.source, "DENIED", reason
+            )
+        message = {
+            "TAG_SPENT": "this tagged pseudonym has been used already",
+            "LINK_GRANT_REPLAYED": "the link grant has been used already",
+        }[reason]
+        raise PermissionDenied(message, reason, {"item": str(index)})
+
+    def _produce(self, item: _Prepared) -> Converted:
+        """The converted, tagged output (and the grant use's record)."""
+        source, decision, grant = item.source, item.decision, item.decision.grant
+        output = self._transcryptor.convert(
             source.parsed_ciphertext(), source.audience, decision.output_audience
         )
         lifetime = {
@@ -180,11 +233,11 @@ class PseudonymService:
             decision.output_audience,
             lifetime,
             requester=decision.output_requester,
-            grant_id=grant.grant_id if decision.grant is not None and grant else "",
+            grant_id=grant.grant_id if grant is not None else "",
             not_after=decision.output_expiry,
         )
-        if grant is not None and decision.grant is not None:
-            self._record_grant_use(caller, target, grant, source, "OK", grant.grant_id)
+        if grant is not None:
+            self._record_grant_use(item.caller, item.target, grant, source, "OK", grant.grant_id)
         audit_subject = None
         if decision.basis == tag_rules.CLAIM:
             audit_subject = self.report_subject(source.parsed_ciphertext(), source.audience)
@@ -227,29 +280,6 @@ class PseudonymService:
             )
         return link_grants.verify(token, self._grant_key, self._clock())
 
-    def _spend(self, source: TaggedPseudonym) -> None:
-        now = self._clock()
-        with self._unit_of_work() as uow:
-            spent = SpentTagRepository(uow.session)
-            if not spent.spend(source.use_key(), source.not_after):
-                raise PermissionDenied("this tagged pseudonym has been used already", "TAG_SPENT")
-            if now - self._last_prune > PRUNE_EVERY:
-                spent.prune(now - PRUNE_EVERY)
-            uow.commit()
-
-    def _claim(self, grant: LinkGrant) -> None:
-        now = self._clock()
-        with self._unit_of_work() as uow:
-            grants = UsedGrantRepository(uow.session)
-            if not grants.claim(grant.grant_id, grant.expires_at):
-                raise PermissionDenied(
-                    "the link grant has been used already", "LINK_GRANT_REPLAYED"
-                )
-            if now - self._last_prune > PRUNE_EVERY:
-                grants.prune(now - PRUNE_EVERY)
-                self._last_prune = now
-            uow.commit()
-
     def _record_grant_use(
         self,
         caller: Principal,
@@ -279,38 +309,38 @@ class PseudonymService:
     def transcrypt_batch(
         self, caller: Principal, commands: Sequence[TranscryptCommand]
     ) -> list[Converted]:
-        """Convert many; a refused item fails the whole batch, naming its index.
+        """Convert many, all or nothing: a refused item fails the whole batch, naming its
+        index, and then no item's tag or grant is spent.
 
-        Large batches are spread over the worker threads (libsodium runs without the GIL),
+        Large batches are converted over the worker threads (libsodium runs without the GIL),
         so one batch uses every core; the result keeps the request order.
         """
         if len(commands) > MAX_BATCH:
             raise InvalidArgument.for_field("requests", f"at most {MAX_BATCH} items per batch")
-        size = max(PARALLEL_CHUNK, -(-len(commands) // self._workers))
-        chunks = [
-            range(start, min(start + size, len(commands)))
-            for start in range(0, len(commands), size)
-        ]
+        prepared = [self._prepare_item(caller, c, i) for i, c in enumerate(commands)]
+        self._use(prepared)
+        size = max(PARALLEL_CHUNK, -(-len(prepared) // self._workers))
+        chunks = [prepared[start : start + size] for start in range(0, len(prepared), size)]
 
-        def convert(indexes: range) -> list[Converted]:
-            return [self._transcrypt_item(caller, commands[i], i) for i in indexes]
+        def produce(chunk: list[_Prepared]) -> list[Converted]:
+            return [self._produce(item) for item in chunk]
 
-        if len(chunks) == 1:
-            return convert(chunks[0])
-        futures = [self._pool.submit(convert, chunk) for chunk in chunks]
+        if len(chunks) <= 1:
+            return produce(prepared)
+        futures = [self._pool.submit(produce, chunk) for chunk in chunks]
         return [item for future in futures for item in future.result()]
 
-    def _transcrypt_item(
-        self, caller: Principal, command: TranscryptCommand, index: int
-    ) -> Converted:
+    def _prepare_item(self, caller: Principal, command: TranscryptCommand, index: int) -> _Prepared:
         try:
-            return self.transcrypt(caller, command)
+            return self._prepare(caller, command)
         except InvalidArgument as error:
             violations = [
                 FieldViolation(f"requests[{index}].{v.field}", v.description)
                 for v in error.violations
             ]
             raise replace(error, violations=violations) from None
+        except PermissionDenied as error:
+            raise replace(error, metadata={**error.metadata, "item": str(index)}) from None
 
     def close(self) -> None:
         """Stop the batch workers."""

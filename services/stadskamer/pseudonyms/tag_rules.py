@@ -94,7 +94,7 @@ def decide(
 
 
 def _claim(caller: Caller, source: TaggedPseudonym) -> Decision:
-    if source.audience not in caller.domains:
+    if source.audience not in caller.domains or "service" not in caller.roles:
         raise PermissionDenied(
             "only a service of the pseudonym's audience may claim it",
             "NOT_THE_AUDIENCE",

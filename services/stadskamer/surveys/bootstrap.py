@@ -13,6 +13,7 @@ from stadskamer.client import DomainKey
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.file_modes import private_folder
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
+from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.surveys.adapters.database import scrubber, secure_delete
@@ -102,7 +103,7 @@ def build_component(settings: SurveysSettings) -> Component:
     keys = Keyring(key.secret_key)
     engine = make_engine(settings.database_url, SERVICE)
     secure_delete(engine)
-    migrate(engine, MIGRATIONS, SERVICE, migration_secrets(key))
+    migrate(engine, MIGRATIONS, SERVICE, migration_inputs(key))
     pseudonyms = peer_channel(settings.pseudonyms_address, token)
     consent = peer_channel(settings.consent_address, token)
     deps = Dependencies(
@@ -154,16 +155,19 @@ def create_server(settings: SurveysSettings) -> tuple[RunningServer, int]:
     return running, running.port
 
 
-def migration_secrets(key: DomainKey) -> dict[str, object]:
-    """What the migrations need: the onderzoek secret key (to key and seal stored ids)."""
-    return {"domain_secret_key": key.secret_key}
+def migration_inputs(key: DomainKey) -> dict[str, object]:
+    """What the migrations need: the onderzoek secret key, to key and seal stored ids and to
+    digest request ids."""
+    return {
+        **migration_attributes({DOMAIN: RequestDigest(key.secret_key)}),
+        "secrets": {"domain_secret_key": key.secret_key},
+    }
 
 
 def migrate_database(settings: SurveysSettings) -> None:
-    """Run the migrations only (``stadskamer migrate``)."""
-    secrets = migration_secrets(load_domain_key(settings))
+    """Run the migrations only (``stadskamer migrate``), with the key they may need."""
     engine = make_engine(settings.database_url, SERVICE)
     try:
-        migrate(engine, MIGRATIONS, SERVICE, secrets)
+        migrate(engine, MIGRATIONS, SERVICE, migration_inputs(load_domain_key(settings)))
     finally:
         engine.dispose()

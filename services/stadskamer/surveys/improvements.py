@@ -62,7 +62,6 @@ class Improvement:
     """One improvement action; ``rank`` is set in a ranked list (0: outside the top)."""
 
     id: str
-    request_id: str
     quarter: str
     title: str
     description: str

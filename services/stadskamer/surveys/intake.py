@@ -1,12 +1,12 @@
 """Deciding about invitations: from an API request or from another service's event.
 
-A trigger is known by its key (``request:<request_id>`` or ``event:<event_id>``); whatever
-came of it is stored once under that key's keyed digest (``Keyring.trigger_key``: the id
-itself, which the sender knows, is never stored), so a retried request or a redelivered
-event gets the first answer and creates nothing. The subject is converted before the
-transaction opens: an API request's polymorphic pseudonym straight into onderzoek, an
-event's pushed pseudonym under a link grant of the consent service (refused: recorded as
-LINK_DENIED, no invitation).
+A trigger is known by its key (``request:<hex of the request_id's keyed digest>``, see
+:mod:`stadskamer.common.request_ids`, or ``event:<event_id>``); whatever came of it is stored
+once under that key's keyed digest (``Keyring.trigger_key``: the id itself, which the sender
+knows, is never stored), so a retried request or a redelivered event gets the first answer and
+creates nothing. The subject is converted before the transaction opens: an API request's
+polymorphic pseudonym straight into onderzoek, an event's pushed pseudonym under a link grant
+of the consent service (refused: recorded as LINK_DENIED, no invitation).
 In the transaction the citizen's row is locked first, then the rules of
 :func:`stadskamer.surveys.domain.screen` decide; the invitation, the fatigue clock, the
 trigger's outcome and the processing record are written together or not at all.
@@ -99,7 +99,7 @@ class InvitationIntake:
         invalid(draft_violations(draft), "invitation")
         require(caller, INVITE_ROLES)
         require_deliverable(self._deps, draft.address)
-        key = f"request:{draft.request_id}"
+        key = f"request:{self._deps.keys.request_digest(draft.request_id).hex()}"
         earlier = self._replay(key)
         if earlier is not None:
             invitation = earlier.invitation

@@ -155,7 +155,7 @@ class PanelService:
         drawn = [members[c.id] for c in sample.drawn]
         record = DrawRecord(
             str(uuid4()),
-            request.request_id,
+            deps.keys.request_digest(request.request_id),
             request.study,
             request.size,
             left,
@@ -244,7 +244,7 @@ class PanelService:
     def _replay(self, request: DrawRequest) -> Drawn | None:
         with self._deps.unit_of_work() as uow:
             panel = PanelRepository(uow.session)
-            record = panel.draw(request.request_id)
+            record = panel.draw(self._deps.keys.request_digest(request.request_id))
             if record is None:
                 return None
             members = panel.get(record.member_ids)

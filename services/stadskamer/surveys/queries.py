@@ -3,7 +3,8 @@
 An invitation is found by name or by the source reference it was created with (looked up by
 its keyed hash). The insights are computed from the stored facts by
 :mod:`stadskamer.surveys.insights`. Improvements are recorded by coordinators (idempotent by
-request_id, texts sealed) and read by anyone as the quarter's public top 5.
+request_id, kept as its keyed digest; texts sealed) and read by anyone as the quarter's public
+top 5.
 """
 
 from __future__ import annotations
@@ -99,7 +100,6 @@ class SurveyQueries:
         texts = self._deps.keys.texts
         item = Improvement(
             id=identifier,
-            request_id=draft.request_id,
             quarter=draft.quarter,
             title=draft.title,
             description=draft.description,
@@ -107,8 +107,10 @@ class SurveyQueries:
             signal_count=draft.signal_count,
             created_at=self._deps.clock(),
         )
+        digest = self._deps.keys.request_digest(draft.request_id)
         record = ImprovementRecord(
             item,
+            digest,
             texts.seal(draft.title, f"{identifier}/title"),
             texts.seal(draft.description, f"{identifier}/description"),
             caller.subject[:255],
@@ -119,7 +121,7 @@ class SurveyQueries:
                 uow.commit()
         except DuplicateImprovement:
             with self._deps.unit_of_work() as uow:
-                first = ImprovementRepository(uow.session).by_request_id(draft.request_id)
+                first = ImprovementRepository(uow.session).by_request_digest(digest)
             assert first is not None
             item = first.improvement
         return self._ranked(item.quarter, item.id)

@@ -12,6 +12,7 @@ Every key is ``HKDF-SHA256(y_d, salt=None, info=<purpose label>)`` with ``y_d`` 
 | ``stadskamer/surveys/triggers/v1`` | HMAC key of a trigger's key (an event id, a request id) |
 | ``stadskamer/surveys/followups/v1`` | HMAC key of the request id of a follow-up consent |
 | ``stadskamer/surveys/sampling/v1`` | the default seed of the sampling draw |
+| ``stadskamer/request-id/v1`` | HMAC key of request ids (:mod:`stadskamer.common.request_ids`) |
 
 A sealed value is a random 12-byte nonce followed by the ciphertext and tag; the associated
 data binds it to its place (e.g. ``<invitation id>/good``), so it cannot be moved to another
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 
 from stadskamer.common.references import KeyedDigest
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.common.sealing import KEY_BYTES, Sealer, derive_key
 
 TEXTS = b"stadskamer/surveys/texts/v1"
@@ -49,6 +51,7 @@ class Keyring:
         self._triggers = KeyedDigest(domain_secret_key, TRIGGERS)
         self._followups = KeyedDigest(domain_secret_key, FOLLOWUPS)
         self.sampling_seed = derive_key(domain_secret_key, SAMPLING)
+        self.request_digest = RequestDigest(domain_secret_key)
 
     def reference_hash(self, reference: str) -> bytes:
         """The keyed lookup hash of a source reference (HMAC-SHA256)."""

@@ -12,9 +12,9 @@ import uuid
 from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.consent.v1 import consent_pb2 as consent_pb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as consent_grpc
-from stadskamer.client import PseudonymClient
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.remote_processing_log import RemoteProcessingLog
+from tests.support.audit import issued, officer_token, record_subject
 from tests.support.stack import Stack
 from tests.unit.pseudonyms.bsns import check_digit
 
@@ -28,21 +28,16 @@ def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
-def _pp(stack: Stack, bsn: str) -> bytes:
-    client = PseudonymClient(stack.channel, stack.token("front", ["kcc"], ["agent"]))
-    return client.polymorphic_pseudonym(bsn)
-
-
 def _log(stack: Stack) -> RemoteProcessingLog:
     token = stack.token("kcc-service", ["kcc"], ["service"])
     return RemoteProcessingLog.connect(stack.address, lambda: token)
 
 
-def _officer(stack: Stack) -> list[str]:
-    return ["--address", stack.address, "--token", stack.token("po-1", [], ["privacy-officer"])]
+def _officer(stack: Stack, domains: tuple[str, ...] = ()) -> list[str]:
+    return ["--address", stack.address, "--token", officer_token(stack, domains)]
 
 
-def test_export_lists_a_citizens_processing_and_consents_in_dutch(stack: Stack) -> None:
+def _reported(stack: Stack) -> None:
     log = _log(stack)
     log.append(
         ProcessingRecord.now(
@@ -51,17 +46,61 @@ def test_export_lists_a_citizens_processing_and_consents_in_dutch(stack: Stack) 
             actor="agent-3",
             requester_domain="kcc",
             target_domain="kcc",
-            subject_polymorphic=_pp(stack, BSN),
+            subject_tagged=record_subject(stack, BSN, "kcc"),
         )
     )
     log.append(
-        ProcessingRecord.now("contacts.register", "OK", subject_polymorphic=_pp(stack, "123456782"))
+        ProcessingRecord.now(
+            "complaints.file",
+            "OK",
+            actor="coordinator-1",
+            requester_domain="klachten",
+            target_domain="klachten",
+            subject_tagged=record_subject(stack, BSN, "klachten"),
+        )
     )
+    log.append(
+        ProcessingRecord.now(
+            "contacts.register", "OK", subject_tagged=record_subject(stack, "123456782")
+        )
+    )
+
+
+def test_export_lists_a_citizens_processing_of_every_domain_in_dutch(stack: Stack) -> None:
+    _reported(stack)
+    exported = _run(
+        "export", "--format", "json", "--without-consents", *_officer(stack), stdin=f"{BSN}\n"
+    )
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    processing = [p for p in document["verwerkingen"] if p["handeling"] != "pseudonyms.issue"]
+    assert sorted(p["handeling"] for p in processing) == ["complaints.file", "contacts.register"]
+    registered = next(p for p in processing if p["handeling"] == "contacts.register")
+    assert registered["verwerkingsactiviteit"] == "Registreren en tonen van klantcontacten"
+    assert registered["uitgevoerd_door"] == "agent-3"
+    assert registered["ontvangende_afdeling"] == "Klantcontactcentrum"
+    assert registered["resultaat"] == "gelukt"
+    assert document["toestemmingen"] == []
+    assert BSN not in exported.stdout + exported.stderr
+
+
+def test_export_needs_an_issuer_token_and_a_domain_for_the_consents(stack: Stack) -> None:
+    plain = ["--address", stack.address, "--token", stack.token("po-1", [], ["privacy-officer"])]
+    refused = _run("export", "--without-consents", *plain, stdin=f"{BSN}\n")
+    assert (
+        refused.returncode == 1 and "ROLE_MISSING" in refused.stderr and BSN not in refused.stderr
+    )
+    no_domain = _run("export", *_officer(stack), stdin=f"{BSN}\n")
+    assert no_domain.returncode == 2 and "--consents-domain" in no_domain.stderr
+
+
+def test_export_lists_a_citizens_processing_and_consents_in_dutch(stack: Stack) -> None:
+    _reported(stack)
     consents = consent_grpc.ConsentServiceStub(stack.channel)
     consents.GrantConsent(
         consent_pb.GrantConsentRequest(
             request_id=uuid.uuid4().hex,
-            subject=_pp(stack, BSN),
+            subject=issued(stack, BSN, "kcc"),
             purpose="research-panel",
             purpose_version=1,
             capture=consent_pb.Capture(
@@ -70,21 +109,21 @@ def test_export_lists_a_citizens_processing_and_consents_in_dutch(stack: Stack) 
         ),
         metadata=[("authorization", f"Bearer {stack.token('agent-3', ['kcc'], ['agent'])}")],
     )
-    exported = _run("export", "--format", "json", *_officer(stack), stdin=f"{BSN}\n")
+    officer = _officer(stack, ("kcc",))
+    exported = _run("export", "--format", "json", *officer, stdin=f"{BSN}\n")
     assert exported.returncode == 0, exported.stderr
     document = json.loads(exported.stdout)
-    processing = document["verwerkingen"]
-    assert sorted(p["handeling"] for p in processing) == ["consent.grant", "contacts.register"]
-    registered = next(p for p in processing if p["handeling"] == "contacts.register")
-    assert registered["verwerkingsactiviteit"] == "Registreren en tonen van klantcontacten"
-    assert registered["uitgevoerd_door"] == "agent-3"
-    assert registered["ontvangende_afdeling"] == "Klantcontactcentrum"
-    assert registered["resultaat"] == "gelukt"
+    processing = [p for p in document["verwerkingen"] if p["handeling"] != "pseudonyms.issue"]
+    assert {p["handeling"] for p in processing} >= {
+        "consent.grant",
+        "contacts.register",
+        "complaints.file",
+    }
     given = document["toestemmingen"]
     assert [e["handeling"] for e in given] == ["toestemming gegeven"]
     assert given[0]["doel"].startswith("Onderzoekspanel")
     assert BSN not in exported.stdout + exported.stderr
-    as_csv = _run("export", "--format", "csv", *_officer(stack), stdin=f"{BSN}\n")
+    as_csv = _run("export", "--format", "csv", *officer, stdin=f"{BSN}\n")
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert {r["Soort"] for r in rows} == {"verwerking", "toestemming"}
@@ -106,14 +145,14 @@ def test_report_counts_use_and_flags_an_actor_reading_far_more_citizens(stack: S
             "history.read",
             "OK",
             actor=f"agent-{a}",
-            subject_polymorphic=_pp(stack, valid[a * 3 + s]),
+            subject_tagged=record_subject(stack, valid[a * 3 + s]),
         )
         for a in range(5)
         for s in range(3)
     ]
     records += [
         ProcessingRecord.now(
-            "history.read", "OK", actor="agent-x", subject_polymorphic=_pp(stack, b)
+            "history.read", "OK", actor="agent-x", subject_tagged=record_subject(stack, b)
         )
         for b in valid[:25]
     ]

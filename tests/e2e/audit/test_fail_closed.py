@@ -2,7 +2,8 @@
 processing record cannot be written to the audit service.
 
 A small real service ("register a contact") runs on its own server with the project's
-interceptors and logs through :class:`RemoteProcessingLog` before it processes anything.
+interceptors and logs through :class:`RemoteProcessingLog` before it processes anything; it is
+given the record subject a claim would have given it.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from grpc_status import rpc_status
 
 from stadskamer.api.audit.v1 import audit_pb2 as pb
 from stadskamer.api.audit.v1 import audit_pb2_grpc as pb_grpc
-from stadskamer.client import PseudonymClient
 from stadskamer.common.auth import current_principal
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.remote_processing_log import RemoteProcessingLog
 from stadskamer.common.server import Component, ServerSettings, build_server
+from tests.support.audit import record_subject
 from tests.support.stack import Stack
 
 METHOD = "/stadskamer.test.RegisterService/Register"
@@ -52,7 +53,7 @@ def register_service(
                 actor=current_principal().subject,
                 requester_domain="kcc",
                 target_domain="kcc",
-                subject_polymorphic=request.value,
+                subject_tagged=request.value,
             )
         )
         processed.append(request.value)
@@ -118,9 +119,7 @@ def _audit_size(stack: Stack) -> int:
 def test_with_the_audit_service_unreachable_the_rpc_fails_and_processes_nothing(
     stack: Stack,
 ) -> None:
-    subject = PseudonymClient(
-        stack.channel, stack.token("f", ["kcc"], ["agent"])
-    ).polymorphic_pseudonym("111222333")
+    subject = record_subject(stack, "111222333")
     token = stack.token("contacts-service", ["kcc"], ["service"])
     with register_service(stack, f"127.0.0.1:{_closed_port()}", token) as (channel, processed):
         with pytest.raises(grpc.RpcError) as raised:
@@ -134,9 +133,8 @@ def test_with_the_audit_service_unreachable_the_rpc_fails_and_processes_nothing(
 def test_when_the_audit_service_refuses_the_record_the_rpc_fails_and_processes_nothing(
     stack: Stack,
 ) -> None:
-    subject = PseudonymClient(
-        stack.channel, stack.token("f", ["kcc"], ["agent"])
-    ).polymorphic_pseudonym("111222333")
+    subject = record_subject(stack, "111222333")
+    before = _audit_size(stack)
     not_a_service = stack.token("contacts-service", ["kcc"], ["agent"])
     with register_service(stack, stack.address, not_a_service) as (channel, processed):
         with pytest.raises(grpc.RpcError) as raised:
@@ -144,15 +142,14 @@ def test_when_the_audit_service_refuses_the_record_the_rpc_fails_and_processes_n
         assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
         assert _reason(raised.value) == "PROCESSING_LOG_REFUSED"
         assert processed == []
-    assert _audit_size(stack) == 0
+    assert _audit_size(stack) == before
 
 
 def test_with_the_audit_service_up_the_record_is_written_first(stack: Stack) -> None:
-    subject = PseudonymClient(
-        stack.channel, stack.token("f", ["kcc"], ["agent"])
-    ).polymorphic_pseudonym("111222333")
+    subject = record_subject(stack, "111222333")
+    before = _audit_size(stack)
     token = stack.token("contacts-service", ["kcc"], ["service"])
     with register_service(stack, stack.address, token) as (channel, processed):
         assert _call(stack, channel, subject).value == b"registered"
         assert processed == [subject]
-    assert _audit_size(stack) == 1
+    assert _audit_size(stack) == before + 1

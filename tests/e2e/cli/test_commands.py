@@ -116,14 +116,12 @@ def test_up_serves_and_stops_gracefully_on_sigterm_finishing_in_flight_calls(
     try:
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         client = PseudonymClient(channel, token)
-        pp = client.polymorphic_pseudonym("111222333")
-        assert len(client.transcrypt(pp, "kcc")) == 96
+        reference = client.claim(client.issue_one("111222333", "kcc", "test"), "kcc").reference
         from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as pb
         from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as pb_grpc
 
-        batch = pb.BatchTranscryptRequest(
-            requests=[pb.TranscryptRequest(polymorphic_pseudonym=pp, target_domain="kcc")] * 1000
-        )
+        refresh = pb.TranscryptRequest(tagged_pseudonym=reference, target_domain="kcc")
+        batch = pb.BatchTranscryptRequest(requests=[refresh] * 1000)
         in_flight = pb_grpc.PseudonymServiceStub(channel).BatchTranscrypt.future(
             batch, metadata=[("authorization", f"Bearer {token}")], timeout=30
         )
@@ -170,7 +168,7 @@ def test_trace_console_prints_rpc_and_database_spans(tmp_path: Path) -> None:
             port = int(re.search(r"127\.0\.0\.1:(\d+)", text).group(1))  # type: ignore[union-attr]
             token = text.split("8 hours):\n", 1)[1].split("\n", 1)[0]
             client = PseudonymClient(grpc.insecure_channel(f"127.0.0.1:{port}"), token)
-            client.transcrypt(client.polymorphic_pseudonym("111222333"), "kcc")
+            client.claim(client.issue_one("111222333", "kcc", "test"), "kcc")
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
@@ -178,3 +176,23 @@ def test_trace_console_prints_rpc_and_database_spans(tmp_path: Path) -> None:
     assert '"name": "stadskamer.pseudonyms.v1.PseudonymService/Transcrypt"' in spans
     assert '"rpc.grpc.status_code": "OK"' in spans
     assert "111222333" not in spans
+
+
+def test_import_against_up_has_the_bsns_issued_with_the_development_token(
+    tmp_path: Path,
+) -> None:
+    process, port, token = start_up(tmp_path / "var")
+    try:
+        file = tmp_path / "contacts.csv"
+        file.write_text(
+            "domain,channel,topic,org_unit,occurred_at,bsn\n"
+            "kcc,phone,afval,kcc-telefonie,2025-03-03T08:00:00Z,123456782\n"
+            "burgerzaken,counter,paspoort,stadswinkel-noord,2025-03-03T09:00:00Z,123456782\n"
+        )
+        result = run("import", "--address", f"127.0.0.1:{port}", "--token", token, str(file))
+        assert result.returncode == 0, result.stderr
+        assert "imported 2 contacts (0 repeat contacts)" in result.stdout
+        assert "123456782" not in result.stdout + result.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

@@ -18,6 +18,7 @@ from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.client import PseudonymClient
+from tests.support.citizens import Citizens
 from tests.support.stack import Stack
 
 M = TypeVar("M", bound=Message)
@@ -33,20 +34,24 @@ def ago(**delta: float) -> Timestamp:
 
 @dataclass
 class Caller:
-    """A stub with a token, and the pseudonym client for making polymorphic pseudonyms."""
+    """A stub with a token and its domains, the pseudonym client with that token, and an
+    issuer of citizens' subjects."""
 
     stub: pb_grpc.ContactsServiceStub
     token: str
     pseudonyms: PseudonymClient
+    citizens: Citizens
+    domains: tuple[str, ...] = ()
 
     @property
     def metadata(self) -> tuple[tuple[str, str | bytes], ...]:
         """The bearer token header."""
         return (("authorization", f"Bearer {self.token}"),)
 
-    def subject(self, bsn: str) -> bytes:
-        """A fresh polymorphic pseudonym of a BSN, made locally."""
-        return self.pseudonyms.polymorphic_pseudonym(bsn)
+    def subject(self, bsn: str, domain: str = "") -> bytes:
+        """A freshly issued tagged pseudonym of a BSN for ``domain`` (default: the caller's
+        first domain)."""
+        return self.citizens.subject(bsn, domain or self.domains[0])
 
     def register(self, **fields: object) -> pb.RegisterContactResponse:
         """RegisterContact with sensible defaults for the fields not given."""
@@ -80,7 +85,11 @@ def caller(stack: Stack, domains: list[str], roles: list[str], sub: str = "e2e")
     """A caller of the stack with the given token."""
     token = stack.token(sub, domains, roles)
     return Caller(
-        pb_grpc.ContactsServiceStub(stack.channel), token, PseudonymClient(stack.channel, token)
+        pb_grpc.ContactsServiceStub(stack.channel),
+        token,
+        PseudonymClient(stack.channel, token),
+        Citizens(stack.channel, stack.issuer),
+        tuple(domains),
     )
 
 

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import grpc
+import pytest
+
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
-from tests.e2e.contacts.conftest import Caller
+from tests.e2e.contacts.conftest import Caller, violations
 from tests.support.audit import audit_records
 from tests.support.stack import Stack
 
 BSN = "123456782"
+OTHER_BSN = "111222333"
 
 
 def test_a_retried_request_is_recorded_once_with_the_contact_it_stored(
     stack: Stack, everyone: Caller
 ) -> None:
-    first = everyone.register(request_id="once-1", domain="kcc", subject=everyone.subject(BSN))
-    again = everyone.register(request_id="once-1", domain="kcc", subject=everyone.subject(BSN))
+    first = everyone.register(
+        request_id="once-1", domain="kcc", subject=everyone.subject(BSN, "kcc")
+    )
+    again = everyone.register(
+        request_id="once-1", domain="kcc", subject=everyone.subject(BSN, "kcc")
+    )
     assert again.contact.name == first.contact.name
     [record] = audit_records(stack.data_dir, "contacts.register")
     assert record["reference"] == first.contact.name
@@ -28,7 +36,7 @@ def test_concurrent_attempts_of_one_request_store_one_contact_and_one_record(
 ) -> None:
     def attempt(_: int) -> pb.RegisterContactResponse:
         return everyone.register(
-            request_id="race-1", domain="burgerzaken", subject=everyone.subject(BSN)
+            request_id="race-1", domain="burgerzaken", subject=everyone.subject(BSN, "burgerzaken")
         )
 
     with ThreadPoolExecutor(8) as pool:
@@ -41,12 +49,14 @@ def test_concurrent_attempts_of_one_request_store_one_contact_and_one_record(
 def test_a_batch_with_a_known_request_records_only_the_new_ones(
     stack: Stack, everyone: Caller
 ) -> None:
-    known = everyone.register(request_id="batch-a", domain="kcc", subject=everyone.subject(BSN))
+    known = everyone.register(
+        request_id="batch-a", domain="kcc", subject=everyone.subject(BSN, "kcc")
+    )
     requests = [
         pb.RegisterContactRequest(
             request_id=request_id,
             domain="kcc",
-            subject=everyone.subject(BSN),
+            subject=everyone.subject(BSN, "kcc"),
             channel=known.contact.channel,
             topic="afval",
             org_unit="kcc-telefonie",
@@ -69,7 +79,7 @@ def test_a_repeated_batch_is_answered_and_recorded_once(stack: Stack, everyone: 
         pb.RegisterContactRequest(
             request_id=f"import-{n}",
             domain="kcc",
-            subject=everyone.subject(BSN),
+            subject=everyone.subject(BSN, "kcc"),
             channel=2,
             topic="afval",
             org_unit="kcc-telefonie",
@@ -84,3 +94,39 @@ def test_a_repeated_batch_is_answered_and_recorded_once(stack: Stack, everyone: 
     references = [r["reference"] for r in audit_records(stack.data_dir, "contacts.register")]
     assert sorted(references) == sorted({*references})
     assert len(references) == 4
+
+
+def test_a_retry_with_the_spent_subject_is_answered_but_the_subject_serves_no_other_request(
+    everyone: Caller,
+) -> None:
+    subject = everyone.subject(BSN, "kcc")
+    first = everyone.register(request_id="same-1", domain="kcc", subject=subject)
+    again = everyone.register(request_id="same-1", domain="kcc", subject=subject)
+    assert again.contact.name == first.contact.name
+    with pytest.raises(grpc.RpcError) as caught:
+        everyone.register(request_id="same-2", domain="kcc", subject=subject)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as caught:
+        everyone.register(
+            request_id="same-3", domain="burgerzaken", subject=everyone.subject(BSN, "kcc")
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(caught.value) == ["subject"]
+
+
+def test_every_read_leaves_one_record(stack: Stack, everyone: Caller) -> None:
+    for n, bsn in enumerate([BSN, BSN, OTHER_BSN]):
+        everyone.register(request_id=f"read-{n}", domain="kcc", subject=everyone.subject(bsn))
+    anonymous = everyone.register(request_id="read-anonymous", domain="kcc")
+    everyone.stub.GetContact(
+        pb.GetContactRequest(name=anonymous.contact.name), metadata=everyone.metadata
+    )
+    page = everyone.stub.ListContacts(
+        pb.ListContactsRequest(domain="kcc"), metadata=everyone.metadata
+    )
+    assert len(page.contacts) == 4
+    by_subject = pb.ListContactsRequest(domain="kcc", subject=everyone.subject(BSN))
+    assert len(everyone.stub.ListContacts(by_subject, metadata=everyone.metadata).contacts) == 2
+    records = audit_records(stack.data_dir, "contacts.read")
+    assert [r["reference"] for r in records] == [anonymous.contact.name, "citizens=2", "2"]
+    assert {r["actor"] for r in records} == {"test-system"}

@@ -24,29 +24,30 @@ from tests.support.stack import Stack
 
 BSN = "111222333"
 OTHER_BSN = "123456782"
+BZ = "burgerzaken"
 SUMMARY = "Mevrouw vraagt voor de derde keer naar haar paspoort, spoed i.v.m. reis"
 
 
 def test_a_repeat_links_within_burgerzaken_and_not_across_domains(stack: Stack) -> None:
     agent = caller(stack, ["kcc", "burgerzaken"], ["agent"])
-    first = agent.register(request_id="c1", domain="burgerzaken", subject=agent.subject(BSN))
+    first = agent.register(request_id="c1", domain="burgerzaken", subject=agent.subject(BSN, BZ))
     second = agent.register(
         request_id="c2",
         domain="burgerzaken",
-        subject=agent.subject(BSN),
+        subject=agent.subject(BSN, BZ),
         occurred_at=ago(minutes=10),
         topic="rijbewijs",
     )
     phone = agent.register(
         request_id="c3",
         domain="kcc",
-        subject=agent.subject(BSN),
+        subject=agent.subject(BSN, "kcc"),
         channel=channel_pb2.CHANNEL_PHONE,
         org_unit="kcc-telefonie",
         occurred_at=ago(minutes=5),
     )
     stranger = agent.register(
-        request_id="c4", domain="burgerzaken", subject=agent.subject(OTHER_BSN)
+        request_id="c4", domain="burgerzaken", subject=agent.subject(OTHER_BSN, BZ)
     )
     assert not first.repeat.is_repeat
     assert second.repeat.is_repeat
@@ -57,22 +58,35 @@ def test_a_repeat_links_within_burgerzaken_and_not_across_domains(stack: Stack) 
     assert second.contact.repeat == second.repeat
     assert not phone.repeat.is_repeat, "a kcc contact does not see burgerzaken contacts"
     assert not stranger.repeat.is_repeat
-    retry = agent.register(request_id="c2", domain="burgerzaken", subject=agent.subject(BSN))
+    retry = agent.register(request_id="c2", domain="burgerzaken", subject=agent.subject(BSN, BZ))
     assert retry.contact.name == second.contact.name
     assert retry.repeat == second.repeat
-    mine = agent.all_contacts(domain="burgerzaken", subject=agent.subject(BSN))
-    assert [c.request_id for c in mine] == ["c2", "c1"]
+    mine = agent.stub.ListContacts(
+        pb.ListContactsRequest(domain="burgerzaken", subject=agent.subject(BSN, BZ)),
+        metadata=agent.metadata,
+    ).contacts
+    assert [c.name for c in mine] == [second.contact.name, first.contact.name]
+    assert [c.request_id for c in mine] == ["", ""], "request ids are not stored"
+    assert retry.contact.request_id == "c2"
     assert all(c.has_subject for c in mine)
 
 
 def test_a_domain_never_sees_another_domains_rows(stack: Stack, everyone: Caller) -> None:
     for index, domain in enumerate(ALL_DOMAINS * 3):
         everyone.register(
-            request_id=f"r{index}", domain=domain, subject=everyone.subject(BSN), topic="afval"
+            request_id=f"r{index}",
+            domain=domain,
+            subject=everyone.subject(BSN, domain),
+            topic="afval",
         )
     kcc = caller(stack, ["kcc"], ["agent"])
     assert {c.domain for c in kcc.all_contacts()} == {"kcc"}
-    assert len(kcc.all_contacts(subject=kcc.subject(BSN))) == 3
+    by_subject = pb.ListContactsRequest(subject=kcc.subject(BSN))
+    assert len(kcc.stub.ListContacts(by_subject, metadata=kcc.metadata).contacts) == 3
+    with pytest.raises(grpc.RpcError) as caught:
+        foreign = pb.ListContactsRequest(subject=everyone.subject(BSN, "sociale-zaken"))
+        kcc.stub.ListContacts(foreign, metadata=kcc.metadata)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
     with pytest.raises(grpc.RpcError) as caught:
         kcc.all_contacts(domain="burgerzaken")
     assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -89,7 +103,7 @@ def test_bsns_and_summaries_never_reach_storage_logs_or_spans(
     stack: Stack, everyone: Caller, caplog: pytest.LogCaptureFixture, spans: InMemorySpanExporter
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    subject = everyone.subject(BSN)
+    subject = everyone.subject(BSN, BZ)
     created = everyone.register(
         request_id="s1", domain="burgerzaken", subject=subject, summary=SUMMARY
     )
@@ -98,7 +112,7 @@ def test_bsns_and_summaries_never_reach_storage_logs_or_spans(
             pb.RegisterContactRequest(
                 request_id=f"b{i}",
                 domain="kcc",
-                subject=everyone.subject(OTHER_BSN),
+                subject=everyone.subject(OTHER_BSN, "kcc"),
                 channel=channel_pb2.CHANNEL_CHAT,
                 topic="afval",
                 org_unit="kcc-digitaal",
@@ -113,7 +127,9 @@ def test_bsns_and_summaries_never_reach_storage_logs_or_spans(
         pb.GetContactRequest(name=created.contact.name), metadata=everyone.metadata
     )
     assert read.summary == SUMMARY
-    listed = everyone.all_contacts(subject=everyone.subject(BSN))
+    listed = everyone.stub.ListContacts(
+        pb.ListContactsRequest(subject=everyone.subject(BSN, BZ)), metadata=everyone.metadata
+    ).contacts
     assert [c.summary for c in listed] == [SUMMARY]
     literals = [BSN, OTHER_BSN, SUMMARY, "derde keer naar haar paspoort"]
     assert files_containing(stack.data_dir, literals) == []
@@ -146,7 +162,8 @@ def test_bsns_and_summaries_never_reach_storage_logs_or_spans(
 def test_bad_input_is_invalid_argument_naming_the_field_and_writes_nothing(
     everyone: Caller, fields: dict[str, object], field: str
 ) -> None:
-    values = {"request_id": "bad", "domain": "kcc", "subject": everyone.subject(BSN), **fields}
+    values = {"request_id": "bad", "domain": "kcc", "subject": everyone.subject(BSN, "kcc")}
+    values.update(fields)
     if values.get("occurred_at", 1) is None:
         del values["occurred_at"]
         values["occurred_at"] = pb.RegisterContactRequest().occurred_at
@@ -163,7 +180,7 @@ def test_a_bad_item_fails_the_whole_batch(everyone: Caller) -> None:
         pb.RegisterContactRequest(
             request_id=f"i{i}",
             domain="kcc",
-            subject=everyone.subject(BSN),
+            subject=everyone.subject(BSN, "kcc"),
             channel=channel_pb2.CHANNEL_PHONE,
             topic="afval" if i != 2 else "onbekend",
             org_unit="kcc-telefonie",
@@ -201,17 +218,21 @@ def test_an_unreachable_pseudonym_service_is_unavailable_and_writes_nothing(
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             isolated = Caller(
-                pb_grpc.ContactsServiceStub(channel), everyone.token, everyone.pseudonyms
+                pb_grpc.ContactsServiceStub(channel),
+                everyone.token,
+                everyone.pseudonyms,
+                everyone.citizens,
             )
             with pytest.raises(grpc.RpcError) as caught:
-                isolated.register(request_id="u1", domain="kcc", subject=everyone.subject(BSN))
+                subject = everyone.subject(BSN, "kcc")
+                isolated.register(request_id="u1", domain="kcc", subject=subject)
             assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
             assert has_retry_info(caught.value)
             anonymous = isolated.register(request_id="u2", domain="kcc")
             assert not anonymous.contact.has_subject
     finally:
         running.stop(0.5)
-    assert [c.request_id for c in everyone.all_contacts()] == ["u2"]
+    assert [c.name for c in everyone.all_contacts()] == [anonymous.contact.name]
 
 
 def test_a_page_token_is_bound_to_its_filters(everyone: Caller) -> None:

@@ -46,23 +46,33 @@ def run(*args: str) -> int:
     return main(list(args))
 
 
+def importer(stack: Stack) -> str:
+    """The token of an import: the domains, and roles system and issuer (BSNs are issued)."""
+    return stack.token("importer", ALL_DOMAINS, ["system", "issuer"])
+
+
 def test_import_registers_a_file_once(
     stack: Stack, everyone: Caller, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = tmp_path / "contacts.jsonl"
     file.write_text("\n".join(json.dumps(line) for line in LINES) + "\n")
-    arguments = ("import", "--address", stack.address, "--token", everyone.token, str(file))
+    token = importer(stack)
+    arguments = ("import", "--address", stack.address, "--token", token, str(file))
     assert run(*arguments) == 0
     assert "imported 3 contacts (1 repeat contacts)" in capsys.readouterr().out
     assert run(*arguments) == 0
     contacts = everyone.all_contacts()
-    assert sorted(c.request_id for c in contacts) == [f"contacts.jsonl:{n}" for n in (1, 2, 3)]
+    assert sorted(c.occurred_at.ToJsonString() for c in contacts) == [
+        "2025-03-01T08:30:00Z",
+        "2025-03-02T10:00:00Z",
+        "2025-03-02T11:00:00Z",
+    ], "each line registered once (request ids are not stored, so contacts have none)"
     csv_file = tmp_path / "more.csv"
     csv_file.write_text(
         "domain,channel,topic,org_unit,occurred_at,bsn\n"
         "kcc,phone,afval,kcc-telefonie,2025-03-03T08:00:00Z,123456782\n"
     )
-    assert run("import", "--address", stack.address, "--token", everyone.token, str(csv_file)) == 0
+    assert run("import", "--address", stack.address, "--token", token, str(csv_file)) == 0
     assert len(everyone.all_contacts()) == 4
 
 
@@ -72,13 +82,14 @@ def test_a_bad_line_stops_the_import_before_anything_is_sent(
     bad = {**LINES[1], "bsn": "123456789"}
     file = tmp_path / "bad.jsonl"
     file.write_text(json.dumps(LINES[0]) + "\n" + json.dumps(bad) + "\n")
-    assert run("import", "--address", stack.address, "--token", everyone.token, str(file)) == 1
+    token = importer(stack)
+    assert run("import", "--address", stack.address, "--token", token, str(file)) == 1
     error = capsys.readouterr().err
     assert "line 2: bsn is not a valid BSN" in error
     assert "123456789" not in error
     unknown = tmp_path / "unknown.jsonl"
     unknown.write_text(json.dumps({**LINES[2], "topic": "ruimtevaart"}) + "\n")
-    assert run("import", "--address", stack.address, "--token", everyone.token, str(unknown)) == 1
+    assert run("import", "--address", stack.address, "--token", token, str(unknown)) == 1
     assert "line 1: topic" in capsys.readouterr().err
     assert everyone.all_contacts() == []
 
@@ -86,7 +97,7 @@ def test_a_bad_line_stops_the_import_before_anything_is_sent(
 def test_the_demo_month_shows_repeats_and_a_rising_topic(
     stack: Stack, everyone: Caller, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    token = stack.token("dev", ALL_DOMAINS, ["system"])
+    token = stack.token("dev", ALL_DOMAINS, ["system", "issuer"])
     load_demo_when_empty(stack.address, token)
     report = capsys.readouterr().out
     assert "demo data:" in report
@@ -104,3 +115,15 @@ def test_the_demo_month_shows_repeats_and_a_rising_topic(
         assert sum(c.share for c in top.channel_mix) == pytest.approx(1.0)
     repeats = [c for c in everyone.all_contacts(domain="burgerzaken") if c.repeat.is_repeat]
     assert repeats
+
+
+def test_an_import_needs_a_token_that_may_issue(
+    stack: Stack, everyone: Caller, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "contacts.jsonl"
+    file.write_text(json.dumps(LINES[0]) + "\n")
+    arguments = ("import", "--address", stack.address, "--token", everyone.token, str(file))
+    assert run(*arguments) == 1
+    error = capsys.readouterr().err
+    assert "issuing pseudonyms: " in error and "111222333" not in error
+    assert everyone.all_contacts() == []

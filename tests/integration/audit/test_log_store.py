@@ -155,8 +155,11 @@ def test_records_and_subjects_are_read_back_with_filters(log: Log) -> None:
             record(2, subject=subject, domain="burgerzaken"),
         ]
     )
-    mine = log.queries.page(RecordFilter(subject=subject), -1, 10, 10)
+    mine = log.queries.page(RecordFilter(subjects=(subject,)), -1, 10, 10)
     assert [r.index for r, _ in mine] == [0, 2]
+    either = RecordFilter(subjects=(bytes(32), subject), references=("2", "0"))
+    assert [r.index for r, _ in log.queries.page(either, -1, 10, 10)] == [0, 2]
+    assert log.queries.domains() == {"kcc", "burgerzaken", ""}
     assert [r.index for r, _ in log.queries.page(RecordFilter(actor="agent-2"), -1, 10, 10)] == [1]
     assert [
         r.index for r, _ in log.queries.page(RecordFilter(domain="burgerzaken"), -1, 10, 10)

@@ -20,6 +20,7 @@ from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.errors import InvalidArgument, Unavailable
 from stadskamer.common.processing_log import JsonLinesProcessingLog
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.complaints.adapters.events import ProtoEventEncoder
 from stadskamer.complaints.bootstrap import MIGRATIONS
 from stadskamer.complaints.deadlines import DeadlinePolicy
@@ -135,6 +136,7 @@ def build_world(url: str, folder: Path) -> World:
         events=ProtoEventEncoder(KEY),
         deadlines=DeadlinePolicy(),
         routing=RoutingTable.load(None),
+        request_digest=RequestDigest(KLACHTEN_SECRET),
         on_event=lambda: woken.append(1),
         clock=clock,
     )

@@ -48,15 +48,18 @@ def test_deadline_filters_look_at_running_clocks_only(world: World) -> None:
 
 def test_the_list_pages_with_opaque_tokens(world: World) -> None:
     people = bsns(7)
-    for index, bsn in enumerate(people):
-        _file(world, f"p{index}", MONDAY - timedelta(hours=index), bsn=bsn)
+    filed = {
+        _file(world, f"p{index}", MONDAY - timedelta(hours=index), bsn=bsn): f"p{index}"
+        for index, bsn in enumerate(people)
+    }
     seen: list[str] = []
     token = ""
     while True:
         page = world.queries.list(COORDINATOR, ListQuery(page_size=3, page_token=token))
         assert len(page.complaints) <= 3
         assert all(c.description == "" for c in page.complaints)
-        seen += [c.request_id for c in page.complaints]
+        assert all(c.request_id == "" for c in page.complaints), "request ids are not stored"
+        seen += [filed[c.name] for c in page.complaints]
         token = page.next_page_token
         if not token:
             break

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
+from stadskamer.common.request_ids import RequestDigest
 from stadskamer.consent.access import AccessService
 from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.bootstrap import MIGRATIONS
@@ -56,6 +57,7 @@ def build_harness(database_url: str) -> Harness:
         receipts=ReceiptSigner(key),
         processing_log=log,
         clock=clock,
+        request_digest=RequestDigest(b"consent secret key of the harness"),
     )
     access = AccessService(parts, load_policy(catalogue), key, timedelta(seconds=30))
     return Harness(engine, ConsentService(parts), access, clock, resolver, log, key)

@@ -17,9 +17,9 @@ from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.domain import Capture, CaptureMethod, Consent, WithdrawalReason
 
 GIVEN = datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
+DIGEST = hashlib.sha256(b"request digest").digest()
 CONSENT = Consent(
     id="1" * 32,
-    request_id="req-1",
     subject=hashlib.sha256(b"subject").digest(),
     purpose="research-panel",
     purpose_version=1,
@@ -44,12 +44,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
         uow.commit()
     with unit() as uow:
         repository = ConsentRepository(uow.session)
         assert repository.get(CONSENT.id) == CONSENT
-        assert repository.by_request_id("req-1") == CONSENT
+        assert repository.by_request_digest(DIGEST) == CONSENT
+        assert repository.by_request_digest(bytes(32)) is None
         assert repository.for_subject(CONSENT.subject, "research-panel") == [CONSENT]
         assert repository.for_subject(CONSENT.subject, "complaint-callback") == []
         assert [c for _, c in repository.page(CONSENT.subject, 0, 10)] == [CONSENT]
@@ -57,7 +58,7 @@ def test_a_consent_round_trips_with_utc_times(engine: Engine) -> None:
 
 def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
-    other = replace(CONSENT, id="2" * 32, request_id="req-2", purpose="complaint-callback")
+    other = replace(CONSENT, id="2" * 32, purpose="complaint-callback")
     with unit() as uow:
         ConsentRepository(uow.session).add(CONSENT)
         ConsentRepository(uow.session).add(other)
@@ -74,19 +75,19 @@ def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
         assert listed([]) == []
 
 
-def test_a_second_consent_with_the_same_request_id_is_refused(engine: Engine) -> None:
+def test_a_second_consent_with_the_same_request_digest_is_refused(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
         uow.commit()
     with pytest.raises(DuplicateRequest), unit() as uow:
-        ConsentRepository(uow.session).add(replace(CONSENT, id="2" * 32))
+        ConsentRepository(uow.session).add(replace(CONSENT, id="2" * 32), DIGEST)
 
 
 def test_a_consent_is_withdrawn_once_and_nothing_is_deleted(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
         uow.commit()
     withdrawn = replace(
         CONSENT.withdraw(GIVEN + timedelta(days=1), WithdrawalReason.CITIZEN_REQUEST, "agent-8"),

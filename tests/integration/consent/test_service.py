@@ -174,14 +174,13 @@ def test_a_link_grant_is_bound_to_the_subject_bytes_and_verifies_with_the_consen
 
 
 def test_a_subjects_consents_are_listed_page_by_page(harness: Harness) -> None:
-    for index in range(3):
-        harness.consents.grant(AGENT, grant_command(f"req-{index}"))
+    given = {harness.consents.grant(AGENT, grant_command(f"req-{i}")).id for i in range(3)}
     harness.consents.grant(AGENT, grant_command("other", person=2))
     officer = Principal("privacy-1", frozenset(), frozenset({"privacy-officer"}))
     first, token = harness.consents.list(officer, subject(1), 2, "")
     second, last = harness.consents.list(officer, subject(1), 2, token)
     assert (len(first), len(second), last) == (2, 1, "")
-    assert {c.request_id for c in first + second} == {"req-0", "req-1", "req-2"}
+    assert {c.id for c in first + second} == given
     with pytest.raises(InvalidArgument) as refused:
         harness.consents.list(officer, subject(1), 2, "not-a-token")
     assert refused.value.violations[0].field == "page_token"

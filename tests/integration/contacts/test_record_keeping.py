@@ -8,7 +8,6 @@ delivered once the audit service takes records again.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,10 +34,10 @@ from stadskamer.contacts.adapters.orm import contacts, record_outbox
 from stadskamer.contacts.domain import Draft
 from stadskamer.contacts.request_ids import record_id
 from stadskamer.contacts.service import ContactsService
-from stadskamer.contacts.summaries import SummaryCipher
-from tests.integration.contacts.conftest import NOW, POLICY, FakePseudonyms, person
+from stadskamer.contacts.subjects import Subjects
+from stadskamer.pep import tags
+from tests.integration.contacts.conftest import CIPHER, NOW, POLICY, REQUEST_KEYS, Register
 
-CIPHER = SummaryCipher({d: hashlib.sha256(d.encode()).digest() for d in POLICY.domains})
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 FAST_RECONNECT = [
     ("grpc.initial_reconnect_backoff_ms", 100),
@@ -90,13 +89,14 @@ class Keeping:
     service: ContactsService
     relay: OutboxRelay
     gate: AuditGate
+    citizens: Register
 
     def register(self, request_id: str) -> str:
         """Register one contact of a fixed citizen; its id."""
         draft = Draft(
             request_id,
             "kcc",
-            person("Jan"),
+            self.citizens.person("Jan", "kcc"),
             2,
             "afval",
             "kcc-telefonie",
@@ -114,7 +114,7 @@ class Keeping:
 
 
 @contextmanager
-def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
+def keeping(engine: Engine, port: int, citizens: Register) -> Iterator[Keeping]:
     """Wire gate, relay and record keeper as ``keep_records`` does, with fast retries."""
     channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=FAST_RECONNECT)
     gate = AuditGate(channel, connect_seconds=0.5)
@@ -136,8 +136,9 @@ def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
     unit_of_work = partial(UnitOfWork, session_factory(engine))
     service = ContactsService(
         POLICY,
-        FakePseudonyms(),
+        Subjects(citizens.pseudonyms, citizens.keys),
         CIPHER,
+        REQUEST_KEYS,
         unit_of_work,
         clock=lambda: NOW,
         write_guard=guard,
@@ -145,7 +146,7 @@ def keeping(engine: Engine, port: int) -> Iterator[Keeping]:
     )
     relay.start()
     try:
-        yield Keeping(engine, service, relay, gate)
+        yield Keeping(engine, service, relay, gate, citizens)
     finally:
         relay.stop()
         gate.close()
@@ -164,26 +165,30 @@ def _free_port() -> int:
         return port
 
 
-def test_records_are_kept_with_their_contacts_and_appended_in_batches(engine: Engine) -> None:
+def test_records_are_kept_with_their_contacts_and_appended_in_batches(
+    engine: Engine, register: Register
+) -> None:
     audit = FakeAudit()
-    with serving(audit) as port, keeping(engine, port) as world:
+    with serving(audit) as port, keeping(engine, port, register) as world:
         ids = [world.register(f"r-{n}") for n in range(20)]
         world.register("r-0")  # a retry: answered from the store, recorded once
         _until(lambda: world.count("records") == 0 and len(audit.records) == 20)
-    expected = {record_id("kcc", f"r-{n}"): f"contacts/{ids[n]}" for n in range(20)}
+    expected = {
+        record_id(REQUEST_KEYS.digest("kcc", f"r-{n}")): f"contacts/{ids[n]}" for n in range(20)
+    }
     assert {k: r.reference for k, r in audit.records.items()} == expected
-    assert all(
-        r.name == "contacts.register" and r.subject_encrypted for r in audit.records.values()
-    )
+    assert all(r.name == "contacts.register" for r in audit.records.values())
+    assert {tags.parse(r.subject_tagged).audience for r in audit.records.values()} == {"audit/kcc"}
+    assert not any(r.subject_encrypted or r.subject_polymorphic for r in audit.records.values())
     assert len(audit.requests) < 20, "the relay should carry several records per append"
 
 
 def test_an_unreachable_audit_service_refuses_registration_and_loses_nothing(
-    engine: Engine,
+    engine: Engine, register: Register
 ) -> None:
     port = _free_port()
     audit = FakeAudit()
-    with keeping(engine, port) as world:
+    with keeping(engine, port, register) as world:
         with pytest.raises(Unavailable) as refused:
             world.register("while-down")
         assert refused.value.reason == "PROCESSING_LOG_UNAVAILABLE"
@@ -192,15 +197,17 @@ def test_an_unreachable_audit_service_refuses_registration_and_loses_nothing(
             _until(lambda: _accepts(world, "after-return"))
             _until(lambda: world.count("records") == 0)
         assert world.count("contacts") == 1
-        assert set(audit.records) == {record_id("kcc", "after-return")}
+        assert set(audit.records) == {record_id(REQUEST_KEYS.digest("kcc", "after-return"))}
 
 
-def test_records_kept_before_an_outage_are_delivered_after_it(engine: Engine) -> None:
+def test_records_kept_before_an_outage_are_delivered_after_it(
+    engine: Engine, register: Register
+) -> None:
     audit = FakeAudit()
-    with serving(audit) as port, keeping(engine, port) as world:
+    with serving(audit) as port, keeping(engine, port, register) as world:
         world.register("before")
         _until(lambda: world.count("records") == 0)
-    with keeping(engine, port) as world:
+    with keeping(engine, port, register) as world:
         world.relay.stop()  # records now stay in the outbox, as when the relay lags behind
         with serving(audit, port):
             _until(lambda: _accepts(world, "kept"))
@@ -211,13 +218,17 @@ def test_records_kept_before_an_outage_are_delivered_after_it(engine: Engine) ->
         with serving(audit, port):
             world.relay.start()
             _until(lambda: world.count("records") == 0)
-    assert set(audit.records) == {record_id("kcc", r) for r in ("before", "kept")}
+    assert set(audit.records) == {
+        record_id(REQUEST_KEYS.digest("kcc", r)) for r in ("before", "kept")
+    }
     assert world.count("contacts") == 2
 
 
-def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(engine: Engine) -> None:
+def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(
+    engine: Engine, register: Register
+) -> None:
     audit = FakeAudit(refuse=True)
-    with serving(audit) as port, keeping(engine, port) as world:
+    with serving(audit) as port, keeping(engine, port, register) as world:
         world.register("first")  # accepted: the refusal is learnt on delivery
         _until(lambda: _closed(world.gate))
         with pytest.raises(Unavailable):
@@ -227,7 +238,9 @@ def test_a_refusing_audit_service_closes_the_gate_until_it_takes_records(engine:
         _until(lambda: world.count("records") == 0)
         _until(lambda: _accepts(world, "third"))
         _until(lambda: world.count("records") == 0)
-    assert set(audit.records) == {record_id("kcc", r) for r in ("first", "third")}
+    assert set(audit.records) == {
+        record_id(REQUEST_KEYS.digest("kcc", r)) for r in ("first", "third")
+    }
 
 
 def _accepts(world: Keeping, request_id: str) -> bool:

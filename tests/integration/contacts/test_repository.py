@@ -13,6 +13,7 @@ from stadskamer.contacts.adapters.repository import (
     ContactRepository,
     Cursor,
     DuplicateRequest,
+    SpentGrantRepository,
     StoredContact,
     to_us,
 )
@@ -36,7 +37,7 @@ def contact(
         Contact(
             id=f"00000000-0000-0000-0000-{number:012d}",
             domain=domain,
-            request_id=f"req-{number}",
+            request_id="",
             subject=subject,
             channel=channel,
             topic=topic,
@@ -49,7 +50,14 @@ def contact(
         ),
         b"sealed" if number % 3 == 0 else None,
         "v1",
+        digest(number),
+        b"reference-%d" % number if subject is not None else None,
     )
+
+
+def digest(number: int) -> bytes:
+    """A stand-in request digest."""
+    return number.to_bytes(32, "big")
 
 
 def test_a_contact_is_stored_and_read_back_unchanged(engine: Engine) -> None:
@@ -61,25 +69,22 @@ def test_a_contact_is_stored_and_read_back_unchanged(engine: Engine) -> None:
     with Session(engine) as session:
         repository = ContactRepository(session)
         assert repository.get(stored.contact.id) == stored
-        assert repository.by_request_ids("kcc", ["req-3", "req-9"]) == {"req-3": stored}
-        assert repository.by_request_ids("burgerzaken", ["req-3"]) == {}
+        assert repository.by_request_digests("kcc", [digest(3), digest(9)]) == {digest(3): stored}
+        assert repository.by_request_digests("burgerzaken", [digest(3)]) == {}
         assert repository.get("no-such-id") is None
 
 
-def test_the_same_request_id_twice_in_a_domain_is_a_duplicate(engine: Engine) -> None:
+def test_the_same_request_digest_twice_in_a_domain_is_a_duplicate(engine: Engine) -> None:
     with Session(engine) as session:
         ContactRepository(session).add([contact(1)])
         session.commit()
     with Session(engine) as session:
-        other = contact(2)
-        clash = StoredContact(
-            Contact(**{**other.contact.__dict__, "request_id": "req-1"}), None, "v1"
-        )
+        clash = StoredContact(contact(2).contact, None, "v1", digest(1))
         with pytest.raises(DuplicateRequest):
             ContactRepository(session).add([clash])
         session.rollback()
         same_id_other_domain = StoredContact(
-            Contact(**{**clash.contact.__dict__, "domain": "burgerzaken"}), None, "v1"
+            Contact(**{**clash.contact.__dict__, "domain": "burgerzaken"}), None, "v1", digest(1)
         )
         ContactRepository(session).add([same_id_other_domain])
         session.commit()
@@ -165,3 +170,19 @@ def test_topic_counts_group_per_bucket_and_flags(engine: Engine) -> None:
             row.count
         )
     assert totals == {("afval", 2): 2, ("afval", 1): 1, ("paspoort", 1): 1}
+
+
+def test_a_link_grant_is_spent_once_until_it_expires(engine: Engine) -> None:
+    digest, expiry = b"\x01" * 32, NOW + timedelta(seconds=30)
+    with Session(engine) as session:
+        spent = SpentGrantRepository(session)
+        assert spent.spend(digest, expiry)
+        assert not spent.spend(digest, expiry)
+        assert spent.prune(NOW) == 0
+        session.commit()
+    with Session(engine) as session:
+        spent = SpentGrantRepository(session)
+        assert not spent.spend(digest, expiry)
+        assert spent.prune(expiry) == 1, "deleted at expiry"
+        assert spent.spend(digest, expiry)
+        session.commit()

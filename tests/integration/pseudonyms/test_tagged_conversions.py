@@ -152,3 +152,15 @@ def test_a_privacy_officer_is_issued_one_audit_pseudonym_per_reporting_domain(
             p.audience: _pseudonym(parts, p.to_bytes(), "audit") for p in answer.pseudonyms
         }
         assert by_audience["audit/kcc"] == wanted
+
+
+def test_a_batch_with_a_spent_item_spends_none_of_the_others(database_url: str) -> None:
+    with pseudonym_service(database_url) as parts:
+        spent, fresh = _issue(parts), _issue(parts, "123456782")
+        parts.service.transcrypt(CONTACTS, TranscryptCommand("kcc", spent))
+        batch = [TranscryptCommand("kcc", fresh), TranscryptCommand("kcc", spent)]
+        with pytest.raises(PermissionDenied) as raised:
+            parts.service.transcrypt_batch(CONTACTS, batch)
+        assert raised.value.reason == "TAG_SPENT" and raised.value.metadata["item"] == "1"
+        claimed = parts.service.transcrypt(CONTACTS, TranscryptCommand("kcc", fresh))
+        assert claimed.tagged.kind is tags.Kind.REFERENCE

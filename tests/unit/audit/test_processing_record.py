@@ -12,7 +12,7 @@ from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.common.remote_processing_log import to_message
 
 TIME = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-PP = bytes(range(96))
+TAGGED = b"\x01" + bytes(range(200))
 
 
 def test_the_new_fields_are_optional_and_checked() -> None:
@@ -22,13 +22,18 @@ def test_the_new_fields_are_optional_and_checked() -> None:
         {"record_id": "xyz"},
         {"parent_operation_id": bytes(3)},
         {"end_time": datetime(2026, 6, 1)},
-        {"subject_polymorphic": bytes(95)},
     ):
         with pytest.raises(ValueError):
             ProcessingRecord(bytes(16), bytes(8), "consent.grant", TIME, "OK", **bad)  # type: ignore[arg-type]
 
 
-def test_json_keeps_the_new_fields_but_never_the_polymorphic_pseudonym() -> None:
+def test_the_untagged_subject_fields_are_gone() -> None:
+    for name in ("subject_polymorphic", "subject_encrypted", "subject_domain"):
+        with pytest.raises(TypeError):
+            ProcessingRecord(bytes(16), bytes(8), "consent.grant", TIME, "OK", **{name: b""})  # type: ignore[arg-type]
+
+
+def test_json_keeps_the_new_fields_but_never_the_tagged_subject() -> None:
     record = ProcessingRecord(
         bytes(16),
         bytes(8),
@@ -38,14 +43,14 @@ def test_json_keeps_the_new_fields_but_never_the_polymorphic_pseudonym() -> None
         record_id="ab" * 16,
         parent_operation_id=b"\x01" * 8,
         end_time=TIME + timedelta(seconds=1),
-        subject_polymorphic=PP,
+        subject_tagged=TAGGED,
     )
     document = record.to_json()
-    assert "subject_polymorphic" not in document
-    assert PP.hex() not in str(document)
+    assert "subject_tagged" not in document
+    assert TAGGED.hex() not in str(document)
     back = ProcessingRecord.from_json(document)
     assert back.parent_operation_id == b"\x01" * 8 and back.end_time == record.end_time
-    assert back.subject_polymorphic == b""
+    assert back.subject_tagged == b""
     old_line = {
         k: v
         for k, v in document.items()
@@ -70,13 +75,14 @@ def test_the_message_maps_status_times_and_subject() -> None:
         TIME,
         "DENIED",
         subject="00" * 32,
-        subject_polymorphic=PP,
+        subject_tagged=TAGGED,
         basis="own-domain",
     )
     message = to_message(record, TIME + timedelta(seconds=2))
     assert message.status == pb.PROCESSING_STATUS_ERROR and message.outcome == "DENIED"
     assert message.end_time.ToDatetime(tzinfo=UTC) == TIME + timedelta(seconds=2)
-    assert message.subject_polymorphic == PP and message.basis == "own-domain"
+    assert message.subject_tagged == TAGGED and message.basis == "own-domain"
+    assert not (message.subject_polymorphic or message.subject_encrypted or message.subject_domain)
     assert len(message.record_id) == 32
     assert to_message(record, TIME).record_id != message.record_id
     replayed = ProcessingRecord(

@@ -35,7 +35,6 @@ NEEDS = Decision(Verdict.NEEDS_CONSENT, "kcc-contact-history-with-consent")
 def _consent(**changes: Any) -> Consent:
     consent = Consent(
         id="a" * 32,
-        request_id="r1",
         subject=bytes(32),
         purpose=HISTORY,
         purpose_version=1,

@@ -24,7 +24,6 @@ PURPOSE = load_catalogue().current("research-panel")
 PSEUDONYM = hashlib.sha256(b"person").digest()
 CONSENT = Consent(
     id="c" * 32,
-    request_id="r",
     subject=PSEUDONYM,
     purpose=PURPOSE.id,
     purpose_version=PURPOSE.version,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stadskamer.cli.contacts_commands import LoadError, issued_subjects
 from stadskamer.cli.contacts_demo import demo_month
 from stadskamer.cli.contacts_rows import RowError, parse_row
 from stadskamer.contacts.domain import Channel, ContactPolicy, Draft
@@ -107,3 +109,39 @@ def test_a_bad_import_line_names_the_field_not_the_value(change: dict[str, str],
     assert word in str(caught.value)
     assert "111222333" not in str(caught.value)
     assert "123456789" not in str(caught.value)
+
+
+class FakeIssuer:
+    """Issues ``<domain>:<bsn>`` and remembers each call; refuses BSN 000000000."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], list[str], str]] = []
+
+    def issue(
+        self, bsns: list[str], audiences: list[str], purpose: str
+    ) -> list[list[bytes] | None]:
+        self.calls.append((list(bsns), list(audiences), purpose))
+        return [None if b == "000000000" else [f"{audiences[0]}:{b}".encode()] for b in bsns]
+
+
+def test_the_bsns_of_a_batch_are_issued_into_their_own_domain_in_one_call_each() -> None:
+    fields = {"channel": "2", "topic": "afval", "org_unit": "kcc"}
+    fields["occurred_at"] = "2025-03-01T09:00Z"
+    rows = [
+        parse_row({**fields, "domain": domain, "bsn": bsn}, f"x:{n}")
+        for n, (domain, bsn) in enumerate(
+            [("kcc", "111222333"), ("burgerzaken", "123456782"), ("kcc", ""), ("kcc", "1234567.82")]
+        )
+    ]
+    issuer = FakeIssuer()
+    subjects = issued_subjects(issuer, rows, 0)  # type: ignore[arg-type]
+    assert subjects == [b"kcc:111222333", b"burgerzaken:123456782", b"", b"kcc:123456782"]
+    assert issuer.calls == [
+        (["111222333", "123456782"], ["kcc"], "contact-registration"),
+        (["123456782"], ["burgerzaken"], "contact-registration"),
+    ]
+    assert [r.request(s).subject for r, s in zip(rows, subjects, strict=True)] == subjects
+    refused = replace(rows[1], bsn="000000000")
+    with pytest.raises(LoadError) as caught:
+        issued_subjects(issuer, [rows[0], refused], 1000)  # type: ignore[arg-type]
+    assert caught.value.index == 1001

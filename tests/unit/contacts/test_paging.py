@@ -27,6 +27,12 @@ def test_paging_values_do_not_change_the_fingerprint() -> None:
     )
 
 
+def test_a_token_is_bound_to_filtering_on_a_subject_not_to_the_subject_bytes() -> None:
+    first = ListQuery(domain="kcc", subject=b"\x01" * 200).fingerprint()
+    assert first == ListQuery(domain="kcc", subject=b"\x02" * 200).fingerprint()
+    assert first != ListQuery(domain="kcc", encrypted_subject=b"\x01" * 200).fingerprint()
+
+
 @pytest.mark.parametrize(
     "other",
     [

@@ -9,7 +9,7 @@ import pytest
 
 from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.common.errors import InvalidArgument
-from stadskamer.contacts.domain import Channel, ContactPolicy, Draft
+from stadskamer.contacts.domain import MAX_SUBJECT_BYTES, Channel, ContactPolicy, Draft
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 VALID = Draft(
@@ -42,7 +42,7 @@ def test_a_valid_draft_passes() -> None:
         ({"request_id": "x" * 129}, "request_id"),
         ({"domain": ""}, "domain"),
         ({"domain": "onderzoek"}, "domain"),
-        ({"subject": b"\x01" * 95}, "subject"),
+        ({"subject": b"\x01" * (MAX_SUBJECT_BYTES + 1)}, "subject"),
         ({"channel": 0}, "channel"),
         ({"channel": 11}, "channel"),
         ({"topic": ""}, "topic"),

@@ -1,7 +1,8 @@
 """Tables of the consent service's own database.
 
 A consent row is written once when given and updated once when withdrawn (the withdrawal
-columns); rows are never deleted. The subject is the 32-byte consent-domain pseudonym only.
+columns); rows are never deleted. The subject is the 32-byte consent-domain pseudonym only, the
+caller's request_id only its keyed digest.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -25,7 +27,8 @@ consents = Table(
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(32), nullable=False, unique=True),
-    Column("request_id", String(64), nullable=False, unique=True),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject", LargeBinary(32), nullable=False),
     Column("purpose", String(63), nullable=False),
     Column("purpose_version", Integer, nullable=False),
@@ -41,5 +44,6 @@ consents = Table(
     Column("withdrawal_reason", String(32), nullable=True),
     Column("withdrawn_by", String(255), nullable=True),
     Column("withdrawal_receipt", Text, nullable=True),
+    UniqueConstraint("request_digest", name="uq_consents_request_digest"),
     Index("ix_consents_subject_purpose", "subject", "purpose"),
 )

@@ -24,20 +24,23 @@ class ConsentRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, consent: Consent) -> None:
-        """Insert a new consent; :class:`DuplicateRequest` if its request id is taken.
+    def add(self, consent: Consent, request_digest: bytes) -> None:
+        """Insert a new consent, made by the request id of ``request_digest`` (its keyed
+        digest); :class:`DuplicateRequest` if that is taken.
 
         After a DuplicateRequest the transaction is unusable: leave the unit of work.
         """
         try:
-            self._session.execute(insert(consents).values(**_row(consent)))
+            self._session.execute(
+                insert(consents).values(**_row(consent), request_digest=request_digest)
+            )
         except IntegrityError:
-            raise DuplicateRequest(consent.request_id) from None
+            raise DuplicateRequest(consent.id) from None
 
-    def by_request_id(self, request_id: str) -> Consent | None:
-        """The consent created by a request id, if any."""
+    def by_request_digest(self, request_digest: bytes) -> Consent | None:
+        """The consent created by the request id of this keyed digest, if any."""
         row = self._session.execute(
-            select(consents).where(consents.c.request_id == request_id)
+            select(consents).where(consents.c.request_digest == request_digest)
         ).first()
         return _consent(row) if row else None
 
@@ -94,7 +97,6 @@ class ConsentRepository:
 def _row(consent: Consent) -> dict[str, Any]:
     return {
         "id": consent.id,
-        "request_id": consent.request_id,
         "subject": consent.subject,
         "purpose": consent.purpose,
         "purpose_version": consent.purpose_version,
@@ -112,7 +114,6 @@ def _row(consent: Consent) -> dict[str, Any]:
 def _consent(row: Any) -> Consent:
     return Consent(
         id=row.id,
-        request_id=row.request_id,
         subject=bytes(row.subject),
         purpose=row.purpose,
         purpose_version=row.purpose_version,

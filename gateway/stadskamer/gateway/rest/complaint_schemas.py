@@ -33,7 +33,10 @@ SCHEMAS: dict[str, s.Schema] = {
         {
             "id": s.text("The complaint's id."),
             "caseNumber": s.text("The case number, `KL-<year>-<6 digits>`."),
-            "requestId": s.text("The idempotency key it was filed with."),
+            "requestId": s.text(
+                "The idempotency key it was filed with, in the answer to the filing only: it is "
+                "kept as a keyed digest, so a complaint read back has none."
+            ),
             "channel": CHANNEL,
             "receiveTime": s.moment("When the municipality received it."),
             "orgUnit": s.text("The organisational unit it is about."),
@@ -160,7 +163,6 @@ def complaint_json(complaint: pb.Complaint) -> dict[str, Any]:
     result: dict[str, Any] = {
         "id": resource_id(complaint.name),
         "caseNumber": complaint.case_number,
-        "requestId": complaint.request_id,
         "orgUnit": complaint.org_unit,
         "aboutOfficial": complaint.about_official,
         "coordinator": complaint.coordinator,
@@ -182,6 +184,7 @@ def complaint_json(complaint: pb.Complaint) -> dict[str, Any]:
         "decisionOverdue": complaint.decision_overdue,
     }
     for key, value in (
+        ("requestId", complaint.request_id),
         ("description", complaint.description),
         ("contactId", complaint.contact_id),
         ("extensionReason", complaint.extension_reason),

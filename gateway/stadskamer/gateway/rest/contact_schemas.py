@@ -31,7 +31,10 @@ SCHEMAS: dict[str, s.Schema] = {
         {
             "id": s.text("The contact's id."),
             "domain": s.code("The organisational domain that registered it."),
-            "requestId": s.text("The idempotency key it was registered with."),
+            "requestId": s.text(
+                "The idempotency key it was registered with, in the answer to the registration "
+                "only: it is kept as a keyed digest, so a contact read back has none."
+            ),
             "hasSubject": s.flag("Whether a citizen is known (false: anonymous)."),
             "channel": CHANNEL,
             "topic": s.code("The topic code."),
@@ -130,7 +133,6 @@ def contact_json(contact: pb.Contact) -> dict[str, Any]:
     result: dict[str, Any] = {
         "id": resource_id(contact.name),
         "domain": contact.domain,
-        "requestId": contact.request_id,
         "hasSubject": contact.has_subject,
         "topic": contact.topic,
         "orgUnit": contact.org_unit,
@@ -140,6 +142,8 @@ def contact_json(contact: pb.Contact) -> dict[str, Any]:
     }
     CHANNELS.put(result, "channel", contact.channel)
     put_time(result, "createTime", contact, "create_time")
+    if contact.request_id:
+        result["requestId"] = contact.request_id
     if contact.summary:
         result["summary"] = contact.summary
     return result

@@ -1,4 +1,10 @@
-"""The processing log for the privacy officer: records, report, proofs and verification."""
+"""The processing log for the privacy officer: records, report, proofs and verification.
+
+A search by citizen has the body's BSN issued into ``audit`` by the pseudonym service, with
+the caller's own token (roles ``privacy-officer`` and ``issuer``): that gives one tagged
+pseudonym per reporting domain (``audit/<domain>``), and ListProcessing finds the records of
+every domain with them. The issuance is itself recorded.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +30,14 @@ from stadskamer.gateway.rest.processing_schemas import (
 
 TAG = "processing-log"
 REPORT_PAGE = 1000
+AUDIT = "audit"
+SUBJECT_ACCESS = "subject-access"
 
 
-def _filter(call: Call, values: dict[str, Any], subject: bytes) -> pb.ProcessingFilter:
+def _filter(call: Call, values: dict[str, Any], subjects: list[bytes]) -> pb.ProcessingFilter:
     wanted = pb.ProcessingFilter(
-        subject_polymorphic=subject,
+        subjects_tagged=subjects,
+        reference=values.get("reference", ""),
         actor=values.get("actor", ""),
         purpose=values.get("purpose", ""),
         domain=values.get("domain", ""),
@@ -39,10 +48,10 @@ def _filter(call: Call, values: dict[str, Any], subject: bytes) -> pb.Processing
     return wanted
 
 
-def _page(call: Call, values: dict[str, Any], subject: bytes) -> Reply:
-    default = "subject-access" if subject else "supervision"
+def _page(call: Call, values: dict[str, Any], subjects: list[bytes]) -> Reply:
+    default = "subject-access" if subjects else "supervision"
     request = pb.ListProcessingRequest(
-        filter=_filter(call, values, subject),
+        filter=_filter(call, values, subjects),
         page_size=values.get("pageSize", 0),
         page_token=values.get("pageToken", ""),
         query_purpose=PURPOSES.number(values.get("queryPurpose", default), "queryPurpose"),  # type: ignore[arg-type]
@@ -54,12 +63,13 @@ def _page(call: Call, values: dict[str, Any], subject: bytes) -> Reply:
 
 def list_records(call: Call) -> Reply:
     """ListProcessing with filters from the query (no citizen: a BSN never goes in a URL)."""
-    return _page(call, call.query, b"")
+    return _page(call, call.query, [])
 
 
 def search_records(call: Call) -> Reply:
-    """ListProcessing for a citizen named in the body."""
-    return _page(call, call.body, call.subject("audit", "subject-access", required=False))
+    """ListProcessing for a citizen named in the body: the BSN issued into ``audit`` as the
+    caller, one tagged pseudonym per reporting domain (none without a ``bsn``)."""
+    return _page(call, call.body, call.subjects(AUDIT, SUBJECT_ACCESS, required=False))
 
 
 def report(call: Call) -> Reply:
@@ -206,7 +216,8 @@ def operations(checker: LogChecker) -> list[Operation]:
             "searchProcessingRecords",
             TAG,
             "A citizen's processing",
-            "ListProcessing for the citizen named in the body (and other filters).",
+            "ListProcessing for the citizen named in the body (issued into audit with the "
+            "caller's token: roles privacy-officer and issuer) and the other filters.",
             search_records,
             "ProcessingRecordList",
             body="ProcessingSearch",

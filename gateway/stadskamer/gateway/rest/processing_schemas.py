@@ -17,6 +17,10 @@ FILTER: dict[str, s.Schema] = {
     "actor": s.text("Only this actor (token subject).", maxLength=255),
     "purpose": s.text("Only this purpose id.", maxLength=255),
     "domain": s.code("Only this requester or target domain."),
+    "reference": s.text(
+        "Only records with this reference, as the service named it (e.g. `contacts/<id>`).",
+        maxLength=255,
+    ),
     "fromTime": s.moment("Only processing that started at or after this time."),
     "untilTime": s.moment("Only processing that started before this time."),
 }
@@ -66,10 +70,15 @@ SCHEMAS: dict[str, s.Schema] = {
             "requesterDomain": s.text("The domain that received the data."),
             "targetDomain": s.text("The domain whose data was processed."),
             "basis": s.text("The consent or policy rule used."),
-            "reference": s.text("What was produced."),
+            "reference": s.text(
+                "What was produced, keyed (`keyed:` and 64 hex digits; a count as it is): "
+                "search with the `reference` filter."
+            ),
             "processingActivityId": s.text("The register entry."),
             "processingActivityVersion": s.integer("Its version."),
-            "subject": s.hexadecimal("The audit-domain pseudonym, or empty."),
+            "subject": s.hexadecimal(
+                "The citizen's pseudonym in the reporting domain's `audit/<domain>`, or empty."
+            ),
             "reporter": s.text("The reporting service."),
             "loggedTime": s.moment("When the log stored it."),
             "leafHash": s.hexadecimal("The RFC 9162 leaf hash.", 32),
@@ -85,10 +94,15 @@ SCHEMAS: dict[str, s.Schema] = {
         ("records", "nextPageToken"),
     ),
     "ProcessingSearch": s.obj(
-        "Which records: a citizen (BSN, converted at once) and/or the other filters. The query "
-        "is itself logged, with its purpose.",
+        "Which records: a citizen (BSN, issued into audit at once) and/or the other filters. "
+        "The issuance and the query are themselves logged, with their purpose.",
         {
-            **s.CITIZEN_PROPERTIES,
+            "bsn": s.text(
+                "The citizen's BSN (9 digits passing the 11-check), issued by the pseudonym "
+                "service into audit (one pseudonym per reporting domain) with the caller's "
+                "token; it goes no further and is never stored or logged.",
+                pattern=s.BSN_PATTERN,
+            ),
             **FILTER,
             "queryPurpose": s.choice("Why (default: subject-access with a citizen).", PURPOSES),
             "pageSize": s.integer("At most this many (default 100).", 1, 1000),

@@ -75,6 +75,7 @@ QUERY_COLUMNS = (
     "activity_id",
     "activity_version",
     "reporter",
+    "reference",
 )
 
 
@@ -95,6 +96,7 @@ def leaf_columns(document: Mapping[str, Any]) -> dict[str, Any]:
         document["activity"],
         document["activity_version"],
         document["reporter"],
+        document["reference"],
     )
     return dict(zip(QUERY_COLUMNS, values, strict=True))
 

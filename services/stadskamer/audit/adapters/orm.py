@@ -2,7 +2,8 @@
 
 ``processing_records`` is append-only: ``leaf_data`` is the canonical record (the Merkle
 leaf) and ``leaf_hash`` its RFC 9162 hash; the other columns repeat fields of the leaf data for
-the privacy officer's queries (``audit verify`` checks that they agree). ``tree_nodes`` holds
+the privacy officer's queries (``audit verify`` checks that they agree), ``reference`` in the
+keyed form the leaf holds (:mod:`stadskamer.audit.references`). ``tree_nodes`` holds
 the hash of every perfect subtree ``(level, node_index)``, leaves at level 0. ``tree_heads``
 holds every signed tree head. ``log_state`` has one row: appends and prunes update it first,
 which serialises writers across processes (a lock row), and it records the pruned prefix.
@@ -42,7 +43,9 @@ processing_records = Table(
     Column("activity_id", String(63), nullable=False),
     Column("activity_version", Integer, nullable=False),
     Column("reporter", String(255), nullable=False),
+    Column("reference", String(255), nullable=False, server_default=""),
     Index("ix_processing_records_subject", "subject"),
+    Index("ix_processing_records_reference", "reference"),
     Index("ix_processing_records_actor", "actor"),
     Index("ix_processing_records_purpose", "purpose"),
     Index("ix_processing_records_requester_domain", "requester_domain"),

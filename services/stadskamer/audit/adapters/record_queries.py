@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.engine import Engine
 
 from stadskamer.audit.adapters.orm import processing_records as records
@@ -28,8 +28,10 @@ class RecordQueries:
             .order_by(records.c.leaf_index)
             .limit(limit)
         )
-        if wanted.subject:
-            query = query.where(records.c.subject == wanted.subject)
+        if wanted.subjects:
+            query = query.where(records.c.subject.in_(wanted.subjects))
+        if wanted.references:
+            query = query.where(records.c.reference.in_(wanted.references))
         if wanted.actor:
             query = query.where(records.c.actor == wanted.actor)
         if wanted.purpose:
@@ -53,3 +55,12 @@ class RecordQueries:
             raise FailedPrecondition(
                 "a stored record is damaged; run audit verify", "LOG_INCONSISTENT"
             ) from None
+
+    def domains(self) -> set[str]:
+        """Every requester and target domain in the log (and "", the domain of neither)."""
+        query = union(
+            select(records.c.requester_domain.label("domain")).distinct(),
+            select(records.c.target_domain.label("domain")).distinct(),
+        )
+        with database_errors(), self._engine.connect() as connection:
+            return {str(row.domain) for row in connection.execute(query)} | {""}

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from stadskamer import pep
 from stadskamer.api.events.v1 import events_pb2 as pb
 from stadskamer.client import DomainKey
 from stadskamer.common.outbox import OutboxEvent
@@ -24,6 +25,12 @@ def _timestamp(moment: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment)
     return stamp
+
+
+def encrypt_pseudonym(pseudonym: bytes, key: DomainKey) -> bytes:
+    """Stand-in for the client helper that issue 14 removed, until the complaints service
+    moves to tagged pseudonyms: ``Enc_Y_d(P_d)`` of the domain's own pseudonym."""
+    return pep.encrypt(pseudonym, key.public_key).to_bytes()
 
 
 class ProtoEventEncoder:

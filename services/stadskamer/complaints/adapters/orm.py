@@ -4,9 +4,9 @@ Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLit
 PostgreSQL; due dates are ``Date`` columns (Dutch calendar days). The subject is the 32-byte
 ``klachten`` domain pseudonym only; the description, every reason and the id of the KCC
 contact a complaint was made in are stored sealed (:mod:`stadskamer.complaints.texts`), that
-contact id also as its keyed digest, so no other domain's identifier is stored as it is.
-Enumerations are stored by name. No BSN, no polymorphic pseudonym and no free text in clear
-is stored.
+contact id also as its keyed digest, so no other domain's identifier is stored as it is; the
+caller's request_id only as its keyed digest. Enumerations are stored by name. No BSN, no
+polymorphic pseudonym and no free text in clear is stored.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ complaints = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("case_number", String(24), nullable=False),
-    Column("request_id", String(128), nullable=False),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject_pseudonym", LargeBinary(32), nullable=False),
     Column("channel", SmallInteger, nullable=False),
     Column("received_at_us", BigInteger, nullable=False),
@@ -67,7 +68,7 @@ complaints = Table(
     # Bumped by every change; the bump is also how a change takes its row (write) lock first.
     Column("revision", Integer, nullable=False),
     UniqueConstraint("case_number", name="uq_complaints_case_number"),
-    UniqueConstraint("request_id", name="uq_complaints_request_id"),
+    UniqueConstraint("request_digest", name="uq_complaints_request_digest"),
     Index("ix_complaints_received", "received_at_us", "id"),
     Index("ix_complaints_status", "status", "received_at_us", "id"),
     Index("ix_complaints_coordinator", "coordinator", "received_at_us", "id"),

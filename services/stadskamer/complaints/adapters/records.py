@@ -46,12 +46,14 @@ def outcome(name: str | None) -> Outcome | None:
 @dataclass(frozen=True)
 class ComplaintRecord:
     """A complaint as stored: the texts and the contact id are sealed (read back, ``complaint``
-    has them empty, and no history); ``contact_reference`` is the contact id's keyed digest."""
+    has them empty, and no history); ``contact_reference`` is the contact id's keyed digest,
+    ``request_digest`` the request_id's (``complaint.request_id`` is empty)."""
 
     complaint: Complaint
     description_sealed: bytes
     extension_reason_sealed: bytes | None
     key_version: str
+    request_digest: bytes
     contact_reference: bytes | None = None
     contact_sealed: bytes | None = None
 
@@ -73,7 +75,7 @@ def values(record: ComplaintRecord, **extra: Any) -> dict[str, Any]:
     return {
         "id": c.id,
         "case_number": c.case_number,
-        "request_id": c.request_id,
+        "request_digest": record.request_digest,
         "subject_pseudonym": c.subject,
         "channel": int(c.channel),
         "received_at_us": to_us(c.received_at),
@@ -109,7 +111,7 @@ def from_row(row: Any) -> ComplaintRecord:
     complaint = Complaint(
         id=row.id,
         case_number=row.case_number,
-        request_id=row.request_id,
+        request_id="",
         subject=bytes(row.subject_pseudonym),
         channel=Channel(row.channel),
         received_at=from_us(row.received_at_us),
@@ -141,6 +143,7 @@ def from_row(row: Any) -> ComplaintRecord:
         bytes(row.description_sealed),
         _optional_bytes(row.extension_reason_sealed),
         row.key_version,
+        bytes(row.request_digest),
         _optional_bytes(row.contact_reference),
         _optional_bytes(row.contact_sealed),
     )

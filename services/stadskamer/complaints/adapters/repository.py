@@ -3,7 +3,7 @@
 Rows hold the sealed texts; the service opens them. Every change of a complaint first bumps
 its ``revision`` (:meth:`ComplaintRepository.lock`): on PostgreSQL that takes the row lock, on
 SQLite the database write lock, before anything is read, so concurrent changes serialise and
-each sees the other's result. Inserting a complaint with a known ``request_id`` raises
+each sees the other's result. Inserting a complaint with a known request digest raises
 :class:`DuplicateRequest`, on which the caller rolls back and reads the first one.
 """
 
@@ -28,7 +28,7 @@ _c = complaints.c
 
 
 class DuplicateRequest(Exception):
-    """A complaint with this request_id (or a concurrent first case number) exists already."""
+    """A complaint with this request digest (or a concurrent first case number) exists."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,11 @@ class ComplaintRepository:
         return 1
 
     def add(self, record: ComplaintRecord) -> None:
-        """Insert a new complaint; DuplicateRequest when its request_id is taken."""
+        """Insert a new complaint; DuplicateRequest when its request digest is taken."""
         try:
             self._session.execute(insert(complaints).values(records.values(record, revision=1)))
         except IntegrityError:
-            raise DuplicateRequest("request_id or case number taken") from None
+            raise DuplicateRequest("request digest or case number taken") from None
 
     def lock(self, complaint_id: str) -> bool:
         """Bump the revision (taking the write lock); False when there is no such complaint."""
@@ -102,7 +102,7 @@ class ComplaintRepository:
     def update(self, record: ComplaintRecord) -> None:
         """Write the changeable columns of a locked complaint."""
         values = records.values(record)
-        fixed = ("id", "case_number", "request_id", "subject_pseudonym", "created_at_us")
+        fixed = ("id", "case_number", "request_digest", "subject_pseudonym", "created_at_us")
         for column in (*fixed, "contact_reference", "contact_sealed"):
             values.pop(column)
         self._session.execute(update(complaints).where(_c.id == record.complaint.id).values(values))
@@ -111,9 +111,9 @@ class ComplaintRepository:
         """One complaint by id."""
         return self._one(_c.id == complaint_id)
 
-    def by_request_id(self, request_id: str) -> ComplaintRecord | None:
-        """The complaint filed with ``request_id``."""
-        return self._one(_c.request_id == request_id)
+    def by_request_digest(self, digest: bytes) -> ComplaintRecord | None:
+        """The complaint filed with the request id of this keyed digest."""
+        return self._one(_c.request_digest == digest)
 
     def by_case_number(self, case_number: str) -> ComplaintRecord | None:
         """The complaint with ``case_number``."""

@@ -1,8 +1,10 @@
 """The contact register, stored with SQLAlchemy Core.
 
-Rows hold the sealed summary; the service opens it. Inserting a second contact with the same
-(domain, request_id) raises :class:`DuplicateRequest`, on which the caller rolls back and
-reads the first one.
+Rows hold the sealed summary; the service opens it, and the request_id's keyed digest, never
+the request_id (a contact read back has an empty ``request_id``). Inserting a second contact
+with the same (domain, request digest) raises :class:`DuplicateRequest`, on which the caller
+rolls back and reads the first one. :class:`SpentGrantRepository` keeps the
+link grants honoured here.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stadskamer.common.outbox import OutboxEvent
-from stadskamer.contacts.adapters.orm import contacts, outbox
+from stadskamer.contacts.adapters.orm import contacts, outbox, spent_link_grants
 from stadskamer.contacts.domain import Channel, Contact, PriorContact, RepeatSignal
 from stadskamer.contacts.signals import CountRow
 
@@ -52,16 +54,20 @@ def from_us(value: int) -> datetime:
 
 
 class DuplicateRequest(Exception):
-    """A contact with this (domain, request_id) exists already; roll back and read it."""
+    """A contact with this (domain, request digest) exists already; roll back and read it."""
 
 
 @dataclass(frozen=True)
 class StoredContact:
-    """A contact as stored: the summary still sealed (``contact.summary`` is empty)."""
+    """A contact as stored: the summary still sealed (``contact.summary`` is empty), the
+    request_id as its keyed digest (``contact.request_id`` is not stored), and the subject's
+    stored reference (a tagged pseudonym of the contact's domain; None without)."""
 
     contact: Contact
     sealed_summary: bytes | None
     key_version: str
+    request_digest: bytes
+    reference: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def _values(stored: StoredContact) -> dict[str, Any]:
     return {
         "id": contact.id,
         "domain": contact.domain,
-        "request_id": contact.request_id,
+        "request_digest": stored.request_digest,
         "subject_pseudonym": contact.subject,
         "channel": int(contact.channel),
         "topic": contact.topic,
@@ -106,6 +112,7 @@ def _values(stored: StoredContact) -> dict[str, Any]:
         "repeat_last_at_us": to_us(repeat.last_contact_at) if repeat.last_contact_at else None,
         "repeat_channels": ",".join(str(int(c)) for c in repeat.channels),
         "repeat_window_days": repeat.window_days,
+        "subject_reference": stored.reference,
     }
 
 
@@ -121,7 +128,7 @@ def _stored(row: Any) -> StoredContact:
     contact = Contact(
         id=row.id,
         domain=row.domain,
-        request_id=row.request_id,
+        request_id="",
         subject=row.subject_pseudonym,
         channel=Channel(row.channel),
         topic=row.topic,
@@ -132,7 +139,14 @@ def _stored(row: Any) -> StoredContact:
         created_at=from_us(row.created_at_us),
         repeat=repeat,
     )
-    return StoredContact(contact, row.summary_sealed, row.key_version)
+    reference = row.subject_reference
+    return StoredContact(
+        contact,
+        row.summary_sealed,
+        row.key_version,
+        bytes(row.request_digest),
+        bytes(reference) if reference else None,
+    )
 
 
 class ContactRepository:
@@ -147,7 +161,7 @@ class ContactRepository:
         return self._session.connection()
 
     def add(self, stored: Sequence[StoredContact]) -> None:
-        """Insert contacts; :class:`DuplicateRequest` if a (domain, request_id) exists."""
+        """Insert contacts; :class:`DuplicateRequest` if a (domain, request digest) exists."""
         if not stored:
             return
         try:
@@ -164,23 +178,25 @@ class ContactRepository:
         row = self._session.execute(select(contacts).where(_c.id == contact_id)).first()
         return _stored(row) if row is not None else None
 
-    def by_keys(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredContact]:
-        """The stored contacts among these (domain, request_id), keyed the same way."""
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for domain, request_id in keys:
-            wanted[domain].add(request_id)
+    def by_keys(self, keys: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], StoredContact]:
+        """The stored contacts among these (domain, request digest), keyed the same way."""
+        wanted: dict[str, set[bytes]] = defaultdict(set)
+        for domain, digest in keys:
+            wanted[domain].add(digest)
         return {
-            (domain, request_id): stored
-            for domain, request_ids in wanted.items()
-            for request_id, stored in self.by_request_ids(domain, request_ids).items()
+            (domain, digest): stored
+            for domain, digests in wanted.items()
+            for digest, stored in self.by_request_digests(domain, digests).items()
         }
 
-    def by_request_ids(self, domain: str, request_ids: Collection[str]) -> dict[str, StoredContact]:
-        """The contacts of ``domain`` registered with any of ``request_ids``."""
+    def by_request_digests(
+        self, domain: str, digests: Collection[bytes]
+    ) -> dict[bytes, StoredContact]:
+        """The contacts of ``domain`` registered with any of these request digests."""
         rows = self._session.execute(
-            select(contacts).where(_c.domain == domain, _c.request_id.in_(list(request_ids)))
+            select(contacts).where(_c.domain == domain, _c.request_digest.in_(list(digests)))
         )
-        return {row.request_id: _stored(row) for row in rows}
+        return {stored.request_digest: stored for stored in map(_stored, rows)}
 
     def priors(
         self, domain: str, subjects: Collection[bytes], start: datetime, end: datetime
@@ -263,3 +279,30 @@ def _conditions(where: ContactFilter) -> Iterable[Any]:
         yield _c.occurred_at_us >= to_us(where.start)
     if where.end is not None:
         yield _c.occurred_at_us < to_us(where.end)
+
+
+class SpentGrantRepository:
+    """The link grants honoured here (by keyed digest), each once, forgotten at expiry."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def spend(self, digest: bytes, expires_at: datetime) -> bool:
+        """Record the grant as used; False when it was used here before."""
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    insert(spent_link_grants).values(
+                        grant_digest=digest, expires_at_us=to_us(expires_at)
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def prune(self, now: datetime) -> int:
+        """Delete the grants that have expired; returns how many."""
+        result = self._session.execute(
+            delete(spent_link_grants).where(spent_link_grants.c.expires_at_us <= to_us(now))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

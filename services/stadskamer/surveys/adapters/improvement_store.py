@@ -1,4 +1,5 @@
-"""Improvement actions and their linked signals, stored with SQLAlchemy Core (texts sealed)."""
+"""Improvement actions and their linked signals, stored with SQLAlchemy Core (texts sealed,
+the request_id as its keyed digest)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ _m, _s = improvements.c, improvement_signals.c
 
 
 class DuplicateImprovement(Exception):
-    """An improvement with this request_id exists already."""
+    """An improvement with this request digest exists already."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ImprovementRecord:
     """An improvement as stored: ``improvement`` has empty texts; they are sealed."""
 
     improvement: Improvement
+    request_digest: bytes
     title_sealed: bytes
     description_sealed: bytes
     created_by: str
@@ -37,13 +39,14 @@ class ImprovementRepository:
         self._session = session
 
     def add(self, record: ImprovementRecord) -> None:
-        """Insert an improvement and its signals; DuplicateImprovement for a known request_id."""
+        """Insert an improvement and its signals; DuplicateImprovement for a known request
+        digest."""
         item = record.improvement
         try:
             self._session.execute(
                 insert(improvements).values(
                     id=item.id,
-                    request_id=item.request_id,
+                    request_digest=record.request_digest,
                     quarter=item.quarter,
                     title_sealed=record.title_sealed,
                     description_sealed=record.description_sealed,
@@ -53,7 +56,7 @@ class ImprovementRepository:
                 )
             )
         except IntegrityError:
-            raise DuplicateImprovement(item.request_id) from None
+            raise DuplicateImprovement(item.id) from None
         for position, signal in enumerate(item.signals):
             self._session.execute(
                 insert(improvement_signals).values(
@@ -64,9 +67,9 @@ class ImprovementRepository:
                 )
             )
 
-    def by_request_id(self, request_id: str) -> ImprovementRecord | None:
-        """The improvement recorded with ``request_id``."""
-        found = self._select(_m.request_id == request_id)
+    def by_request_digest(self, digest: bytes) -> ImprovementRecord | None:
+        """The improvement recorded with the request id of this keyed digest."""
+        found = self._select(_m.request_digest == digest)
         return found[0] if found else None
 
     def of_quarter(self, quarter: str) -> list[ImprovementRecord]:
@@ -87,7 +90,6 @@ class ImprovementRepository:
             ImprovementRecord(
                 Improvement(
                     id=row.id,
-                    request_id=row.request_id,
                     quarter=row.quarter,
                     title="",
                     description="",
@@ -95,6 +97,7 @@ class ImprovementRepository:
                     signal_count=row.signal_count,
                     created_at=from_us(row.created_at_us),
                 ),
+                bytes(row.request_digest),
                 bytes(row.title_sealed),
                 bytes(row.description_sealed),
                 row.created_by,

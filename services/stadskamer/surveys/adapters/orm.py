@@ -6,8 +6,9 @@ references, a call-back task's consent name and contact addresses are stored sea
 (:mod:`stadskamer.surveys.sealing`); a trigger's key and a source reference's lookup hash
 are keyed digests, so no value another domain stores is stored here as it is; an
 invitation's address is set to NULL once delivered, a panel member's address key row is
-deleted when the member leaves. A response token is stored only as its SHA-256. No BSN, no
-polymorphic pseudonym, no address and no free text in clear is stored.
+deleted when the member leaves. A response token is stored only as its SHA-256, a caller's
+request_id only as its keyed digest. No BSN, no polymorphic pseudonym, no address and no free
+text in clear is stored.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# Every trigger received (an event by id, an API request by request_id) and what came of it:
-# the deduplication key of events and the idempotency key of CreateInvitation, stored as the
-# keyed digest of ``event:<id>`` or ``request:<id>`` (Keyring.trigger_key).
+# Every trigger received (an event by id, an API request by its request_id's keyed digest) and
+# what came of it: the deduplication key of events and the idempotency key of CreateInvitation,
+# stored as the keyed digest of ``event:<id>`` or ``request:<digest hex>`` (Keyring.trigger_key).
 triggers = Table(
     "triggers",
     metadata,
@@ -132,14 +133,15 @@ improvements = Table(
     "improvements",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("request_id", String(128), nullable=False),
+    # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("quarter", String(7), nullable=False),
     Column("title_sealed", LargeBinary, nullable=False),
     Column("description_sealed", LargeBinary, nullable=False),
     Column("signal_count", Integer, nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
     Column("created_by", String(255), nullable=False),
-    UniqueConstraint("request_id", name="uq_improvements_request_id"),
+    UniqueConstraint("request_digest", name="uq_improvements_request_digest"),
     Index("ix_improvements_quarter", "quarter"),
 )
 
@@ -194,14 +196,14 @@ panel_draws = Table(
     "panel_draws",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("request_id", String(128), nullable=False),
+    Column("request_digest", LargeBinary(32), nullable=False),
     Column("study", String(64), nullable=False),
     Column("requested_size", Integer, nullable=False),
     Column("left_without_consent", Integer, nullable=False),
     Column("report", Text, nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
     Column("created_by", String(255), nullable=False),
-    UniqueConstraint("request_id", name="uq_panel_draws_request_id"),
+    UniqueConstraint("request_digest", name="uq_panel_draws_request_digest"),
 )
 
 panel_draw_members = Table(

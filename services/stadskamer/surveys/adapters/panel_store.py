@@ -42,7 +42,7 @@ class DrawRecord:
     """A stored draw: what was asked, the report of the strata and the members drawn."""
 
     id: str
-    request_id: str
+    request_digest: bytes
     study: str
     requested_size: int
     left_without_consent: int
@@ -168,10 +168,10 @@ class PanelRepository:
                 .values(last_drawn_at_us=to_us(now))
             )
 
-    def draw(self, request_id: str) -> DrawRecord | None:
-        """The draw made with ``request_id``, if any."""
+    def draw(self, request_digest: bytes) -> DrawRecord | None:
+        """The draw made with the request id of this keyed digest, if any."""
         row = self._session.execute(
-            select(panel_draws).where(panel_draws.c.request_id == request_id)
+            select(panel_draws).where(panel_draws.c.request_digest == request_digest)
         ).first()
         if row is None:
             return None
@@ -181,7 +181,7 @@ class PanelRepository:
         ).scalars()
         return DrawRecord(
             row.id,
-            row.request_id,
+            bytes(row.request_digest),
             row.study,
             row.requested_size,
             row.left_without_consent,
@@ -192,11 +192,11 @@ class PanelRepository:
         )
 
     def add_draw(self, record: DrawRecord) -> None:
-        """Store a draw; IntegrityError (raised) when its request_id is known."""
+        """Store a draw; IntegrityError (raised) when its request digest is known."""
         self._session.execute(
             insert(panel_draws).values(
                 id=record.id,
-                request_id=record.request_id,
+                request_digest=record.request_digest,
                 study=record.study,
                 requested_size=record.requested_size,
                 left_without_consent=record.left_without_consent,

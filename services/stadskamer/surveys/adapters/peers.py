@@ -34,6 +34,12 @@ DENIALS = frozenset(
 )
 
 
+def encrypt_pseudonym(pseudonym: bytes, key: DomainKey) -> bytes:
+    """Stand-in for the client helper that issue 14 removed, until the surveys service
+    moves to tagged pseudonyms: ``Enc_Y_d(P_d)`` of the domain's own pseudonym."""
+    return pep.encrypt(pseudonym, key.public_key).to_bytes()
+
+
 class GrpcSubjects:
     """Implements :class:`stadskamer.surveys.ports.Subjects`."""
 

@@ -123,24 +123,32 @@ class ProcessingRecord(_message.Message):
     basis: _builtins.str
     """The consent or policy rule used, e.g. "consents/…" or a policy rule id."""
     reference: _builtins.str
-    """An identifier of what was produced, e.g. a consent name or link-grant id."""
+    """An identifier of what was produced, e.g. a consent name or link-grant id. The log keeps
+    it keyed: a whole number (a count) as it is, anything else as "keyed:" and 64 hex digits
+    of HMAC-SHA256 under a key of the audit service derived per domain (the target domain, or
+    without one the requester domain), so it equals no value a domain's store holds. Listed
+    records show the keyed form; ProcessingFilter.reference finds them by the identifier.
+    """
     subject_polymorphic: _builtins.bytes
-    """Input only: the data subject as a freshly rerandomized polymorphic pseudonym (96 bytes),
-    or empty when no citizen is concerned. The log stores the audit-domain pseudonym only.
+    """Refused (deprecated): a polymorphic pseudonym made outside issuance. A record that sets it
+    is refused with INVALID_ARGUMENT (`UNTAGGED_PSEUDONYM`) naming this field.
     """
     subject_encrypted: _builtins.bytes
-    """Input only, instead of subject_polymorphic: the data subject as the encrypted pseudonym of
-    subject_domain (96 bytes, under that domain's public key, freshly randomised), for a
-    service that knows the citizen only by its own domain pseudonym. The audit service
-    converts it into the audit domain.
+    """Refused (deprecated): a domain pseudonym encrypted by the reporter itself. A record that
+    sets it is refused with INVALID_ARGUMENT (`UNTAGGED_PSEUDONYM`) naming this field; the
+    audit service converts nothing.
     """
     subject_domain: _builtins.str
-    """The domain of subject_encrypted; required with it."""
+    """Redundant (deprecated): the subject's tag names its reporting domain. Empty, or that
+    domain; another domain is refused with INVALID_ARGUMENT.
+    """
     subject_tagged: _builtins.bytes
-    """Input only: the data subject as a tagged pseudonym of `audit/<reporting domain>`, as the
-    pseudonym service handed it out (with a claim, or in its own records). The only subject
-    form the audit service accepts: subject_polymorphic and subject_encrypted are refused
-    with INVALID_ARGUMENT (`UNTAGGED_PSEUDONYM`).
+    """Input only: the data subject as a tagged pseudonym of `audit/<reporting domain>`, exactly
+    as the pseudonym service handed it out (with a claim, as a report subject, or in its own
+    records), or empty when no citizen is concerned. The only subject form accepted: its tag
+    must verify under the pseudonym service's tag keys and name an `audit/` audience. The log
+    stores the 32-byte pseudonym of that audience, so each reporting domain's records keep the
+    citizen under a subject of their own.
     """
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
@@ -203,14 +211,16 @@ class LoggedRecord(_message.Message):
     processing_activity_version: _builtins.int
     """The version of that register entry."""
     subject: _builtins.bytes
-    """The data subject as the 32-byte audit-domain pseudonym, or empty."""
+    """The data subject as the 32-byte pseudonym of its reporting domain's `audit/<domain>`, or
+    empty.
+    """
     reporter: _builtins.str
     """The service that reported the record (its token subject)."""
     leaf_hash: _builtins.bytes
     """The RFC 9162 leaf hash SHA-256(0x00 || leaf data) of the record."""
     @_builtins.property
     def record(self) -> Global___ProcessingRecord:
-        """The record as reported (subject_polymorphic is always empty here)."""
+        """The record as stored: no subject field is set, and the reference is in its keyed form."""
 
     @_builtins.property
     def logged_time(self) -> _timestamp_pb2.Timestamp:
@@ -481,14 +491,22 @@ class ProcessingFilter(_message.Message):
     DOMAIN_FIELD_NUMBER: _builtins.int
     FROM_TIME_FIELD_NUMBER: _builtins.int
     UNTIL_TIME_FIELD_NUMBER: _builtins.int
+    SUBJECTS_TAGGED_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
     subject_polymorphic: _builtins.bytes
-    """The data subject as a polymorphic pseudonym (96 bytes), or empty for any subject."""
+    """Refused (deprecated): INVALID_ARGUMENT (`UNTAGGED_PSEUDONYM`) when set; give
+    subjects_tagged.
+    """
     actor: _builtins.str
     """The actor (token subject) who asked for the processing."""
     purpose: _builtins.str
     """The purpose id."""
     domain: _builtins.str
     """A domain: matches the requester or the target domain."""
+    reference: _builtins.str
+    """Only records with this reference, given as the reporter named it (e.g.
+    "contacts/<id>"); the audit service keys it as it keys stored references.
+    """
     @_builtins.property
     def from_time(self) -> _timestamp_pb2.Timestamp:
         """Only records with start_time at or after this time."""
@@ -496,6 +514,13 @@ class ProcessingFilter(_message.Message):
     @_builtins.property
     def until_time(self) -> _timestamp_pb2.Timestamp:
         """Only records with start_time before this time."""
+
+    @_builtins.property
+    def subjects_tagged(self) -> _containers.RepeatedScalarFieldContainer[_builtins.bytes]:
+        """The data subject, or empty for any subject: the tagged pseudonyms of one citizen that the
+        privacy officer had issued into `audit` (one per reporting domain, `audit/<domain>`; at
+        most 32). Records about any of them match.
+        """
 
     def __init__(
         self,
@@ -506,10 +531,12 @@ class ProcessingFilter(_message.Message):
         domain: _builtins.str = ...,
         from_time: _timestamp_pb2.Timestamp | None = ...,
         until_time: _timestamp_pb2.Timestamp | None = ...,
+        subjects_tagged: _abc.Iterable[_builtins.bytes] | None = ...,
+        reference: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["from_time", b"from_time", "until_time", b"until_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "domain", b"domain", "from_time", b"from_time", "purpose", b"purpose", "subject_polymorphic", b"subject_polymorphic", "until_time", b"until_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "domain", b"domain", "from_time", b"from_time", "purpose", b"purpose", "reference", b"reference", "subject_polymorphic", b"subject_polymorphic", "subjects_tagged", b"subjects_tagged", "until_time", b"until_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

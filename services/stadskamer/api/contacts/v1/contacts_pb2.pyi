@@ -196,9 +196,10 @@ class RegisterContactRequest(_message.Message):
     token.
     """
     subject: _builtins.bytes
-    """A polymorphic pseudonym of the citizen (96 bytes, made with the deployment's public key,
-    e.g. by `stadskamer.client.make_polymorphic_pseudonym`), or empty for an anonymous
-    contact. Never a BSN.
+    """The citizen: a tagged pseudonym whose audience is `domain`, as issued by
+    PseudonymService.IssuePolymorphicPseudonyms (unexpired, not used before, not bound to a
+    link grant), or empty for an anonymous contact. Never a BSN. Anything else is
+    INVALID_ARGUMENT naming this field; one already used is PERMISSION_DENIED (`TAG_SPENT`).
     """
     channel: _channel_pb2.Channel.ValueType
     """The channel; required."""
@@ -359,8 +360,9 @@ class ListContactsRequest(_message.Message):
     this service serves.
     """
     subject: _builtins.bytes
-    """Only contacts of this citizen: a polymorphic pseudonym (96 bytes), converted to the
-    pseudonym of each domain queried.
+    """Only contacts of this citizen: a tagged pseudonym issued into `domain` (its audience;
+    with `domain` empty, the audience is the domain read), used once, as for
+    RegisterContactRequest.subject.
     """
     channel: _channel_pb2.Channel.ValueType
     """Only this channel (CHANNEL_UNSPECIFIED: any)."""
@@ -376,12 +378,16 @@ class ListContactsRequest(_message.Message):
     """
     link_grant: _builtins.str
     """A link grant from ConsentService.IssueLinkGrant that lets a caller who does not act for
-    `domain` read it: it must name `domain` as target and one of the caller's domains as
-    requester, and be unexpired. Requires `domain` and `encrypted_subject`.
+    `domain` read one citizen's contacts there: it must name `domain` as target, one of the
+    caller's domains as requester and the caller (its token subject) as presenter, and be
+    unexpired; it is honoured once. Requires `domain` and `encrypted_subject`. Otherwise
+    PERMISSION_DENIED. The read's processing record names the grant, its basis and purpose.
     """
     encrypted_subject: _builtins.bytes
-    """Only contacts of this citizen, given as the encrypted pseudonym of `domain` (96 bytes),
-    e.g. as converted by the pseudonym service under `link_grant`. Not with `subject`.
+    """Only contacts of this citizen, given as the tagged pseudonym that the pseudonym service
+    converted into `domain` under `link_grant`: its tag must name that grant and its
+    requester (PERMISSION_DENIED otherwise, `LINK_GRANT_WRONG_SUBJECT`). Only with
+    `link_grant`; not with `subject`.
     """
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:

@@ -36,7 +36,12 @@ class ContactsServiceStub:
     the contact's domain among the token's domains (PERMISSION_DENIED otherwise).
     - GetContact, ListContacts and GetTopicSignals: a role among agent, coordinator, analyst,
     system and service; only contacts of the token's domains are visible (a contact of
-    another domain is NOT_FOUND).
+    another domain is NOT_FOUND), except one citizen's contacts under a link grant.
+
+    A citizen is always given as a tagged pseudonym of the domain concerned, exactly as the
+    pseudonym service handed it out (IssuePolymorphicPseudonyms, or Transcrypt under a link
+    grant); the service claims it, which spends it: send a freshly issued one with every call.
+    Every registration and every read leaves a processing record.
     """
 
     def __init__(self, channel):
@@ -83,13 +88,18 @@ class ContactsServiceServicer:
     the contact's domain among the token's domains (PERMISSION_DENIED otherwise).
     - GetContact, ListContacts and GetTopicSignals: a role among agent, coordinator, analyst,
     system and service; only contacts of the token's domains are visible (a contact of
-    another domain is NOT_FOUND).
+    another domain is NOT_FOUND), except one citizen's contacts under a link grant.
+
+    A citizen is always given as a tagged pseudonym of the domain concerned, exactly as the
+    pseudonym service handed it out (IssuePolymorphicPseudonyms, or Transcrypt under a link
+    grant); the service claims it, which spends it: send a freshly issued one with every call.
+    Every registration and every read leaves a processing record.
     """
 
     def RegisterContact(self, request, context):
         """Registers one contact and returns it with its repeat signal. Idempotent on
         (domain, request_id): a retry returns the first result, including the repeat signal
-        computed then, and writes nothing.
+        computed then, and writes nothing (also when it sends the spent subject again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -106,14 +116,15 @@ class ContactsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetContact(self, request, context):
-        """Returns one contact of one of the caller's domains.
+        """Returns one contact of one of the caller's domains. Recorded with the contact's citizen.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListContacts(self, request, context):
-        """Lists contacts, newest first (AIP-158 pagination).
+        """Lists contacts, newest first (AIP-158 pagination). Recorded once per call: with the
+        citizen filtered on, or else with the number of citizens on the page.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -174,7 +185,12 @@ class ContactsService:
     the contact's domain among the token's domains (PERMISSION_DENIED otherwise).
     - GetContact, ListContacts and GetTopicSignals: a role among agent, coordinator, analyst,
     system and service; only contacts of the token's domains are visible (a contact of
-    another domain is NOT_FOUND).
+    another domain is NOT_FOUND), except one citizen's contacts under a link grant.
+
+    A citizen is always given as a tagged pseudonym of the domain concerned, exactly as the
+    pseudonym service handed it out (IssuePolymorphicPseudonyms, or Transcrypt under a link
+    grant); the service claims it, which spends it: send a freshly issued one with every call.
+    Every registration and every read leaves a processing record.
     """
 
     @staticmethod

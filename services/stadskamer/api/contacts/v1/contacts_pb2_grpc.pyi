@@ -37,7 +37,12 @@ class ContactsServiceStub:
       the contact's domain among the token's domains (PERMISSION_DENIED otherwise).
     - GetContact, ListContacts and GetTopicSignals: a role among agent, coordinator, analyst,
       system and service; only contacts of the token's domains are visible (a contact of
-      another domain is NOT_FOUND).
+      another domain is NOT_FOUND), except one citizen's contacts under a link grant.
+
+    A citizen is always given as a tagged pseudonym of the domain concerned, exactly as the
+    pseudonym service handed it out (IssuePolymorphicPseudonyms, or Transcrypt under a link
+    grant); the service claims it, which spends it: send a freshly issued one with every call.
+    Every registration and every read leaves a processing record.
     """
 
     @_typing.overload
@@ -47,7 +52,7 @@ class ContactsServiceStub:
     RegisterContact: _grpc.UnaryUnaryMultiCallable[_contacts_pb2.RegisterContactRequest, _contacts_pb2.RegisterContactResponse]
     """Registers one contact and returns it with its repeat signal. Idempotent on
     (domain, request_id): a retry returns the first result, including the repeat signal
-    computed then, and writes nothing.
+    computed then, and writes nothing (also when it sends the spent subject again).
     """
     BatchRegisterContacts: _grpc.UnaryUnaryMultiCallable[_contacts_pb2.BatchRegisterContactsRequest, _contacts_pb2.BatchRegisterContactsResponse]
     """Registers up to 1000 contacts in one call (the bulk path of `stadskamer import`). The
@@ -56,9 +61,11 @@ class ContactsServiceStub:
     computed as if the items were registered one by one in request order.
     """
     GetContact: _grpc.UnaryUnaryMultiCallable[_contacts_pb2.GetContactRequest, _contacts_pb2.Contact]
-    """Returns one contact of one of the caller's domains."""
+    """Returns one contact of one of the caller's domains. Recorded with the contact's citizen."""
     ListContacts: _grpc.UnaryUnaryMultiCallable[_contacts_pb2.ListContactsRequest, _contacts_pb2.ListContactsResponse]
-    """Lists contacts, newest first (AIP-158 pagination)."""
+    """Lists contacts, newest first (AIP-158 pagination). Recorded once per call: with the
+    citizen filtered on, or else with the number of citizens on the page.
+    """
     GetTopicSignals: _grpc.UnaryUnaryMultiCallable[_contacts_pb2.GetTopicSignalsRequest, _contacts_pb2.GetTopicSignalsResponse]
     """Per topic: counts per time bucket, repeat and first-time-resolution shares, channel
     mix, and whether the topic is rising.
@@ -76,14 +83,19 @@ class ContactsServiceAsyncStub(ContactsServiceStub):
       the contact's domain among the token's domains (PERMISSION_DENIED otherwise).
     - GetContact, ListContacts and GetTopicSignals: a role among agent, coordinator, analyst,
       system and service; only contacts of the token's domains are visible (a contact of
-      another domain is NOT_FOUND).
+      another domain is NOT_FOUND), except one citizen's contacts under a link grant.
+
+    A citizen is always given as a tagged pseudonym of the domain concerned, exactly as the
+    pseudonym service handed it out (IssuePolymorphicPseudonyms, or Transcrypt under a link
+    grant); the service claims it, which spends it: send a freshly issued one with every call.
+    Every registration and every read leaves a processing record.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     RegisterContact: _aio.UnaryUnaryMultiCallable[_contacts_pb2.RegisterContactRequest, _contacts_pb2.RegisterContactResponse]  # type: ignore[assignment]
     """Registers one contact and returns it with its repeat signal. Idempotent on
     (domain, request_id): a retry returns the first result, including the repeat signal
-    computed then, and writes nothing.
+    computed then, and writes nothing (also when it sends the spent subject again).
     """
     BatchRegisterContacts: _aio.UnaryUnaryMultiCallable[_contacts_pb2.BatchRegisterContactsRequest, _contacts_pb2.BatchRegisterContactsResponse]  # type: ignore[assignment]
     """Registers up to 1000 contacts in one call (the bulk path of `stadskamer import`). The
@@ -92,9 +104,11 @@ class ContactsServiceAsyncStub(ContactsServiceStub):
     computed as if the items were registered one by one in request order.
     """
     GetContact: _aio.UnaryUnaryMultiCallable[_contacts_pb2.GetContactRequest, _contacts_pb2.Contact]  # type: ignore[assignment]
-    """Returns one contact of one of the caller's domains."""
+    """Returns one contact of one of the caller's domains. Recorded with the contact's citizen."""
     ListContacts: _aio.UnaryUnaryMultiCallable[_contacts_pb2.ListContactsRequest, _contacts_pb2.ListContactsResponse]  # type: ignore[assignment]
-    """Lists contacts, newest first (AIP-158 pagination)."""
+    """Lists contacts, newest first (AIP-158 pagination). Recorded once per call: with the
+    citizen filtered on, or else with the number of citizens on the page.
+    """
     GetTopicSignals: _aio.UnaryUnaryMultiCallable[_contacts_pb2.GetTopicSignalsRequest, _contacts_pb2.GetTopicSignalsResponse]  # type: ignore[assignment]
     """Per topic: counts per time bucket, repeat and first-time-resolution shares, channel
     mix, and whether the topic is rising.
@@ -111,7 +125,12 @@ class ContactsServiceServicer(metaclass=_abc_1.ABCMeta):
       the contact's domain among the token's domains (PERMISSION_DENIED otherwise).
     - GetContact, ListContacts and GetTopicSignals: a role among agent, coordinator, analyst,
       system and service; only contacts of the token's domains are visible (a contact of
-      another domain is NOT_FOUND).
+      another domain is NOT_FOUND), except one citizen's contacts under a link grant.
+
+    A citizen is always given as a tagged pseudonym of the domain concerned, exactly as the
+    pseudonym service handed it out (IssuePolymorphicPseudonyms, or Transcrypt under a link
+    grant); the service claims it, which spends it: send a freshly issued one with every call.
+    Every registration and every read leaves a processing record.
     """
 
     @_abc_1.abstractmethod
@@ -122,7 +141,7 @@ class ContactsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_contacts_pb2.RegisterContactResponse, _abc.Awaitable[_contacts_pb2.RegisterContactResponse]]:
         """Registers one contact and returns it with its repeat signal. Idempotent on
         (domain, request_id): a retry returns the first result, including the repeat signal
-        computed then, and writes nothing.
+        computed then, and writes nothing (also when it sends the spent subject again).
         """
 
     @_abc_1.abstractmethod
@@ -143,7 +162,7 @@ class ContactsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _contacts_pb2.GetContactRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_contacts_pb2.Contact, _abc.Awaitable[_contacts_pb2.Contact]]:
-        """Returns one contact of one of the caller's domains."""
+        """Returns one contact of one of the caller's domains. Recorded with the contact's citizen."""
 
     @_abc_1.abstractmethod
     def ListContacts(
@@ -151,7 +170,9 @@ class ContactsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _contacts_pb2.ListContactsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_contacts_pb2.ListContactsResponse, _abc.Awaitable[_contacts_pb2.ListContactsResponse]]:
-        """Lists contacts, newest first (AIP-158 pagination)."""
+        """Lists contacts, newest first (AIP-158 pagination). Recorded once per call: with the
+        citizen filtered on, or else with the number of citizens on the page.
+        """
 
     @_abc_1.abstractmethod
     def GetTopicSignals(

@@ -216,11 +216,12 @@ class ContactRegistered(_message.Message):
     org_unit: _builtins.str
     """The organisational unit that handled the contact."""
     encrypted_subject: _builtins.bytes
-    """The citizen: the domain pseudonym of `subject_domain` encrypted under that domain's public
-    key, freshly randomised for this event (96 bytes); empty for an anonymous contact.
+    """The citizen: a stored reference of `domain` as a tagged pseudonym, refreshed by the
+    pseudonym service for this event (never the bytes the contacts service keeps); empty
+    for an anonymous contact. It converts into another domain only under a link grant.
     """
     subject_domain: _builtins.str
-    """The domain of encrypted_subject (normally `domain`); empty for an anonymous contact."""
+    """The audience of encrypted_subject's tag (`domain`); empty for an anonymous contact."""
     @_builtins.property
     def occur_time(self) -> _timestamp_pb2.Timestamp:
         """When the contact took place."""
