@@ -1,7 +1,8 @@
 """Survey traffic for the soak: invitations made by API in advance, each answered once by token.
 
 An invitation goes to one citizen at most once per fatigue period, so every invitation is for
-a citizen of its own (distinct BSNs that pass the 11-check). With a contact address the
+a citizen of its own (distinct BSNs that pass the 11-check), issued into onderzoek up front
+(each tagged pseudonym is claimed once). With a contact address the
 surveys service delivers at once: the token is read from the message file in its outbox, as
 the mail system would.
 """
@@ -40,9 +41,13 @@ def distinct_bsns(count: int, start: int = 20_000_000) -> list[str]:
 
 
 def invitation_tokens(channel: grpc.Channel, token: str, outbox: Path, count: int) -> list[str]:
-    """Create ``count`` delivered invitations by API; the survey token of each, in no order."""
-    client = PseudonymClient(channel, token)
-    subjects = [client.polymorphic_pseudonym(bsn) for bsn in distinct_bsns(count)]
+    """Create ``count`` delivered invitations by API; the survey token of each, in no order.
+
+    ``token`` needs the role ``issuer`` and the domain ``onderzoek`` (the development token of
+    ``stadskamer up`` has every role and domain)."""
+    client = PseudonymClient(channel, token, timeout=30)
+    issued = client.issue(distinct_bsns(count), ["onderzoek"], "satisfaction-survey")
+    subjects = [answer[0] for answer in issued if answer is not None]
     stub = pb_grpc.SurveysServiceStub(channel)
 
     def invite(numbered: tuple[int, bytes]) -> int:

@@ -73,7 +73,7 @@ def play_a_day(stack: Stack) -> None:
     contact_id = contact.name.removeprefix("contacts/")
 
     coordinator = complaints_caller(
-        stack.channel, stack.token(ACTORS[2], ["klachten"], ["coordinator", "agent"])
+        stack.channel, stack.token(ACTORS[2], ["klachten"], ["coordinator", "agent", "issuer"])
     )
     complaint = coordinator.file(BSN, "at-rest-complaint-1", contact_id=contact_id).complaint
     read = coordinator.call("GetComplaint", cpb.GetComplaintRequest(name=complaint.name))
@@ -91,9 +91,9 @@ def play_a_day(stack: Stack) -> None:
 
     agent = callers.auth(ACTORS[0], ["kcc"], ["agent"])
     callers.consent.GrantConsent(
-        grant_request(callers.polymorphic(BSN), "complaint-callback"), metadata=agent
+        grant_request(callers.subject(BSN, "kcc"), "complaint-callback"), metadata=agent
     )
-    listing = consent_pb.ListConsentsRequest(subject=callers.polymorphic(BSN))
+    listing = consent_pb.ListConsentsRequest(subject=callers.subject(BSN, "kcc"))
     callers.consent.ListConsents(listing, metadata=agent)
     callers.consent.ListConsents(listing, metadata=callers.auth(ACTORS[4], [], ["privacy-officer"]))
 

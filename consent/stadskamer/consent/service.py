@@ -89,6 +89,8 @@ class Collaborators:
             from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
 
             pseudonym = bytes.fromhex(fields["subject"])
+            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
+
             subject = {
                 "subject_encrypted": encrypt_pseudonym(pseudonym, self.subject_key),
                 "subject_domain": self.subject_key.domain,

@@ -7,11 +7,16 @@ The id an event carries is not the one the sender stores: :class:`EventIds` deri
 delivery from the stored id with a key of the sending domain (HMAC, label
 :data:`EVENT_IDS`), so a receiver's copy of it matches no value of the sender's database,
 and a redelivery carries the same id (receivers deduplicate by it).
+
+A sender may also complete an event at delivery (``prepare``): the complaints service stores
+ComplaintClosed without the complainant and adds a fresh reference of them to each delivery,
+so the bytes a receiver gets are nowhere in the sender's database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 
 import grpc
@@ -25,6 +30,10 @@ from stadskamer.common.peers import TokenSource, peer_channel
 from stadskamer.common.references import KeyedDigest
 
 EVENT_IDS = b"stadskamer/events/ids/v1"
+# Completes a stored event for one delivery; None: there is nothing to send (it counts as
+# delivered, e.g. when the citizen can no longer be named).
+Prepare = Callable[[pb.Event], pb.Event | None]
+_log = logging.getLogger("stadskamer.outbox")
 
 
 def sending_domain(event: pb.Event) -> str:
@@ -54,14 +63,28 @@ class EventIds:
 class GrpcEventSink:
     """Delivers outbox events to one EventSinkService (a ``Deliver`` of the relay)."""
 
-    def __init__(self, channel: grpc.Channel, ids: EventIds, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        ids: EventIds,
+        timeout: float = 5.0,
+        prepare: Prepare | None = None,
+    ) -> None:
         self._stub = pb_grpc.EventSinkServiceStub(channel)
         self._ids = ids
         self._timeout = timeout
+        self._prepare = prepare
 
     def __call__(self, event: OutboxEvent) -> None:
-        """Send it under its wire id; any gRPC error propagates, so the relay retries later."""
+        """Send it under its wire id (completed by ``prepare``); any error propagates, so the
+        relay retries later."""
         message = pb.Event.FromString(event.payload)
+        if self._prepare is not None:
+            prepared = self._prepare(message)
+            if prepared is None:
+                _log.warning("outbox event not sent: nothing to send type=%s", event.event_type)
+                return
+            message = prepared
         message.event_id = self._ids.wire_id(message)
         self._stub.DeliverEvent(pb.DeliverEventRequest(event=message), timeout=self._timeout)
 
@@ -73,9 +96,15 @@ def grpc_relay(
     token: TokenSource,
     ids: EventIds,
     write_guard: AbstractContextManager[object] | None = None,
+    *,
+    prepare: Prepare | None = None,
 ) -> tuple[OutboxRelay, list[grpc.Channel]]:
-    """A relay delivering ``outbox`` to the EventSinkService at each address, and the
-    channels to close when the service stops (after the relay)."""
+    """A relay delivering ``outbox`` to the EventSinkService at each address (each event
+    completed by ``prepare``), and the channels to close when the service stops (after the
+    relay)."""
     channels = {address: peer_channel(address, token) for address in addresses}
-    sinks = {address: GrpcEventSink(channel, ids) for address, channel in channels.items()}
+    sinks = {
+        address: GrpcEventSink(channel, ids, prepare=prepare)
+        for address, channel in channels.items()
+    }
     return OutboxRelay(engine, outbox, sinks, write_guard=write_guard), list(channels.values())

@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey
+from stadskamer.client import DomainKey, PseudonymClient
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.event_sinks import EventIds, grpc_relay
 from stadskamer.common.keys import read_ed25519_public_key
@@ -16,9 +16,8 @@ from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
 from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
-from stadskamer.complaints.adapters.events import ProtoEventEncoder
+from stadskamer.complaints.adapters.events import ClosedComplaintSubjects, ProtoEventEncoder
 from stadskamer.complaints.adapters.orm import outbox
-from stadskamer.complaints.adapters.pseudonyms import GrpcSubjectResolver
 from stadskamer.complaints.deadlines import DeadlinePolicy
 from stadskamer.complaints.domain import DOMAIN
 from stadskamer.complaints.entrypoint import SERVICE_NAME, VALIDATORS, ComplaintsServicer
@@ -63,14 +62,18 @@ def build_component(settings: ComplaintsSettings) -> Component:
     engine = make_engine(settings.database_url, SERVICE)
     migrate(engine, MIGRATIONS, SERVICE, migration_inputs(key))
     channel = peer_channel(settings.pseudonyms_address, token)
+    pseudonyms = PseudonymClient(channel)  # the channel adds the service's token
+    unit_of_work = partial(UnitOfWork, session_factory(engine))
     ids = EventIds({DOMAIN: key.secret_key})
-    relay, sinks = grpc_relay(engine, outbox, settings.event_sinks, token, ids)
+    subjects = ClosedComplaintSubjects(unit_of_work, pseudonyms)
+    relay, sinks = grpc_relay(engine, outbox, settings.event_sinks, token, ids, prepare=subjects)
     deps = Dependencies(
-        unit_of_work=partial(UnitOfWork, session_factory(engine)),
-        subjects=GrpcSubjectResolver(channel, key),
+        unit_of_work=unit_of_work,
+        pseudonyms=pseudonyms,
+        key=key,
         cipher=TextCipher(key.secret_key),
         processing_log=settings.processing_log.open(),
-        events=ProtoEventEncoder(key),
+        events=ProtoEventEncoder(),
         deadlines=DeadlinePolicy(settings.callback_working_days),
         routing=routing,
         request_digest=request_digest,

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from stadskamer.complaints.domain import Channel, HandlingForm, NotHandledReason, Outcome
+from stadskamer.common.citizens import tagged_violations
+from stadskamer.complaints.domain import DOMAIN, Channel, HandlingForm, NotHandledReason, Outcome
 
-CIPHERTEXT_BYTES = 96
 MAX_DESCRIPTION_CHARS = 5000
 MAX_REASON_CHARS = 500
 EARLIEST_RECEIVED_AT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -45,8 +45,7 @@ def draft_violations(draft: Draft) -> Iterator[Violation]:
     """Shape checks of a draft that need no clock."""
     if not REQUEST_ID.match(draft.request_id):
         yield "request_id", "required: 1-128 printable ASCII characters without spaces"
-    if len(draft.subject) != CIPHERTEXT_BYTES:
-        yield "subject", f"required: a polymorphic pseudonym of {CIPHERTEXT_BYTES} bytes"
+    yield from tagged_violations("subject", draft.subject, (DOMAIN,))
     if draft.channel not in Channel.__members__.values():
         yield "channel", "required: a Channel value"
     if not CODE.match(draft.org_unit):

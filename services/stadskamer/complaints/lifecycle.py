@@ -2,9 +2,11 @@
 
 Each runs in one transaction that first locks the complaint (a revision bump, so concurrent
 changes of one complaint serialise), applies a rule of :mod:`stadskamer.complaints.domain`,
-writes the result and its processing record, and commits. Closing also writes the
-ComplaintClosed event into the outbox in that same transaction, and wakes the relay after the
-commit.
+writes the result and its processing record (naming the complainant through the stored
+reference), and commits. Closing also writes the ComplaintClosed event into the outbox in that
+same transaction, and wakes the relay after the commit; the event is stored without the
+complainant, whom the relay adds at each delivery as a fresh reference (never the stored one).
+A complaint filed before references were kept has no event: it cannot name the complainant.
 """
 
 from __future__ import annotations
@@ -166,7 +168,8 @@ class LifecycleService:
             repo: ComplaintRepository, record: ComplaintRecord, now: datetime
         ) -> ComplaintRecord:
             changed = domain.close(record.complaint, now)
-            repo.add_event(self._deps.events.complaint_closed(changed, str(uuid4()), now))
+            if record.subject_reference is not None:
+                repo.add_event(self._deps.events.complaint_closed(changed, str(uuid4()), now))
             return replace(record, complaint=changed)
 
         closed = self._change(caller, name, "complaints.close", COORDINATOR_ROLES, change)
@@ -201,7 +204,8 @@ class LifecycleService:
                 raise NotFound("no such complaint", "COMPLAINT_NOT_FOUND", {"name": name})
             changed = change(repository, record, self._deps.clock())
             repository.update(changed)
-            self._records.log(caller, operation, changed.complaint)
+            subject = self._records.audit_subject(record)
+            self._records.log(caller, operation, changed.complaint, audit_subject=subject)
             opened = self._records.open(repository, changed)
             uow.commit()
         return opened

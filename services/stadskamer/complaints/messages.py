@@ -13,9 +13,10 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.complaints.v1 import complaints_pb2 as pb
+from stadskamer.common.citizens import tagged_violations
 from stadskamer.common.errors import FieldViolation
 from stadskamer.complaints import inputs
-from stadskamer.complaints.domain import NAME_PREFIX, Complaint
+from stadskamer.complaints.domain import DOMAIN, NAME_PREFIX, Complaint
 from stadskamer.complaints.queries import MAX_DUE_WITHIN_DAYS, MAX_PAGE_SIZE, ListQuery
 from stadskamer.complaints.stats import ComplaintStats
 from stadskamer.complaints.subjects import SubjectFilter
@@ -208,14 +209,16 @@ def list_violations(request: pb.ListComplaintsRequest) -> list[FieldViolation]:
 
 
 def _subject_violations(request: pb.ListComplaintsRequest) -> Iterator[tuple[str, str]]:
-    """The citizen filter: one form of pseudonym, a grant only with the encrypted one."""
+    """The citizen filter: a tagged klachten pseudonym, either for klachten itself (subject)
+    or produced under a link grant (encrypted_subject with link_grant)."""
     for name in ("subject", "encrypted_subject"):
-        if len(getattr(request, name)) not in (0, inputs.CIPHERTEXT_BYTES):
-            yield name, f"a pseudonym of {inputs.CIPHERTEXT_BYTES} bytes"
+        yield from tagged_violations(name, getattr(request, name), (DOMAIN,), optional=True)
     if request.subject and request.encrypted_subject:
         yield "encrypted_subject", "not together with subject"
     if request.link_grant and not request.encrypted_subject:
         yield "link_grant", "needs encrypted_subject"
+    if request.encrypted_subject and not request.link_grant:
+        yield "encrypted_subject", "only with link_grant; use subject otherwise"
     if len(request.link_grant) > MAX_LINK_GRANT_LENGTH:
         yield "link_grant", "not a link grant"
     yield from _time(request, "start_time")

@@ -14,19 +14,15 @@ from datetime import datetime, timedelta
 
 from stadskamer.common import paging
 from stadskamer.common.auth import Principal
-from stadskamer.common.errors import InvalidArgument, NotFound
+from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
+from stadskamer.common.references import KeyedDigest
 from stadskamer.complaints.adapters.records import to_us
 from stadskamer.complaints.adapters.repository import ComplaintFilter, ComplaintRepository, Cursor
 from stadskamer.complaints.domain import DOMAIN, OPEN_STATUSES, Complaint, Status
 from stadskamer.complaints.lifecycle import COORDINATOR_ROLES, complaint_id
 from stadskamer.complaints.service import Dependencies, Records
 from stadskamer.complaints.stats import ComplaintStats, complaint_stats
-from stadskamer.complaints.subjects import (
-    SubjectFilter,
-    authorize,
-    klachten_pseudonym,
-    record_read,
-)
+from stadskamer.complaints.subjects import SubjectFilter, authorize, citizen, read_record
 from stadskamer.complaints.workdays import local_date
 
 STATS_ROLES = ("coordinator", "analyst")
@@ -35,6 +31,8 @@ MAX_PAGE_SIZE = 500
 MAX_DUE_WITHIN_DAYS = 365
 MAX_STATS_PERIOD = timedelta(days=5 * 366)
 DEADLINE_CALLBACK, DEADLINE_DECISION = 1, 2
+# A page token of one citizen's list is bound to the klachten pseudonym only in a keyed form.
+PAGES = b"stadskamer/complaints/pages/v1"
 _RUNNING = {
     DEADLINE_CALLBACK: ("callback_due", frozenset({Status.RECEIVED})),
     DEADLINE_DECISION: ("decision_due", OPEN_STATUSES),
@@ -57,8 +55,8 @@ class ListQuery:
     start: datetime | None = None
     include_open: bool = False
 
-    def fingerprint(self) -> str:
-        """What a page token is bound to: every filter, not the paging."""
+    def fingerprint(self, citizen: str = "") -> str:
+        """What a page token is bound to: every filter (``citizen`` keyed), not the paging."""
         return paging.fingerprint(
             self.status,
             self.coordinator,
@@ -66,7 +64,7 @@ class ListQuery:
             self.deadline or DEADLINE_CALLBACK,
             self.overdue,
             self.due_within_days,
-            (self.subject.polymorphic + self.subject.encrypted).hex(),
+            citizen,
             to_us(self.start) if self.start else None,
             self.include_open,
         )
@@ -100,37 +98,56 @@ class ComplaintQueries:
             if record is None:
                 raise NotFound("no such complaint", "COMPLAINT_NOT_FOUND")
             complaint = self._records.open(repository, record)
-        self._records.log(caller, "complaints.read", complaint)
+        self._records.log(
+            caller, "complaints.read", complaint, audit_subject=self._records.audit_subject(record)
+        )
         return complaint
 
     def list(self, caller: Principal, query: ListQuery) -> ComplaintPage:
-        """A page of complaints, oldest receipt first; one citizen's read is recorded."""
-        grant = authorize(self._deps, caller, query.subject)
+        """A page of complaints, oldest receipt first; every read is recorded.
+
+        Filtered by citizen, the pseudonym is claimed (and a link grant spent) before the
+        page is read; the record names the citizen, else the number of citizens listed.
+        """
         if query.overdue and query.due_within_days is not None:
             raise InvalidArgument.for_field("due_within_days", "not together with overdue")
         if query.include_open and query.start is None:
             raise InvalidArgument.for_field("include_open", "only with start_time")
-        pseudonym = klachten_pseudonym(self._deps, query.subject)
-        fingerprint = query.fingerprint()
+        grant = authorize(self._deps, caller, query.subject)
+        who = citizen(self._deps, query.subject)
+        keyed = ""
+        if who is not None:
+            keyed = KeyedDigest(self._deps.key.secret_key, PAGES).hex(who.pseudonym.hex())
+        fingerprint = query.fingerprint(keyed)
         after = _cursor(paging.decode(query.page_token, fingerprint)) if query.page_token else None
         size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         selection = replace(
             self._selection(query),
-            subject=pseudonym,
+            subject=who.pseudonym if who else None,
             received_from=query.start,
             or_open=query.include_open,
         )
         with self._deps.unit_of_work() as uow:
-            rows = ComplaintRepository(uow.session).page(selection, after, size + 1)
-        found = [self._records.listed(r) for r in rows[:size]]
+            repository = ComplaintRepository(uow.session)
+            if grant is not None and not repository.spend_grant(
+                grant.grant_id, grant.expires_at, self._deps.clock()
+            ):
+                raise PermissionDenied(
+                    "the link grant has been used already", "LINK_GRANT_REPLAYED"
+                )
+            rows = repository.page(selection, after, size + 1)
+            found = [self._records.listed(r) for r in rows[:size]]
+            if who is None:
+                count = str(len({c.subject for c in found}))
+                self._records.log(caller, "complaints.list", None, reference=count)
+            else:
+                record = read_record(self._deps, caller, grant, who, len(found))
+                self._deps.processing_log.append(record)
+            uow.commit()
         token = ""
         if len(rows) > size:
             last = found[-1]
             token = paging.encode(fingerprint, (to_us(last.received_at), last.id))
-        if pseudonym is None:
-            self._records.log(caller, "complaints.list", None)
-        else:
-            record_read(self._deps, caller, grant, query.subject, pseudonym, len(found))
         return ComplaintPage(found, token)
 
     def _selection(self, query: ListQuery) -> ComplaintFilter:

@@ -1,12 +1,16 @@
-"""Filing a complaint: validate, authorise, pseudonymise, then number and store it at once.
+"""Filing a complaint: validate, authorise, claim the citizen, then number and store it at once.
 
-The polymorphic pseudonym is converted before the transaction opens, so a pseudonym service
-that cannot be reached leaves nothing written. In the transaction the year's case counter is
-incremented first (the first statement is a write: PostgreSQL locks the counter row, SQLite
-takes its write lock), so concurrent filings get distinct, increasing numbers. The insert is
-guarded by the unique request digest (the request_id is kept only as its keyed digest, see
-:mod:`stadskamer.common.request_ids`): a concurrent retry loses, rolls back and returns the
-complaint the winner stored. A processing-log record is made durable before the commit.
+The complainant's tagged klachten pseudonym is claimed before the transaction opens
+(:func:`stadskamer.common.citizens.claim`), so a pseudonym service that cannot be reached, or
+refuses it, leaves nothing written; the complaint keeps the klachten pseudonym and the stored
+reference the claim gave (to name the complainant in later records and events). In the
+transaction the year's case counter is incremented first (the first statement is a write:
+PostgreSQL locks the counter row, SQLite takes its write lock), so concurrent filings get
+distinct, increasing numbers. The insert is guarded by the unique request digest (the
+request_id is kept only as its keyed digest, see :mod:`stadskamer.common.request_ids`): a
+concurrent retry loses, rolls back and returns the complaint the winner stored (one that
+finds the pseudonym already claimed by the winner answers the same, once the winner has
+stored it). A processing-log record is made durable before the commit.
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from uuid import uuid4
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from stadskamer import pep
+from stadskamer.client import DomainKey
+from stadskamer.common import citizens
 from stadskamer.common.auth import Principal
+from stadskamer.common.citizens import Citizen
 from stadskamer.common.db import UnitOfWork
-from stadskamer.common.errors import FieldViolation, InvalidArgument, Unavailable
+from stadskamer.common.errors import (
+    FieldViolation,
+    InvalidArgument,
+    PermissionDenied,
+    Unavailable,
+)
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
 from stadskamer.common.request_ids import RequestDigest
 from stadskamer.complaints import inputs
@@ -36,7 +47,7 @@ from stadskamer.complaints.domain import (
     Status,
     format_case_number,
 )
-from stadskamer.complaints.ports import EventEncoder, SubjectResolver
+from stadskamer.complaints.ports import EventEncoder, Pseudonyms
 from stadskamer.complaints.routing import RoutingTable
 from stadskamer.complaints.texts import (
     TextCipher,
@@ -51,6 +62,7 @@ FILE_ROLES = ("agent", "system", "service")
 PURPOSE = "complaint-handling"
 LEGAL_BASIS = "AVG art. 6 lid 1 sub e (publieke taak); Awb hoofdstuk 9"
 _ATTEMPTS = 5
+TAG_SPENT = "TAG_SPENT"
 
 Clock = Callable[[], datetime]
 
@@ -72,12 +84,14 @@ def invalid(found: Iterable[tuple[str, str]], what: str) -> None:
 class Dependencies:
     """What the use cases work with, wired by ``bootstrap`` (fakes in tests).
 
-    ``grant_key`` is the consent service's public key that verifies link grants; without it
-    no link grant is honoured.
+    ``key`` is the klachten domain key (it opens claimed pseudonyms); ``grant_key`` is the
+    consent service's public key that verifies link grants; without it no link grant is
+    honoured.
     """
 
     unit_of_work: Callable[[], UnitOfWork]
-    subjects: SubjectResolver
+    pseudonyms: Pseudonyms
+    key: DomainKey
     cipher: TextCipher
     processing_log: ProcessingLog
     events: EventEncoder
@@ -137,18 +151,27 @@ class Records:
             assignments=history,
         )
 
+    def audit_subject(self, record: ComplaintRecord) -> bytes:
+        """The record subject of a stored complaint's complainant (empty without a reference:
+        a complaint filed before references were kept)."""
+        if record.subject_reference is None:
+            return b""
+        (subject,) = self.deps.pseudonyms.report_subjects([record.subject_reference])
+        return subject
+
     def log(
         self,
         caller: Principal,
         operation: str,
         complaint: Complaint | None,
         status: str = "OK",
-        polymorphic: bytes = b"",
+        audit_subject: bytes = b"",
+        reference: str = "",
     ) -> None:
         """Append the processing record of ``operation`` (fail-closed: Unavailable).
 
-        ``polymorphic`` is the complainant's polymorphic pseudonym where the request carried
-        one; it is rerandomized for the audit service and never stored by the local log.
+        ``audit_subject`` names the complainant (tagged ``audit/klachten``: from the claim of
+        the request's pseudonym, or :meth:`audit_subject` of the stored complaint).
         """
         self.deps.processing_log.append(
             ProcessingRecord.now(
@@ -160,9 +183,8 @@ class Records:
                 actor=caller.subject[:255],
                 requester_domain=DOMAIN,
                 target_domain=DOMAIN,
-                subject=complaint.subject.hex() if complaint else "",
-                reference=complaint.name if complaint else "",
-                subject_polymorphic=_rerandomized(polymorphic),
+                reference=reference or (complaint.name if complaint else ""),
+                subject_tagged=audit_subject,
             )
         )
 
@@ -190,12 +212,19 @@ class FilingService:
         earlier = self._replay(caller, draft, digest)
         if earlier is not None:
             return earlier
-        pseudonym = self._deps.subjects.domain_pseudonym(draft.subject)
-        complaint = self._new(caller, draft, pseudonym, now)
-        record = self._sealed(complaint, digest)
+        try:
+            citizen = citizens.claim(self._deps.pseudonyms, draft.subject, self._deps.key)
+        except PermissionDenied as refusal:
+            # A concurrent retry with the same bytes claimed them first: answer as a replay.
+            earlier = self._replay(caller, draft, digest) if refusal.reason == TAG_SPENT else None
+            if earlier is None:
+                raise
+            return earlier
+        complaint = self._new(caller, draft, citizen.pseudonym, now)
+        record = self._sealed(complaint, citizen, digest)
         for _ in range(_ATTEMPTS):
             try:
-                return Filed(self._store(caller, record, now, draft.subject), replayed=False)
+                return Filed(self._store(caller, record, now, citizen), replayed=False)
             except DuplicateRequest:
                 earlier = self._replay(caller, draft, digest)
                 if earlier is not None:
@@ -228,8 +257,11 @@ class FilingService:
             assignments=(Assignment(coordinator, "", caller.subject[:255], now),),
         )
 
-    def _sealed(self, complaint: Complaint, request_digest: bytes) -> ComplaintRecord:
-        """The record to store: the texts and the contact id sealed, the latter also keyed."""
+    def _sealed(
+        self, complaint: Complaint, citizen: Citizen, request_digest: bytes
+    ) -> ComplaintRecord:
+        """The record to store: the texts and the contact id sealed, the latter also keyed,
+        and the complainant's stored reference."""
         cipher = self._deps.cipher
         description = cipher.seal(complaint.description, description_context(complaint.id))
         contact = complaint.contact_id
@@ -241,10 +273,11 @@ class FilingService:
             request_digest,
             cipher.contact_reference(contact) if contact else None,
             cipher.seal(contact, contact_context(complaint.id)) if contact else None,
+            citizen.reference,
         )
 
     def _store(
-        self, caller: Principal, record: ComplaintRecord, now: datetime, polymorphic: bytes
+        self, caller: Principal, record: ComplaintRecord, now: datetime, citizen: Citizen
     ) -> Complaint:
         complaint = record.complaint
         year = local_date(now).year
@@ -258,7 +291,9 @@ class FilingService:
                 numbered.id,
                 AssignmentRecord(1, first.coordinator, None, first.assigned_by, first.assigned_at),
             )
-            self._records.log(caller, "complaints.file", numbered, polymorphic=polymorphic)
+            self._records.log(
+                caller, "complaints.file", numbered, audit_subject=citizen.audit_subject
+            )
             uow.commit()
         return numbered
 
@@ -269,13 +304,6 @@ class FilingService:
             if record is None:
                 return None
             complaint = self._records.open(repository, record)
-        self._records.log(caller, "complaints.file", complaint, "REPLAYED", draft.subject)
+        subject = self._records.audit_subject(record)
+        self._records.log(caller, "complaints.file", complaint, "REPLAYED", subject)
         return Filed(replace(complaint, request_id=draft.request_id), replayed=True)
-
-
-def _rerandomized(polymorphic: bytes) -> bytes:
-    """A fresh form of a polymorphic pseudonym; empty for none or a malformed one."""
-    try:
-        return pep.rerandomize(pep.Ciphertext.from_bytes(polymorphic)).to_bytes()
-    except pep.InvalidEncodingError:
-        return b""

@@ -191,10 +191,10 @@ class PseudonymService:
             grants = UsedGrantRepository(uow.session)
             for index, item in enumerate(items):
                 source, grant = item.source, item.decision.grant
-                if item.decision.single_use and not spent.spend(source.use_key(), source.not_after):
+                if item.decision.single_use and not spent.add(source.use_key(), source.not_after):
                     refused = (index, item, "TAG_SPENT")
                     break
-                if grant is not None and not grants.claim(grant.grant_id, grant.expires_at):
+                if grant is not None and not grants.add(grant.grant_id, grant.expires_at):
                     refused = (index, item, "LINK_GRANT_REPLAYED")
                     break
             if refused is None:

@@ -13,8 +13,10 @@ remaining doors", lists the rules; here they are in order:
 2. **Report** (target = ``audit``): a service names the subject of a processing record it
    sends to the audit service. The output is encrypted for ``audit/<audience>``: only the
    audit service can decrypt it, and it keeps each reporting domain's subjects apart.
-3. **Oversight** (target = ``consent``): the consent service looks up a citizen's consents.
-   Only from an issued or grant-bound encrypted pseudonym, never from a stored reference.
+3. **Oversight** (target = ``consent``): the consent service looks up the consents of a
+   citizen presented to it (a pseudonym issued or produced under a grant, or a domain's
+   refreshed stored reference, e.g. surveys recording a call-back consent weeks after the
+   survey); every such use is the consent service's own recorded processing.
 4. **Link grant** (any other target): pull (the requester has its own subject converted into
    the grant's target) or push (the requester has the target's subject converted into its
    own domain); the grant names the caller's domain as requester, the caller as presenter,
@@ -119,10 +121,6 @@ def _oversight(caller: Caller, source: TaggedPseudonym) -> Decision:
             "a conversion into another domain needs a link grant from the consent service",
             "LINK_GRANT_REQUIRED",
             {"target_domain": CONSENT},
-        )
-    if source.kind is Kind.REFERENCE:
-        raise PermissionDenied(
-            "a stored reference does not convert into an oversight domain", "REFERENCE_REFUSED"
         )
     return Decision(OVERSIGHT, Kind.ENCRYPTED, CONSENT, source.audience)
 

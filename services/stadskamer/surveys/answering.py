@@ -100,11 +100,17 @@ class AnsweringService:
                     now,
                 )
             )
+            reference = invitations.reference(invitation.subject)
             granted = None
             if answer.may_call_back:
+                if reference is None:
+                    raise FailedPrecondition(
+                        "this respondent cannot be named to the consent service",
+                        "SUBJECT_NOT_REFERENCED",
+                    )
                 granted = deps.consents.grant_followup(
                     deps.keys.followup_request_id(invitation.id),
-                    deps.subjects.encrypted(invitation.subject),
+                    deps.citizens.fresh(reference),
                     answer.consent_purpose_version,
                 )
                 task_id = str(uuid4())
@@ -114,7 +120,7 @@ class AnsweringService:
                 deps,
                 RESPONDENT,
                 "surveys.respond",
-                subject=invitation.subject,
+                subject=deps.citizens.record_subject(reference),
                 reference=invitation.name,
             )
             uow.commit()
@@ -134,13 +140,17 @@ class AnsweringService:
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         with self._deps.unit_of_work() as uow:
             rows = AnswerRepository(uow.session).open_tasks(org_unit, after, size + 1)
+            references = InvitationRepository(uow.session).references(
+                [row.subject for row in rows[:size]]
+            )
         page = [self._open(row) for row in rows[:size]]
-        for row in rows[:size]:
+        subjects = self._deps.citizens.record_subjects(references)
+        for row, subject in zip(rows[:size], subjects, strict=True):
             log(
                 self._deps,
                 caller.subject,
                 "surveys.callback-task.read",
-                subject=row.subject,
+                subject=subject,
                 reference=TASK_PREFIX + row.id,
             )
         token = ""
@@ -161,11 +171,12 @@ class AnsweringService:
                 raise NotFound("no such call-back task", "TASK_NOT_FOUND")
             if not done:
                 raise FailedPrecondition("the call-back task is done already", "TASK_DONE")
+            reference = InvitationRepository(uow.session).reference(row.subject)
             log(
                 self._deps,
                 caller.subject,
                 "surveys.callback-task.complete",
-                subject=row.subject,
+                subject=self._deps.citizens.record_subject(reference),
                 reference=TASK_PREFIX + row.id,
             )
             uow.commit()

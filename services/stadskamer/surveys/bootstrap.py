@@ -9,7 +9,7 @@ import grpc
 
 from stadskamer.api.events.v1 import events_pb2_grpc as epb_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey
+from stadskamer.client import DomainKey, PseudonymClient
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.file_modes import private_folder
 from stadskamer.common.peers import FileTokenSource, TokenSource, peer_channel
@@ -18,8 +18,9 @@ from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.surveys.adapters.database import scrubber, secure_delete
 from stadskamer.surveys.adapters.delivery import FileOutbox, SmtpDelivery
-from stadskamer.surveys.adapters.peers import GrpcConsents, GrpcSubjects
+from stadskamer.surveys.adapters.peers import GrpcConsents
 from stadskamer.surveys.answering import AnsweringService
+from stadskamer.surveys.citizens import Citizens
 from stadskamer.surveys.delivery import DeliveryService
 from stadskamer.surveys.domain import CHANNEL_CODES, DOMAIN, InvitationRules, Sampler
 from stadskamer.surveys.entrypoint import (
@@ -106,10 +107,12 @@ def build_component(settings: SurveysSettings) -> Component:
     migrate(engine, MIGRATIONS, SERVICE, migration_inputs(key))
     pseudonyms = peer_channel(settings.pseudonyms_address, token)
     consent = peer_channel(settings.consent_address, token)
+    consents = GrpcConsents(consent, DOMAIN)
     deps = Dependencies(
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
-        subjects=GrpcSubjects(pseudonyms, consent, key),
-        consents=GrpcConsents(consent, DOMAIN),
+        # The channel adds the service's token.
+        citizens=Citizens(PseudonymClient(pseudonyms), consents, key),
+        consents=consents,
         delivery=delivery(settings),
         keys=keys,
         processing_log=settings.processing_log.open(),

@@ -67,11 +67,12 @@ class DeliveryService:
                     "ADDRESS_NOT_AWAITED",
                     {"delivery_status": record.invitation.status_at(self._deps.clock()).name},
                 )
+            reference = repository.reference(record.invitation.subject)
             log(
                 self._deps,
                 caller.subject,
                 "surveys.attach-address",
-                subject=record.invitation.subject,
+                subject=self._deps.citizens.record_subject(reference),
                 reference=record.invitation.name,
             )
             uow.commit()
@@ -104,7 +105,7 @@ class DeliveryService:
                 deps,
                 DELIVERY_ACTOR,
                 "surveys.deliver",
-                subject=invitation.subject,
+                subject=deps.citizens.record_subject(repository.reference(invitation.subject)),
                 reference=invitation.name,
             )
             uow.commit()

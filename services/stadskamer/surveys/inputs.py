@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from stadskamer.common.citizens import tagged_violations
 from stadskamer.common.errors import FieldViolation, InvalidArgument
-from stadskamer.surveys.domain import AddressKind, Channel, Outcome, TriggerKind
+from stadskamer.surveys.domain import DOMAIN, AddressKind, Channel, Outcome, TriggerKind
 
-CIPHERTEXT_BYTES = 96
 MAX_TEXT_CHARS = 2000
 MAX_TITLE_CHARS = 200
 MAX_ADDRESS_CHARS = 254
@@ -81,11 +81,8 @@ def code_violations(field: str, value: str) -> Iterator[Violation]:
 
 
 def subject_violations(field: str, subject: bytes, optional: bool = False) -> Iterator[Violation]:
-    """A polymorphic pseudonym of 96 bytes (or, when optional, none)."""
-    if optional and not subject:
-        return
-    if len(subject) != CIPHERTEXT_BYTES:
-        yield field, f"required: a polymorphic pseudonym of {CIPHERTEXT_BYTES} bytes"
+    """A tagged pseudonym of onderzoek (or, when optional, none)."""
+    yield from tagged_violations(field, subject, (DOMAIN,), optional)
 
 
 def address_violations(field: str, address: Address | None) -> Iterator[Violation]:

@@ -4,9 +4,11 @@ A trigger is known by its key (``request:<hex of the request_id's keyed digest>`
 :mod:`stadskamer.common.request_ids`, or ``event:<event_id>``); whatever came of it is stored
 once under that key's keyed digest (``Keyring.trigger_key``: the id itself, which the sender
 knows, is never stored), so a retried request or a redelivered event gets the first answer and
-creates nothing. The subject is converted before the transaction opens: an API request's
-polymorphic pseudonym straight into onderzoek, an event's pushed pseudonym under a link grant
-of the consent service (refused: recorded as LINK_DENIED, no invitation).
+creates nothing. The subject is claimed before the transaction opens
+(:mod:`stadskamer.surveys.citizens`): an API request's tagged onderzoek pseudonym at once, an
+event's pushed pseudonym after its conversion under a link grant of the consent service
+(refused: recorded as LINK_DENIED, no invitation); the citizen's stored reference is kept with
+the citizen's row.
 In the transaction the citizen's row is locked first, then the rules of
 :func:`stadskamer.surveys.domain.screen` decide; the invitation, the fatigue clock, the
 trigger's outcome and the processing record are written together or not at all.
@@ -20,7 +22,8 @@ from datetime import datetime
 from uuid import uuid4
 
 from stadskamer.common.auth import Principal
-from stadskamer.common.errors import FailedPrecondition
+from stadskamer.common.citizens import Citizen
+from stadskamer.common.errors import FailedPrecondition, PermissionDenied
 from stadskamer.surveys.adapters.records import InvitationRecord, TriggerRecord
 from stadskamer.surveys.adapters.repository import DuplicateTrigger, InvitationRepository
 from stadskamer.surveys.delivery import DeliveryService
@@ -55,15 +58,16 @@ class Admission:
 
 @dataclass(frozen=True)
 class IncomingEvent:
-    """An event that may lead to an invitation. ``encrypted_subject`` empty: anonymous."""
+    """An event that may lead to an invitation. ``encrypted_subject`` empty: anonymous;
+    otherwise a tagged pseudonym of ``sender_domain`` (``subject_field`` names it)."""
 
     event_id: str
     kind: str
     context: Context
     encrypted_subject: bytes
-    subject_domain: str
     sender_domain: str
     reference: str
+    subject_field: str = "encrypted_subject"
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,9 @@ class _Trigger:
     key: str
     kind: str
     context: Context
-    subject: bytes | None
+    citizen: Citizen | None
     reference: str = ""
     address: Address | None = None
-    polymorphic: bytes = b""
 
 
 def require_deliverable(deps: Dependencies, address: Address | None) -> None:
@@ -108,9 +111,8 @@ class InvitationIntake:
                 caller.subject,
                 "surveys.invite",
                 "REPLAYED",
-                invitation.subject if invitation else b"",
+                self._stored_subject(invitation.subject) if invitation else b"",
                 invitation.name if invitation else key,
-                polymorphic=draft.subject,
             )
             return earlier
         context = Context(
@@ -120,10 +122,15 @@ class InvitationIntake:
             draft.org_unit,
             Outcome(draft.complaint_outcome) if draft.complaint_outcome else None,
         )
-        subject = self._deps.subjects.own(draft.subject) if draft.subject else None
-        trigger = _Trigger(
-            key, "api", context, subject, draft.source_reference, draft.address, draft.subject
-        )
+        try:
+            citizen = self._deps.citizens.claim(draft.subject) if draft.subject else None
+        except PermissionDenied as refusal:
+            # A concurrent retry with the same bytes claimed them first: answer as a replay.
+            earlier = self._replay(key) if refusal.reason == "TAG_SPENT" else None
+            if earlier is None:
+                raise
+            return earlier
+        trigger = _Trigger(key, "api", context, citizen, draft.source_reference, draft.address)
         admission = self._admit(caller.subject, trigger)
         invitation = admission.invitation
         if invitation is None or invitation.status is not DeliveryStatus.PENDING_DELIVERY:
@@ -134,17 +141,19 @@ class InvitationIntake:
     def receive(self, caller: Principal, event: IncomingEvent) -> bool:
         """Handle one event; True when it was received before (a redelivery)."""
         caller.require_role(*EVENT_ROLES)
-        caller.require_domain(event.subject_domain or event.sender_domain)
+        caller.require_domain(event.sender_domain)
         key = f"event:{event.event_id}"
         if self._replay(key) is not None:
             return True
-        subject = None
+        citizen = None
         if event.encrypted_subject:
             try:
-                subject = self._deps.subjects.pushed(event.encrypted_subject, event.subject_domain)
+                citizen = self._deps.citizens.pushed(
+                    event.encrypted_subject, event.sender_domain, event.subject_field
+                )
             except LinkDenied as denied:
                 return self._denied(caller, key, event.kind, denied.reason)
-        trigger = _Trigger(key, event.kind, event.context, subject, event.reference)
+        trigger = _Trigger(key, event.kind, event.context, citizen, event.reference)
         return self._admit(caller.subject, trigger).replayed
 
     def ignore(self, caller: Principal, event_id: str) -> bool:
@@ -175,20 +184,21 @@ class InvitationIntake:
             with deps.unit_of_work() as uow:
                 repository = InvitationRepository(uow.session)
                 skip: SkipReason | None = SkipReason.ANONYMOUS
-                if trigger.subject is not None:
-                    repository.lock_subject(trigger.subject)
+                citizen = trigger.citizen
+                if citizen is not None:
+                    repository.lock_subject(citizen.pseudonym, citizen.reference)
                     skip = screen(
                         deps.rules,
                         trigger.context,
                         False,
-                        repository.objected(trigger.subject),
+                        repository.objected(citizen.pseudonym),
                         draw,
-                        repository.last_invited(trigger.subject),
+                        repository.last_invited(citizen.pseudonym),
                         now,
                     )
                 invitation = None
-                if skip is None and trigger.subject is not None:
-                    invitation = self._invite(repository, trigger, trigger.subject, now)
+                if skip is None and citizen is not None:
+                    invitation = self._invite(repository, trigger, citizen.pseudonym, now)
                 outcome = skip.name if skip is not None else INVITED
                 repository.add_trigger(
                     TriggerRecord(
@@ -205,9 +215,8 @@ class InvitationIntake:
                     actor,
                     "surveys.invite",
                     status,
-                    trigger.subject or b"",
+                    citizen.audit_subject if citizen else b"",
                     invitation.name if invitation else trigger.key,
-                    polymorphic=trigger.polymorphic,
                 )
                 uow.commit()
         except DuplicateTrigger:
@@ -243,6 +252,11 @@ class InvitationIntake:
         )
         repository.set_last_invited(subject, now)
         return invitation
+
+    def _stored_subject(self, pseudonym: bytes) -> bytes:
+        with self._deps.unit_of_work() as uow:
+            reference = InvitationRepository(uow.session).reference(pseudonym)
+        return self._deps.citizens.record_subject(reference)
 
     def _replay(self, key: str) -> Admission | None:
         with self._deps.unit_of_work() as uow:

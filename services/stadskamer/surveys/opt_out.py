@@ -34,14 +34,15 @@ class ObjectionService:
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
 
-    def record(self, caller: Principal, polymorphic: bytes) -> Recorded:
+    def record(self, caller: Principal, tagged: bytes) -> Recorded:
         """Put the citizen's objection in force and cancel unanswered invitations."""
-        invalid(subject_violations("subject", polymorphic), "objection")
+        invalid(subject_violations("subject", tagged), "objection")
         require(caller, FRONT_END_ROLES)
-        subject = self._deps.subjects.own(polymorphic)
+        citizen = self._deps.citizens.claim(tagged)
+        subject = citizen.pseudonym
         now = self._deps.clock()
         with self._deps.unit_of_work() as uow:
-            InvitationRepository(uow.session).lock_subject(subject)
+            InvitationRepository(uow.session).lock_subject(subject, citizen.reference)
             objections = ObjectionRepository(uow.session)
             cancelled = 0
             if objections.record(subject, now):
@@ -52,22 +53,22 @@ class ObjectionService:
                 self._deps,
                 caller.subject,
                 "surveys.object",
-                subject=subject,
+                subject=citizen.audit_subject,
                 processing=OPT_OUT,
-                polymorphic=polymorphic,
             )
             uow.commit()
         if cancelled:
             self._deps.scrubber.scrub()
         return Recorded(objection, cancelled)
 
-    def withdraw(self, caller: Principal, polymorphic: bytes) -> Objection:
+    def withdraw(self, caller: Principal, tagged: bytes) -> Objection:
         """Withdraw the objection in force; NOT_FOUND when there is none."""
-        invalid(subject_violations("subject", polymorphic), "objection")
+        invalid(subject_violations("subject", tagged), "objection")
         require(caller, FRONT_END_ROLES)
-        subject = self._deps.subjects.own(polymorphic)
+        citizen = self._deps.citizens.claim(tagged)
+        subject = citizen.pseudonym
         with self._deps.unit_of_work() as uow:
-            InvitationRepository(uow.session).lock_subject(subject)
+            InvitationRepository(uow.session).lock_subject(subject, citizen.reference)
             objections = ObjectionRepository(uow.session)
             if not objections.withdraw(subject, self._deps.clock()):
                 raise NotFound("there is no objection in force", "NO_OBJECTION")
@@ -77,9 +78,8 @@ class ObjectionService:
                 self._deps,
                 caller.subject,
                 "surveys.object-withdraw",
-                subject=subject,
+                subject=citizen.audit_subject,
                 processing=OPT_OUT,
-                polymorphic=polymorphic,
             )
             uow.commit()
         return objection

@@ -1,10 +1,11 @@
 """The research panel's use cases: join, draw a sample, sweep.
 
-Joining needs an active ``research-panel`` consent (asked of the consent service with the
-citizen's polymorphic pseudonym). Each draw re-checks the consent of every candidate it is
-about to take (with the onderzoek pseudonym encrypted under the onderzoek key, subject
-domain ``onderzoek``), and a sweep checks every active member: a member without an active
-consent leaves the panel at once, in its own transaction, which erases the sealed address and
+Joining needs an active ``research-panel`` consent: the consent service checks it with the
+tagged onderzoek pseudonym issued for the request, which is then claimed; the member keeps
+the name of that consent, sealed under the member's data key. Each draw re-checks that
+consent (by name, with the consent service) for every candidate it is about to take, and a
+sweep checks every active member: a member without an active consent (or with no consent
+name kept) leaves the panel at once, in its own transaction, which erases the sealed address and
 deletes the member's data key (crypto-shredding); the database files are then scrubbed.
 Past survey answers are not touched, so the statistics keep them.
 """
@@ -23,7 +24,7 @@ from stadskamer.common.errors import FailedPrecondition
 from stadskamer.common.processing_log import append_all
 from stadskamer.surveys.adapters.panel_store import DrawRecord, PanelRepository, SealedAddress
 from stadskamer.surveys.adapters.repository import InvitationRepository
-from stadskamer.surveys.domain import DOMAIN, AddressKind
+from stadskamer.surveys.domain import AddressKind
 from stadskamer.surveys.inputs import invalid
 from stadskamer.surveys.intake import require_deliverable
 from stadskamer.surveys.notices import approach_message
@@ -84,15 +85,17 @@ class PanelService:
         require(caller, FRONT_END_ROLES)
         assert join.address is not None
         require_deliverable(deps, join.address)
-        if not deps.consents.allowed(join.subject, "", PURPOSE, TARGET_DOMAIN):
+        consent = deps.consents.check(join.subject, PURPOSE, TARGET_DOMAIN)
+        if consent is None:
             raise FailedPrecondition(
                 "joining the research panel needs an active research-panel consent",
                 "NO_PANEL_CONSENT",
             )
-        subject = deps.subjects.own(join.subject)
+        citizen = deps.citizens.claim(join.subject)
+        subject = citizen.pseudonym
         now = deps.clock()
         with deps.unit_of_work() as uow:
-            InvitationRepository(uow.session).lock_subject(subject)
+            InvitationRepository(uow.session).lock_subject(subject, citizen.reference)
             panel = PanelRepository(uow.session)
             existing = panel.by_subject(subject)
             member_id = existing.id if existing else str(uuid4())
@@ -109,18 +112,18 @@ class PanelService:
                 now,
                 last_drawn_at=existing.last_drawn_at if existing else None,
             )
+            consent_sealed = sealer.seal(consent, f"{member_id}/consent")
             if existing is None:
-                panel.add(member, sealed)
+                panel.add(member, sealed, consent_sealed)
             else:
-                panel.rejoin(member, sealed)
+                panel.rejoin(member, sealed, consent_sealed)
             log(
                 deps,
                 caller.subject,
                 "surveys.panel-join",
-                subject=subject,
+                subject=citizen.audit_subject,
                 reference=member.name,
                 processing=PANEL,
-                polymorphic=join.subject,
             )
             uow.commit()
         if existing is not None:
@@ -169,7 +172,10 @@ class PanelService:
                 panel = PanelRepository(uow.session)
                 panel.add_draw(record)
                 panel.mark_drawn(record.member_ids, now)
-                self._log_draw(caller, record.id, drawn)
+                references = InvitationRepository(uow.session).references(
+                    [m.subject for m in drawn]
+                )
+                self._log_draw(caller, record.id, references)
                 uow.commit()
         except IntegrityError:
             replayed = self._replay(request)
@@ -180,18 +186,18 @@ class PanelService:
         drawn = [replace(m, last_drawn_at=now) for m in drawn]
         return Drawn(record.id, drawn, sample.strata, request.size, left)
 
-    def _log_draw(self, caller: Principal, draw_id: str, drawn: list[PanelMember]) -> None:
+    def _log_draw(self, caller: Principal, draw_id: str, references: list[bytes | None]) -> None:
         """One processing record per drawn member (in one request where the log batches)."""
         records = [
             processing_record(
                 self._deps,
                 caller.subject,
                 "surveys.panel-draw",
-                subject=member.subject,
+                subject=subject,
                 reference=DRAW_PREFIX + draw_id,
                 processing=PANEL,
             )
-            for member in drawn
+            for subject in self._deps.citizens.record_subjects(references)
         ]
         if records:
             append_all(self._deps.processing_log, records)
@@ -205,19 +211,25 @@ class PanelService:
         return len(members), self._leave_all(caller, gone)
 
     def _consented(self, member: PanelMember) -> bool:
-        subject = self._deps.subjects.encrypted(member.subject)
-        return self._deps.consents.allowed(subject, DOMAIN, PURPOSE, TARGET_DOMAIN)
+        with self._deps.unit_of_work() as uow:
+            kept = PanelRepository(uow.session).consent(member.id)
+        if kept is None:
+            return False
+        sealed, wrapped = kept
+        sealer = self._deps.keys.member_sealer(member.id, wrapped)
+        return self._deps.consents.active(sealer.open(sealed, f"{member.id}/consent"))
 
     def _leave_all(self, caller: Principal, members: list[PanelMember]) -> int:
         left = 0
         for member in members:
             with self._deps.unit_of_work() as uow:
                 if PanelRepository(uow.session).leave(member.id, self._deps.clock()):
+                    reference = InvitationRepository(uow.session).reference(member.subject)
                     log(
                         self._deps,
                         caller.subject,
                         "surveys.panel-leave",
-                        subject=member.subject,
+                        subject=self._deps.citizens.record_subject(reference),
                         reference=member.name,
                         processing=PANEL,
                     )

@@ -6,9 +6,11 @@ The use cases depend on these ports only, so unit and storage tests can give the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from stadskamer.client import Claim
 from stadskamer.common.errors import PermissionDenied
 from stadskamer.surveys.domain import AddressKind
 
@@ -21,28 +23,25 @@ class LinkDenied(PermissionDenied):
     """
 
 
-class Subjects(Protocol):
-    """Turns citizens' pseudonyms into the onderzoek domain pseudonym, and back for peers."""
+class Pseudonyms(Protocol):
+    """The pseudonym service, as far as the surveys service uses it (its own token).
 
-    def own(self, polymorphic: bytes) -> bytes:
-        """The 32-byte onderzoek pseudonym of a polymorphic pseudonym.
+    :class:`stadskamer.client.PseudonymClient` is the implementation; every RpcError is a
+    domain error there already (UNAVAILABLE when the service cannot be reached).
+    """
 
-        INVALID_ARGUMENT naming ``subject`` for a pseudonym the transcryptor refuses,
-        UNAVAILABLE when the pseudonym service cannot be reached.
-        """
+    def claim(self, tagged: bytes, domain: str) -> Claim:
+        """Claim a tagged pseudonym of ``domain`` once: its stored reference and the
+        processing record's subject. A second claim is PERMISSION_DENIED (``TAG_SPENT``)."""
         ...
 
-    def pushed(self, encrypted: bytes, source_domain: str) -> bytes:
-        """The onderzoek pseudonym of another domain's encrypted pseudonym (from an event).
-
-        Needs a link grant of the consent service for the purpose ``satisfaction-survey``;
-        :class:`LinkDenied` when the consent service refuses it, UNAVAILABLE when a peer
-        cannot be reached.
-        """
+    def convert(self, tagged: bytes, target_domain: str, link_grant: str = "") -> bytes:
+        """``tagged`` converted into ``target_domain`` (under ``link_grant``), tagged; a stored
+        reference of onderzoek into onderzoek gives a fresh one (a refresh)."""
         ...
 
-    def encrypted(self, pseudonym: bytes) -> bytes:
-        """The onderzoek pseudonym encrypted under the onderzoek public key (96 bytes, fresh)."""
+    def report_subjects(self, references: Sequence[bytes]) -> list[bytes]:
+        """The processing-record subjects (tagged ``audit/onderzoek``) of stored references."""
         ...
 
 
@@ -55,22 +54,36 @@ class GrantedConsent:
 
 
 class Consents(Protocol):
-    """The consent service's checks and the consents this service records for respondents."""
+    """The consent service's checks, link grants and the consents this service records."""
 
-    def allowed(self, subject: bytes, subject_domain: str, purpose: str, target: str) -> bool:
-        """Whether onderzoek may use ``subject`` for ``purpose`` with ``target``'s data.
+    def check(self, subject: bytes, purpose: str, target: str) -> str | None:
+        """The name of the consent that lets onderzoek use ``subject`` for ``purpose`` with
+        ``target``'s data, or None when there is none (or the link is not allowed).
 
-        ``subject`` is a polymorphic pseudonym (``subject_domain`` empty) or an encrypted
-        pseudonym of ``subject_domain``. UNAVAILABLE when the consent service cannot answer.
+        ``subject`` is a tagged pseudonym of onderzoek issued for the request. UNAVAILABLE
+        when the consent service cannot answer.
+        """
+        ...
+
+    def active(self, name: str) -> bool:
+        """Whether the consent ``consents/{id}`` is active now (False for an unknown one)."""
+        ...
+
+    def push_grant(self, subject: bytes, sender: str) -> str:
+        """A link grant to convert a pseudonym ``sender`` pushed in an event into onderzoek,
+        for the purpose ``satisfaction-survey``.
+
+        :class:`LinkDenied` when the consent service refuses it, UNAVAILABLE when it cannot
+        be reached.
         """
         ...
 
     def grant_followup(
-        self, request_id: str, encrypted: bytes, purpose_version: int
+        self, request_id: str, subject: bytes, purpose_version: int
     ) -> GrantedConsent:
         """Record the respondent's ``survey-followup-call`` consent (self-service, web form).
 
-        ``encrypted`` is the onderzoek pseudonym encrypted under the onderzoek public key.
+        ``subject`` is a fresh reference of the respondent (a tagged onderzoek pseudonym).
         Idempotent by ``request_id``. The consent service's refusals propagate (e.g.
         FAILED_PRECONDITION for a superseded text version).
         """

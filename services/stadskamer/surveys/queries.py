@@ -66,6 +66,7 @@ class SurveyQueries:
                 record = repository.get(invitation_id)
             else:
                 record = repository.by_reference(self._deps.keys.reference_hash(source_reference))
+            reference = repository.reference(record.invitation.subject) if record else None
         if record is None:
             raise NotFound("no such invitation", "INVITATION_NOT_FOUND")
         invitation = record.invitation
@@ -73,7 +74,7 @@ class SurveyQueries:
             self._deps,
             caller.subject,
             "surveys.invitation.read",
-            subject=invitation.subject,
+            subject=self._deps.citizens.record_subject(reference),
             reference=invitation.name,
         )
         return invitation

@@ -2,7 +2,9 @@
 
 Every processing of personal data appends a processing record before its transaction
 commits or its answer is returned; when the log cannot be written the use case fails with
-UNAVAILABLE and nothing is done (fail-closed).
+UNAVAILABLE and nothing is done (fail-closed). A record names its citizen by the tagged
+``audit/onderzoek`` pseudonym of the pseudonym service (:mod:`stadskamer.surveys.citizens`),
+never by the onderzoek pseudonym itself.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from stadskamer import pep
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.processing_log import ProcessingLog, ProcessingRecord
+from stadskamer.surveys.citizens import Citizens
 from stadskamer.surveys.domain import DEFAULT_TOKEN_DAYS, DOMAIN, InvitationRules, Sampler
 from stadskamer.surveys.insights import DEFAULT_MIN_GROUP_SIZE
 from stadskamer.surveys.panel import DEFAULT_DISTRICTS, DEFAULT_REST_DAYS
-from stadskamer.surveys.ports import Consents, Delivery, Scrubber, Subjects
+from stadskamer.surveys.ports import Consents, Delivery, Scrubber
 from stadskamer.surveys.sealing import Keyring
 
 DEFAULT_ASPECTS = ("bejegening", "snelheid", "duidelijkheid", "uitkomst", "bereikbaarheid")
@@ -52,7 +54,7 @@ class Dependencies:
     """What the use cases work with, wired by ``bootstrap`` (fakes in tests)."""
 
     unit_of_work: Callable[[], UnitOfWork]
-    subjects: Subjects
+    citizens: Citizens
     consents: Consents
     delivery: Delivery
     keys: Keyring
@@ -97,13 +99,9 @@ def record(
     subject: bytes = b"",
     reference: str = "",
     processing: Processing = SURVEY,
-    polymorphic: bytes = b"",
 ) -> ProcessingRecord:
-    """The processing record of ``operation``.
-
-    ``polymorphic`` is the citizen's polymorphic pseudonym where the request carried one; it
-    is rerandomized for the audit service and never stored by the local log.
-    """
+    """The processing record of ``operation``; ``subject`` is the citizen's record subject
+    (tagged ``audit/onderzoek``: from a claim, or :meth:`Citizens.record_subjects`)."""
     return ProcessingRecord.now(
         operation,
         status,
@@ -113,9 +111,8 @@ def record(
         actor=actor[:255],
         requester_domain=DOMAIN,
         target_domain=processing.target_domain,
-        subject=subject.hex(),
         reference=reference[:255],
-        subject_polymorphic=_rerandomized(polymorphic),
+        subject_tagged=subject,
     )
 
 
@@ -127,17 +124,8 @@ def log(
     subject: bytes = b"",
     reference: str = "",
     processing: Processing = SURVEY,
-    polymorphic: bytes = b"",
 ) -> None:
     """Append the processing record of ``operation`` (fail-closed: UNAVAILABLE)."""
     deps.processing_log.append(
-        record(deps, actor, operation, status, subject, reference, processing, polymorphic)
+        record(deps, actor, operation, status, subject, reference, processing)
     )
-
-
-def _rerandomized(polymorphic: bytes) -> bytes:
-    """A fresh form of a polymorphic pseudonym; empty for none or a malformed one."""
-    try:
-        return pep.rerandomize(pep.Ciphertext.from_bytes(polymorphic)).to_bytes()
-    except pep.InvalidEncodingError:
-        return b""

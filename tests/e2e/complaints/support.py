@@ -19,11 +19,16 @@ DESCRIPTION = "Ik ben Petra Jansen en de ambtenaar aan de balie was onbeleefd te
 
 @dataclass
 class Caller:
-    """A ComplaintsService stub with a token (and the pseudonym client for subjects)."""
+    """A ComplaintsService stub with a token, and the pseudonym client that has citizens'
+    subjects issued into klachten (with a token of role ``issuer``, as a front end has)."""
 
     stub: pb_grpc.ComplaintsServiceStub
     token: str
     pseudonyms: PseudonymClient
+
+    def subject(self, bsn: str) -> bytes:
+        """A fresh tagged klachten pseudonym of ``bsn`` (each is claimed once)."""
+        return self.pseudonyms.issue_one(bsn, "klachten", "complaint-handling")
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
@@ -33,7 +38,7 @@ class Caller:
     def file(self, bsn: str, request_id: str, **fields: object) -> pb.FileComplaintResponse:
         """FileComplaint with sensible defaults for the fields not given."""
         if "subject" not in fields:
-            fields["subject"] = self.pseudonyms.polymorphic_pseudonym(bsn)
+            fields["subject"] = self.subject(bsn)
         values: dict[str, object] = {
             "request_id": request_id,
             "channel": channel_pb2.CHANNEL_WEB_FORM,
@@ -56,14 +61,17 @@ class Caller:
         return complaint
 
 
-def caller(channel: grpc.Channel, token: str) -> Caller:
-    """A caller over ``channel`` with ``token``."""
-    return Caller(pb_grpc.ComplaintsServiceStub(channel), token, PseudonymClient(channel, token))
+def caller(channel: grpc.Channel, token: str, issue_token: str = "") -> Caller:
+    """A caller over ``channel`` with ``token``; subjects are issued with ``issue_token``
+    (default: ``token`` itself, which then needs the role ``issuer``)."""
+    pseudonyms = PseudonymClient(channel, issue_token or token)
+    return Caller(pb_grpc.ComplaintsServiceStub(channel), token, pseudonyms)
 
 
 def stack_caller(stack: Stack, domains: list[str], roles: list[str], sub: str = "e2e") -> Caller:
-    """A caller of the embedded stack."""
-    return caller(stack.channel, stack.token(sub, domains, roles))
+    """A caller of the embedded stack, whose front end has subjects issued into klachten."""
+    issuing = stack.token(f"{sub}-front-end", ["klachten"], ["issuer"])
+    return caller(stack.channel, stack.token(sub, domains, roles), issuing)
 
 
 def violations(error: grpc.RpcError) -> list[str]:

@@ -13,21 +13,23 @@ import grpc
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from stadskamer import pep
 from stadskamer.api.complaints.v1 import complaints_pb2 as pb
 from stadskamer.cli.embedded import embedded_server_settings
 from stadskamer.cli.keys_commands import ensure_keys
 from stadskamer.cli.registry import SERVICES, EmbeddedContext
 from stadskamer.client import PseudonymClient, decrypt_pseudonym
 from stadskamer.common.auth import TokenIssuer
-from stadskamer.common.keys import KeyLayout, read_secret
+from stadskamer.common.keys import KeyLayout
+from stadskamer.common.processing_log_settings import ProcessingLogSettings
 from stadskamer.common.server import Component, build_server
 from stadskamer.complaints import bootstrap as complaints
 from stadskamer.complaints.adapters.orm import complaints as complaints_table
 from stadskamer.complaints.settings import ComplaintsSettings
+from stadskamer.pep import tags
 from tests.e2e.complaints.support import caller, reason
 from tests.integration.complaints.sink import DeduplicatingSink, running_sink
 from tests.support.stack import Stack
+from tests.support.tagged import tagged
 
 BSN = "123456782"
 
@@ -47,7 +49,9 @@ def complaints_stack(
         built = []
         if not pseudonyms_address:
             entry = SERVICES["pseudonyms"]
-            built.append(entry.build_component(entry.embedded(context)))
+            local = ProcessingLogSettings("pseudonyms", local_dir=data_dir / "processing-log")
+            own_log = replace(entry.embedded(context), processing_log=local)  # no audit here
+            built.append(entry.build_component(own_log))
         own = ComplaintsSettings.embedded(
             context.server,
             data_dir,
@@ -79,11 +83,9 @@ def _unused_port() -> int:
 def test_closing_a_complaint_delivers_one_event_to_the_sink(tmp_path: Path) -> None:
     sink = DeduplicatingSink()
     with running_sink(sink) as address, complaints_stack(tmp_path / "var", (address,)) as stack:
-        coordinator = caller(
-            stack.channel, stack.token("c", ["klachten"], ["coordinator", "agent"])
-        )
-        polymorphic = coordinator.pseudonyms.polymorphic_pseudonym(BSN)
-        name = coordinator.file(BSN, "ev-1", subject=polymorphic).complaint.name
+        token = stack.token("c", ["klachten"], ["coordinator", "agent", "issuer"])
+        coordinator = caller(stack.channel, token)
+        name = coordinator.file(BSN, "ev-1").complaint.name
         coordinator.call("RecordCallback", pb.RecordCallbackRequest(name=name, handling_form=1))
         coordinator.call(
             "DecideComplaint",
@@ -97,7 +99,7 @@ def test_closing_a_complaint_delivers_one_event_to_the_sink(tmp_path: Path) -> N
             time.sleep(0.05)
         service = PseudonymClient(stack.channel, stack.token("s", ["klachten"], ["service"]))
         key = service.domain_key("klachten")
-        expected = decrypt_pseudonym(service.transcrypt(polymorphic, "klachten"), key)
+        expected = decrypt_pseudonym(coordinator.subject(BSN), key)
     [event] = sink.accepted.values()
     assert event.source == "complaints"
     closed_event = event.complaint_closed
@@ -105,18 +107,24 @@ def test_closing_a_complaint_delivers_one_event_to_the_sink(tmp_path: Path) -> N
     assert closed_event.case_number == closed.case_number
     assert closed_event.outcome == pb.OUTCOME_FOUNDED
     assert closed_event.about_official
+    assert closed_event.subject_domain == "klachten"
+    tag = tags.parse(closed_event.encrypted_subject)
+    assert (tag.kind, tag.audience) == (tags.Kind.REFERENCE, "klachten")
     assert decrypt_pseudonym(closed_event.encrypted_subject, key) == expected
     assert BSN.encode() not in event.SerializeToString()
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'complaints.db'}")
+    with engine.connect() as connection:
+        stored = connection.execute(select(complaints_table.c.subject_reference)).scalar_one()
+    engine.dispose()
+    assert bytes(stored) != closed_event.encrypted_subject
 
 
 def test_a_down_pseudonym_service_is_unavailable_and_nothing_is_written(tmp_path: Path) -> None:
     dead = f"127.0.0.1:{_unused_port()}"
     with complaints_stack(tmp_path / "var", pseudonyms_address=dead) as stack:
         agent = caller(stack.channel, stack.token("a", ["klachten"], ["agent"]))
-        master = read_secret(KeyLayout.under(stack.data_dir).master_secret)
-        subject = pep.encrypt(pep.identity_point(BSN), pep.public_key(master)).to_bytes()
         with pytest.raises(grpc.RpcError) as raised:
-            agent.file(BSN, "down-1", subject=subject)
+            agent.file(BSN, "down-1", subject=tagged("klachten"))
         assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
         assert reason(raised.value) == "DEPENDENCY_UNAVAILABLE"
     engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'complaints.db'}")

@@ -15,6 +15,7 @@ from stadskamer.api.consent.v1 import consent_pb2_grpc
 from stadskamer.api.events.v1 import events_pb2_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2_grpc
 from stadskamer.client import PseudonymClient
+from tests.support.citizens import Citizens
 from tests.support.stack import Stack
 
 T = TypeVar("T")
@@ -46,10 +47,17 @@ class Callers:
         """Bearer metadata with a fresh token."""
         return [("authorization", f"Bearer {self.stack.token(sub, domains, roles)}")]
 
-    def polymorphic(self, bsn: str) -> bytes:
-        """A polymorphic pseudonym made at the edge, as a front end would."""
-        token = self.stack.token("front-end", [], ["system"])
-        return PseudonymClient(self.stack.channel, token).polymorphic_pseudonym(bsn)
+    def subject(self, bsn: str, domain: str = "onderzoek") -> bytes:
+        """A fresh tagged pseudonym of ``bsn`` for ``domain``, as a front end has it issued."""
+        return Citizens(self.stack.channel, self.stack.issuer).subject(bsn, domain)
+
+    def pushed(self, bsn: str, domain: str) -> bytes:
+        """What a sender of ``domain`` puts in an event: a fresh reference of its own (its
+        service claims an issued pseudonym, then has the stored reference refreshed)."""
+        token = self.stack.token(f"{domain}-service", [domain], ["service"])
+        sender = PseudonymClient(self.stack.channel, token)
+        reference = sender.claim(self.subject(bsn, domain), domain).reference
+        return sender.convert(reference, domain)
 
 
 def outbox(stack: Stack) -> list[dict[str, str]]:

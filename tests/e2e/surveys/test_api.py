@@ -21,7 +21,7 @@ def invite(callers: Callers, request_id: str, **fields: object) -> pb.CreateInvi
     """CreateInvitation after a phone contact, as an agent."""
     values: dict[str, object] = {
         "request_id": request_id,
-        "subject": callers.polymorphic(BSN),
+        "subject": callers.subject(BSN),
         "trigger": pb.TRIGGER_KIND_CONTACT,
         "channel": channel_pb2.CHANNEL_PHONE,
         "topic": "energietoeslag",
@@ -46,6 +46,20 @@ def test_invitations_objections_insights_and_improvements_over_the_contract(stac
     [message] = outbox(stack)
     assert message["kind"] == "sms" and message["to"] == PHONE
     assert invite(callers, "api-1", contact_address=sms).replayed
+    spent = pb.CreateInvitationRequest(
+        request_id="api-spent",
+        subject=callers.subject(BSN),
+        trigger=1,
+        channel=2,
+        topic="a",
+        org_unit="b",
+    )
+    agent = callers.auth("agent-3", ["onderzoek"], ["agent"])
+    callers.surveys.CreateInvitation(spent, metadata=agent)
+    spent.request_id = "api-spent-again"
+    with pytest.raises(grpc.RpcError) as again:
+        callers.surveys.CreateInvitation(spent, metadata=agent)
+    assert reason(again.value) == "TAG_SPENT"
     assert invite(callers, "api-2").skip_reason == pb.SKIP_REASON_FATIGUE
     anonymous = invite(callers, "api-3", subject=b"")
     assert anonymous.skip_reason == pb.SKIP_REASON_ANONYMOUS
@@ -55,11 +69,11 @@ def test_invitations_objections_insights_and_improvements_over_the_contract(stac
     assert not callers.surveys.SubmitResponse(answer).callback_scheduled
     front_end = callers.auth("mijn-gemeente", ["onderzoek"], ["system"])
     objection = callers.surveys.RecordObjection(
-        pb.RecordObjectionRequest(subject=callers.polymorphic(BSN)), metadata=front_end
+        pb.RecordObjectionRequest(subject=callers.subject(BSN)), metadata=front_end
     )
     assert objection.state == pb.OBJECTION_STATE_ACTIVE and objection.cancelled_invitations == 0
     withdrawn = callers.surveys.WithdrawObjection(
-        pb.WithdrawObjectionRequest(subject=callers.polymorphic(BSN)), metadata=front_end
+        pb.WithdrawObjectionRequest(subject=callers.subject(BSN)), metadata=front_end
     )
     assert withdrawn.state == pb.OBJECTION_STATE_WITHDRAWN and withdrawn.HasField("withdraw_time")
 
@@ -98,6 +112,9 @@ def test_refusals_name_the_field_or_the_missing_right(stack: Stack) -> None:
         invite(callers, "bad-1", topic="Energie Toeslag", channel=0)
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert violations(bad.value) == ["channel", "topic"]
+    with pytest.raises(grpc.RpcError) as foreign:
+        invite(callers, "bad-2", subject=callers.subject(BSN, "kcc"))
+    assert violations(foreign.value) == ["subject"]
     request = pb.CreateInvitationRequest(
         request_id="x", trigger=1, channel=2, topic="a", org_unit="b"
     )

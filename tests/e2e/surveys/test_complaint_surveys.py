@@ -15,7 +15,7 @@ from stadskamer.api.complaints.v1 import complaints_pb2 as cpb
 from stadskamer.api.consent.v1 import consent_pb2
 from stadskamer.api.events.v1 import events_pb2 as epb
 from stadskamer.api.surveys.v1 import surveys_pb2 as pb
-from stadskamer.client import DomainKey, PseudonymClient, decrypt_pseudonym, encrypt_pseudonym
+from stadskamer.client import DomainKey
 from stadskamer.common.event_sinks import EventIds
 from stadskamer.common.keys import KeyLayout
 from stadskamer.complaints.adapters.orm import outbox as complaints_outbox
@@ -33,7 +33,8 @@ BETTER = "De uitkomst vond ik oneerlijk, ik woon aan de Oudegracht 12."
 
 def close_complaint(stack: Stack, bsn: str) -> str:
     """File, call back, decide and close a complaint; its name."""
-    coordinator = caller(stack.channel, stack.token("c", ["klachten"], ["coordinator", "agent"]))
+    token = stack.token("c", ["klachten"], ["coordinator", "agent", "issuer"])
+    coordinator = caller(stack.channel, token)
     name = coordinator.file(bsn, f"kto-{bsn}").complaint.name
     coordinator.call("RecordCallback", cpb.RecordCallbackRequest(name=name, handling_form=1))
     coordinator.call(
@@ -74,6 +75,8 @@ def test_a_closed_complaint_is_surveyed_once_answered_once_and_called_back(
         [payload] = connection.execute(select(complaints_outbox.events.c.payload)).scalars()
     engine.dispose()
     stored = epb.Event.FromString(payload)
+    assert not stored.complaint_closed.encrypted_subject  # added at each delivery, not stored
+    stored.complaint_closed.encrypted_subject = callers.pushed(BSN, "klachten")
     sender = callers.auth("complaints-service", ["klachten"], ["service"])
     assert not callers.sink.DeliverEvent(
         epb.DeliverEventRequest(event=stored), metadata=sender
@@ -106,7 +109,7 @@ def test_a_closed_complaint_is_surveyed_once_answered_once_and_called_back(
     assert reason(reused.value) == "TOKEN_USED"
 
     check = consent_pb2.CheckConsentRequest(
-        subject=callers.polymorphic(BSN),
+        subject=callers.subject(BSN),
         purpose="survey-followup-call",
         requester_domain="onderzoek",
         target_domain="klachten",
@@ -132,18 +135,13 @@ def test_a_closed_complaint_is_surveyed_once_answered_once_and_called_back(
 
 def pushed_event(stack: Stack, bsn: str, **changes: object) -> epb.Event:
     """A ComplaintClosed event as the complaints service would send it for ``bsn``."""
-    klachten = PseudonymClient(stack.channel, stack.token("k", ["klachten"], ["service"]))
-    key = klachten.domain_key("klachten")
-    pseudonym = decrypt_pseudonym(
-        klachten.transcrypt(klachten.polymorphic_pseudonym(bsn), "klachten"), key
-    )
     closed: dict[str, object] = {
         "complaint": f"complaints/{uuid.uuid4()}",
         "case_number": "KL-2026-000999",
         "channel": channel_pb2.CHANNEL_LETTER,
         "org_unit": "belastingen",
         "outcome": cpb.OUTCOME_UNFOUNDED,
-        "encrypted_subject": encrypt_pseudonym(pseudonym, key),
+        "encrypted_subject": Callers(stack).pushed(bsn, "klachten"),
         "subject_domain": "klachten",
         **changes,
     }

@@ -22,7 +22,7 @@ def give_panel_consent(callers: Callers, bsn: str) -> str:
     consent = callers.consent.GrantConsent(
         cpb.GrantConsentRequest(
             request_id=f"panel-{bsn}",
-            subject=callers.polymorphic(bsn),
+            subject=callers.subject(bsn, "kcc"),
             purpose="research-panel",
             purpose_version=1,
             capture=cpb.Capture(channel=channel_pb2.CHANNEL_PHONE, method=cpb.CAPTURE_METHOD_AGENT),
@@ -41,7 +41,7 @@ def join(
 ) -> pb.PanelMember:
     """Join the panel as a person aged 75 or more."""
     request = pb.JoinPanelRequest(
-        subject=callers.polymorphic(bsn),
+        subject=callers.subject(bsn),
         strata=pb.Strata(
             age_band=pb.AGE_BAND_75_AND_OVER,
             district="overvecht",

@@ -10,7 +10,6 @@ import pytest
 from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.events.v1 import events_pb2 as epb
 from stadskamer.api.surveys.v1 import surveys_pb2 as pb
-from stadskamer.client import PseudonymClient, decrypt_pseudonym, encrypt_pseudonym
 from tests.e2e.surveys.support import Callers
 from tests.support.databases import dump_database_text
 from tests.support.stack import Stack
@@ -19,10 +18,8 @@ BSN = "111222333"
 
 
 def product_event(stack: Stack, bsn: str, domain: str = "burgerzaken") -> epb.Event:
-    """A ProductCompleted event as the burgerzaken back office would send it for ``bsn``."""
-    office = PseudonymClient(stack.channel, stack.token("bz", [domain], ["service"]))
-    key = office.domain_key(domain)
-    pseudonym = decrypt_pseudonym(office.transcrypt(office.polymorphic_pseudonym(bsn), domain), key)
+    """A ProductCompleted event as the burgerzaken back office would send it for ``bsn``: the
+    citizen issued into its domain when the passport was handed over."""
     return epb.Event(
         event_id=str(uuid.uuid4()),
         type=epb.ProductCompleted.DESCRIPTOR.full_name,
@@ -33,7 +30,7 @@ def product_event(stack: Stack, bsn: str, domain: str = "burgerzaken") -> epb.Ev
             domain=domain,
             channel=channel_pb2.CHANNEL_COUNTER,
             org_unit="stadswinkel-centrum",
-            encrypted_subject=encrypt_pseudonym(pseudonym, key),
+            encrypted_subject=Callers(stack).subject(bsn, domain),
             subject_domain=domain,
         ),
     )

@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.complaints.support import World, build_world
+from tests.integration.complaints.support import SERVICE, World, build_world
+from tests.support.pseudonyms import local_pseudonyms
 
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    """The complaints use cases on a fresh database (both databases, via ``database_url``)."""
-    built = build_world(database_url, tmp_path)
-    try:
-        yield built
-    finally:
-        built.engine.dispose()
+    """The complaints use cases on a fresh database (both databases, via ``database_url``),
+    with the pseudonym service in process on its own SQLite file."""
+    with local_pseudonyms(tmp_path / "pseudonyms", SERVICE) as pseudonyms:
+        built = build_world(database_url, tmp_path, pseudonyms)
+        try:
+            yield built
+        finally:
+            built.engine.dispose()

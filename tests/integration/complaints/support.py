@@ -1,8 +1,8 @@
-"""A complaints service on a real database with an in-process stand-in for the pseudonyms.
+"""A complaints service on a real database with the real pseudonym service in process.
 
-The stand-in does what the pseudonym service and the domain key do together: it decrypts the
-polymorphic pseudonym with the test master key and applies a fixed domain factor, so one BSN
-always gives the same 32-byte klachten pseudonym, and it can be switched off ("down").
+The pseudonym service runs its own use cases on a SQLite file beside the test
+(:mod:`tests.support.pseudonyms`): it issues the tagged klachten pseudonyms the requests
+carry, claims them for the complaints service, and can be switched off ("down").
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from stadskamer import pep
-from stadskamer.client import DomainKey, decrypt_pseudonym, make_polymorphic_pseudonym
+from stadskamer.client import DomainKey
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
-from stadskamer.common.errors import InvalidArgument, Unavailable
 from stadskamer.common.processing_log import JsonLinesProcessingLog
 from stadskamer.common.request_ids import RequestDigest
 from stadskamer.complaints.adapters.events import ProtoEventEncoder
-from stadskamer.complaints.bootstrap import MIGRATIONS
+from stadskamer.complaints.bootstrap import MIGRATIONS, migration_inputs
 from stadskamer.complaints.deadlines import DeadlinePolicy
 from stadskamer.complaints.inputs import Draft
 from stadskamer.complaints.lifecycle import LifecycleService
@@ -30,13 +28,9 @@ from stadskamer.complaints.queries import ComplaintQueries
 from stadskamer.complaints.routing import RoutingTable
 from stadskamer.complaints.service import Dependencies, FilingService
 from stadskamer.complaints.texts import TextCipher
-from stadskamer.pep import group
+from tests.support.pseudonyms import LocalPseudonyms
 
-MASTER_SECRET = pep.random_scalar()
-MASTER_PUBLIC = pep.public_key(MASTER_SECRET)
-DOMAIN_FACTOR = pep.random_scalar()
-KLACHTEN_SECRET = pep.random_scalar()
-KEY = DomainKey("klachten", "v1", KLACHTEN_SECRET, pep.public_key(KLACHTEN_SECRET))
+SERVICE = Principal("complaints-service", frozenset({"klachten"}), frozenset({"service"}))
 AGENT = Principal("agent-1", frozenset({"klachten"}), frozenset({"agent"}))
 COORDINATOR = Principal("coordinator-1", frozenset({"klachten"}), frozenset({"coordinator"}))
 ANALYST = Principal("analyst-1", frozenset({"klachten"}), frozenset({"analyst"}))
@@ -54,44 +48,6 @@ def bsns(count: int) -> list[str]:
         if check <= 9:
             found.append(first + str(check))
     return found
-
-
-def polymorphic(bsn: str) -> bytes:
-    """A fresh polymorphic pseudonym of ``bsn`` under the test master key."""
-    return make_polymorphic_pseudonym(bsn, MASTER_PUBLIC)
-
-
-def klachten_pseudonym(bsn: str) -> bytes:
-    """The klachten pseudonym the stand-in gives ``bsn``."""
-    return group.point_mul(DOMAIN_FACTOR, pep.identity_point(bsn))
-
-
-class FakeSubjects:
-    """The pseudonym service and the klachten key, in process."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.calls = 0
-
-    def domain_pseudonym(self, polymorphic: bytes) -> bytes:
-        """Decrypt with the master key and apply the domain factor."""
-        self.calls += 1
-        if self.down:
-            raise Unavailable("the pseudonyms service is unavailable", "DEPENDENCY_UNAVAILABLE")
-        try:
-            point = pep.decrypt(pep.Ciphertext.from_bytes(polymorphic), MASTER_SECRET)
-        except pep.InvalidEncodingError:
-            raise InvalidArgument.for_field("subject", "not a polymorphic pseudonym") from None
-        return group.point_mul(DOMAIN_FACTOR, point)
-
-    def open_encrypted(self, encrypted: bytes) -> bytes:
-        """Decrypt an encrypted klachten pseudonym with the klachten key."""
-        try:
-            return decrypt_pseudonym(encrypted, KEY)
-        except pep.InvalidEncodingError:
-            raise InvalidArgument.for_field(
-                "encrypted_subject", "not an encrypted pseudonym of klachten"
-            ) from None
 
 
 @dataclass
@@ -112,7 +68,7 @@ class World:
 
     engine: Engine
     deps: Dependencies
-    subjects: FakeSubjects
+    pseudonyms: LocalPseudonyms
     clock: Clock
     log: JsonLinesProcessingLog
     filing: FilingService
@@ -120,30 +76,59 @@ class World:
     queries: ComplaintQueries
     woken: list[int]
 
+    @property
+    def key(self) -> DomainKey:
+        """The klachten domain key."""
+        return self.deps.key
 
-def build_world(url: str, folder: Path) -> World:
+    def subject(self, bsn: str = "111222333") -> bytes:
+        """A fresh tagged klachten pseudonym of ``bsn``, as a front end has it issued."""
+        return self.pseudonyms.issue(bsn, "klachten", "complaint-handling")
+
+    def pseudonym(self, bsn: str = "111222333") -> bytes:
+        """The klachten pseudonym of ``bsn``."""
+        return self.pseudonyms.pseudonym(self.subject(bsn))
+
+    def draft(self, request_id: str, bsn: str = "111222333", **changes: object) -> Draft:
+        """A valid draft (received now unless given) with a fresh subject."""
+        fields: dict[str, object] = {
+            "request_id": request_id,
+            "subject": self.subject(bsn),
+            "channel": 4,
+            "received_at": None,
+            "org_unit": "belastingen",
+            "about_official": False,
+            "description": DESCRIPTION,
+        }
+        fields.update(changes)
+        return Draft(**fields)  # type: ignore[arg-type]
+
+
+def build_world(url: str, folder: Path, pseudonyms: LocalPseudonyms) -> World:
     """Migrate the database and wire the use cases."""
     engine = make_engine(url, "complaints")
-    migrate(engine, MIGRATIONS, "complaints")
-    subjects, clock = FakeSubjects(), Clock()
+    key = pseudonyms.key("klachten")
+    migrate(engine, MIGRATIONS, "complaints", migration_inputs(key))
+    clock = Clock()
     log = JsonLinesProcessingLog.for_service(folder / "processing-log", "complaints")
     woken: list[int] = []
     deps = Dependencies(
         unit_of_work=lambda: UnitOfWork(session_factory(engine)),
-        subjects=subjects,
-        cipher=TextCipher(KLACHTEN_SECRET),
+        pseudonyms=pseudonyms,
+        key=key,
+        cipher=TextCipher(key.secret_key),
         processing_log=log,
-        events=ProtoEventEncoder(KEY),
+        events=ProtoEventEncoder(),
         deadlines=DeadlinePolicy(),
         routing=RoutingTable.load(None),
-        request_digest=RequestDigest(KLACHTEN_SECRET),
+        request_digest=RequestDigest(key.secret_key),
         on_event=lambda: woken.append(1),
         clock=clock,
     )
     return World(
         engine,
         deps,
-        subjects,
+        pseudonyms,
         clock,
         log,
         FilingService(deps),
@@ -151,18 +136,3 @@ def build_world(url: str, folder: Path) -> World:
         ComplaintQueries(deps),
         woken,
     )
-
-
-def draft(request_id: str, bsn: str = "111222333", **changes: object) -> Draft:
-    """A valid draft (received now unless given)."""
-    fields: dict[str, object] = {
-        "request_id": request_id,
-        "subject": polymorphic(bsn),
-        "channel": 4,
-        "received_at": None,
-        "org_unit": "belastingen",
-        "about_official": False,
-        "description": DESCRIPTION,
-    }
-    fields.update(changes)
-    return Draft(**fields)  # type: ignore[arg-type]

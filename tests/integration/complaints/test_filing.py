@@ -11,22 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from stadskamer import pep
 from stadskamer.common.auth import Principal
 from stadskamer.common.errors import InvalidArgument, PermissionDenied, Unavailable
 from stadskamer.common.processing_log import JsonLinesProcessingLog, ProcessingRecord
 from stadskamer.complaints.adapters.orm import assignments, complaints
 from stadskamer.complaints.domain import Status
 from stadskamer.complaints.service import FilingService
-from tests.integration.complaints.support import (
-    AGENT,
-    DESCRIPTION,
-    MASTER_SECRET,
-    World,
-    bsns,
-    draft,
-    klachten_pseudonym,
-)
+from stadskamer.pep import tags
+from tests.integration.complaints.support import AGENT, DESCRIPTION, World, bsns
 from tests.support.databases import dump_database_text
 
 PARALLEL = 40
@@ -38,7 +30,7 @@ def _count(world: World) -> int:
 
 
 def test_a_filed_complaint_is_numbered_routed_and_clocked(world: World) -> None:
-    filed = world.filing.file(AGENT, draft("req-1", received_at=world.clock.now))
+    filed = world.filing.file(AGENT, world.draft("req-1", received_at=world.clock.now))
     complaint = filed.complaint
     assert not filed.replayed
     assert complaint.case_number == "KL-2026-000001"
@@ -46,50 +38,74 @@ def test_a_filed_complaint_is_numbered_routed_and_clocked(world: World) -> None:
     assert complaint.coordinator == "decentraal-belastingen"
     assert complaint.callback_due == date(2026, 3, 9)
     assert complaint.decision_due == date(2026, 4, 13)
-    assert complaint.subject == klachten_pseudonym("111222333")
+    assert complaint.subject == world.pseudonym("111222333")
     assert complaint.description == DESCRIPTION
     assert [a.coordinator for a in complaint.assignments] == ["decentraal-belastingen"]
-    second = world.filing.file(AGENT, draft("req-2", org_unit="onbekend")).complaint
+    second = world.filing.file(AGENT, world.draft("req-2", org_unit="onbekend")).complaint
     assert second.case_number == "KL-2026-000002"
     assert second.coordinator == "centraal"
 
 
 def test_numbers_restart_each_year_of_registration(world: World) -> None:
-    world.filing.file(AGENT, draft("a"))
+    world.filing.file(AGENT, world.draft("a"))
     world.clock.now = datetime(2026, 12, 31, 22, 59, tzinfo=UTC)  # 23:59 in Amsterdam
-    assert world.filing.file(AGENT, draft("b")).complaint.case_number == "KL-2026-000002"
+    assert world.filing.file(AGENT, world.draft("b")).complaint.case_number == "KL-2026-000002"
     world.clock.now = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)  # 1 January 2027 there
-    assert world.filing.file(AGENT, draft("c")).complaint.case_number == "KL-2027-000001"
-    assert world.filing.file(AGENT, draft("d")).complaint.case_number == "KL-2027-000002"
+    assert world.filing.file(AGENT, world.draft("c")).complaint.case_number == "KL-2027-000001"
+    assert world.filing.file(AGENT, world.draft("d")).complaint.case_number == "KL-2027-000002"
 
 
 def test_many_parallel_filings_get_unique_increasing_numbers(world: World) -> None:
     people = bsns(PARALLEL)
+    requests = [world.draft(f"par-{index}", people[index]) for index in range(PARALLEL)]
 
     def file(index: int) -> str:
-        return world.filing.file(AGENT, draft(f"par-{index}", people[index])).complaint.case_number
+        return world.filing.file(AGENT, requests[index]).complaint.case_number
 
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         numbers = list(pool.map(file, range(PARALLEL)))
     assert len(set(numbers)) == PARALLEL
     assert sorted(numbers) == [f"KL-2026-{n:06d}" for n in range(1, PARALLEL + 1)]
-    assert world.filing.file(AGENT, draft("after")).complaint.case_number == "KL-2026-000041"
+    assert world.filing.file(AGENT, world.draft("after")).complaint.case_number == "KL-2026-000041"
     assert _count(world) == PARALLEL + 1
 
 
 def test_a_retry_returns_the_first_complaint_and_writes_nothing(world: World) -> None:
-    first = world.filing.file(AGENT, draft("same")).complaint
-    calls = world.subjects.calls
-    again = world.filing.file(AGENT, draft("same", description="Iets anders"))
+    request = world.draft("same")
+    first = world.filing.file(AGENT, request).complaint
+    calls = world.pseudonyms.calls
+    again = world.filing.file(AGENT, replace(request, description="Iets anders"))
     assert again.replayed
     assert again.complaint == first
-    assert world.subjects.calls == calls
+    assert world.pseudonyms.calls == calls + 1  # only the record's subject, nothing claimed
+    assert _count(world) == 1
+
+
+def test_a_subject_claimed_before_is_refused_and_writes_nothing(world: World) -> None:
+    subject = world.subject()
+    world.filing.file(AGENT, world.draft("first", subject=subject))
+    with pytest.raises(PermissionDenied) as raised:
+        world.filing.file(AGENT, world.draft("second", subject=subject))
+    assert raised.value.reason == "TAG_SPENT"
+    assert _count(world) == 1
+
+
+def test_a_retry_with_the_same_bytes_while_the_first_is_stored_answers_the_first(
+    world: World,
+) -> None:
+    request = world.draft("same-bytes")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: _file_or_refusal(world, request), range(8)))
+    filed = [r for r in results if not isinstance(r, PermissionDenied)]
+    assert filed and len({r.complaint.id for r in filed}) == 1
+    assert {r.reason for r in results if isinstance(r, PermissionDenied)} <= {"TAG_SPENT"}
     assert _count(world) == 1
 
 
 def test_concurrent_retries_store_one_complaint(world: World) -> None:
+    requests = [world.draft("race") for _ in range(12)]
     with ThreadPoolExecutor(max_workers=12) as pool:
-        results = list(pool.map(lambda _: world.filing.file(AGENT, draft("race")), range(12)))
+        results = list(pool.map(lambda r: world.filing.file(AGENT, r), requests))
     assert len({r.complaint.id for r in results}) == 1
     assert len({r.complaint.case_number for r in results}) == 1
     assert _count(world) == 1
@@ -99,12 +115,13 @@ def test_concurrent_retries_store_one_complaint(world: World) -> None:
 
 
 def test_a_pseudonym_service_that_is_down_leaves_nothing_written(world: World) -> None:
-    world.subjects.down = True
+    request = world.draft("down")
+    world.pseudonyms.down = True
     with pytest.raises(Unavailable):
-        world.filing.file(AGENT, draft("down"))
+        world.filing.file(AGENT, request)
     assert _count(world) == 0
-    world.subjects.down = False
-    assert world.filing.file(AGENT, draft("down")).complaint.case_number == "KL-2026-000001"
+    world.pseudonyms.down = False
+    assert world.filing.file(AGENT, world.draft("down")).complaint.case_number == "KL-2026-000001"
 
 
 @pytest.mark.parametrize(
@@ -112,6 +129,7 @@ def test_a_pseudonym_service_that_is_down_leaves_nothing_written(world: World) -
     [
         ({"subject": b"\x01" * 96}, "subject"),
         ({"subject": b""}, "subject"),
+        ({"subject": "kcc"}, "subject"),
         ({"description": ""}, "description"),
         ({"org_unit": "Geen Code"}, "org_unit"),
         ({"channel": 0}, "channel"),
@@ -121,8 +139,12 @@ def test_a_pseudonym_service_that_is_down_leaves_nothing_written(world: World) -
 def test_bad_input_names_the_field_and_writes_nothing(
     world: World, changes: dict[str, object], field: str
 ) -> None:
+    if changes.get("subject") == "kcc":
+        changes = {"subject": world.pseudonyms.issue("111222333", "kcc")}
+    calls = world.pseudonyms.calls
     with pytest.raises(InvalidArgument) as raised:
-        world.filing.file(AGENT, draft("bad", **changes))
+        world.filing.file(AGENT, world.draft("bad", **changes))
+    assert world.pseudonyms.calls == calls
     assert [v.field for v in raised.value.violations] == [field]
     assert _count(world) == 0
 
@@ -138,13 +160,13 @@ def test_filing_needs_the_klachten_domain_and_a_filing_role(
     world: World, caller: Principal
 ) -> None:
     with pytest.raises(PermissionDenied):
-        world.filing.file(caller, draft("denied"))
+        world.filing.file(caller, world.draft("denied"))
     assert _count(world) == 0
 
 
 def test_the_received_time_sets_the_clocks(world: World) -> None:
     received = world.clock.now - timedelta(days=10)  # Friday 20 February 2026
-    complaint = world.filing.file(AGENT, draft("old", received_at=received)).complaint
+    complaint = world.filing.file(AGENT, world.draft("old", received_at=received)).complaint
     assert complaint.callback_due == date(2026, 2, 27)
     assert complaint.decision_due == date(2026, 4, 3)
     assert complaint.case_number.startswith("KL-2026-")
@@ -156,14 +178,14 @@ def test_no_bsn_or_description_in_the_database_logs_or_processing_log(
     caplog.set_level(logging.DEBUG)
     people = bsns(3)
     for index, bsn in enumerate(people):
-        world.filing.file(AGENT, draft(f"leak-{index}", bsn))
+        world.filing.file(AGENT, world.draft(f"leak-{index}", bsn))
     literals = [*people, DESCRIPTION, "Jan de Vries", "WOZ-waarde"]
     dump = dump_database_text(database_url)
     assert [literal for literal in literals if literal in dump] == []
     assert [literal for literal in literals if literal in caplog.text] == []
     records = world.log.read()
     assert [r.name for r in records] == ["complaints.file"] * 3
-    assert {r.subject for r in records} == {klachten_pseudonym(b).hex() for b in people}
+    assert {r.subject for r in records} == {""}  # the citizen only in the audit service's form
     assert {r.purpose for r in records} == {"complaint-handling"}
     log_text = (tmp_path / "processing-log" / "complaints.jsonl").read_text()
     assert [literal for literal in literals if literal in log_text] == []
@@ -177,7 +199,7 @@ def test_a_processing_log_that_cannot_be_written_refuses_the_filing(
     broken = JsonLinesProcessingLog.for_service(blocker, "complaints")
     filing = FilingService(replace(world.deps, processing_log=broken))
     with pytest.raises(Unavailable):
-        filing.file(AGENT, draft("no-log"))
+        filing.file(AGENT, world.draft("no-log"))
     assert _count(world) == 0
 
 
@@ -192,19 +214,27 @@ class RecordingLog:
         self.records.append(record)
 
 
-def test_the_filing_record_carries_a_fresh_polymorphic_subject_for_the_audit_log(
+def test_the_filing_record_names_the_complainant_for_the_audit_service_only(
     world: World,
 ) -> None:
     log = RecordingLog()
     filing = FilingService(replace(world.deps, processing_log=log))
-    request = draft("poly", "123456782")
+    request = world.draft("tagged", "123456782")
     filing.file(AGENT, request)
-    replayed = filing.file(AGENT, replace(request, subject=b"\x01" * 96))
+    replayed = filing.file(AGENT, replace(request, subject=world.subject()))
     assert replayed.replayed
     first, second = log.records
     assert (first.status, second.status) == ("OK", "REPLAYED")
-    assert len(first.subject_polymorphic) == 96
-    assert first.subject_polymorphic != request.subject
-    point = pep.decrypt(pep.Ciphertext.from_bytes(first.subject_polymorphic), MASTER_SECRET)
-    assert point == pep.identity_point("123456782")
-    assert second.subject_polymorphic == b""
+    for record in (first, second):
+        assert record.subject == ""
+        assert tags.parse(record.subject_tagged).audience == "audit/klachten"
+    assert first.subject_tagged != second.subject_tagged
+    audit = {world.pseudonyms.pseudonym(r.subject_tagged) for r in (first, second)}
+    assert len(audit) == 1 and world.pseudonym("123456782") not in audit
+
+
+def _file_or_refusal(world: World, request: object) -> object:
+    try:
+        return world.filing.file(AGENT, request)  # type: ignore[arg-type]
+    except PermissionDenied as refusal:
+        return refusal

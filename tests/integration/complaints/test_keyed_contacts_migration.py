@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
+from stadskamer import pep
 from stadskamer.common.db import migrate
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.complaints.bootstrap import MIGRATIONS
 from stadskamer.complaints.texts import TextCipher, contact_context
-from tests.integration.complaints.support import KLACHTEN_SECRET
 
+KLACHTEN_SECRET = pep.random_scalar()
 CONTACT = "2c6c9507-943e-5bab-a951-4107acbd60eb"
 _INSERT = text(
     "INSERT INTO complaints (id, case_number, request_id, subject_pseudonym, channel,"
@@ -43,7 +44,8 @@ def _at_0002_with_two_complaints(url: str) -> None:
 def test_a_clear_contact_id_becomes_its_keyed_digest_and_a_sealed_copy(database_url: str) -> None:
     _at_0002_with_two_complaints(database_url)
     engine = create_engine(database_url)
-    migrate(engine, MIGRATIONS, "complaints", {"domain_secret_key": KLACHTEN_SECRET})
+    secrets = {"secrets": {"domain_secret_key": KLACHTEN_SECRET}}
+    migrate(engine, MIGRATIONS, "complaints", secrets, revision="0003")
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT id, contact_reference, contact_sealed FROM complaints ORDER BY id")

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from stadskamer.api.events.v1 import events_pb2
 from stadskamer.client import decrypt_pseudonym
@@ -18,16 +18,15 @@ from stadskamer.common.errors import (
     PermissionDenied,
     StadskamerError,
 )
-from stadskamer.complaints.adapters.orm import outbox
+from stadskamer.complaints.adapters.events import ClosedComplaintSubjects
+from stadskamer.complaints.adapters.orm import complaints, outbox
 from stadskamer.complaints.domain import HandlingForm, Outcome, Status
+from stadskamer.pep import tags
 from tests.integration.complaints.support import (
     AGENT,
     ANALYST,
     COORDINATOR,
-    KEY,
     World,
-    draft,
-    klachten_pseudonym,
 )
 from tests.support.databases import dump_database_text
 
@@ -35,7 +34,7 @@ FOUNDED = int(Outcome.FOUNDED)
 
 
 def _filed(world: World, request_id: str = "req-1", **changes: object) -> str:
-    return world.filing.file(AGENT, draft(request_id, **changes)).complaint.name
+    return world.filing.file(AGENT, world.draft(request_id, **changes)).complaint.name
 
 
 def _pending(world: World) -> list[events_pb2.Event]:
@@ -70,11 +69,48 @@ def test_the_whole_lifecycle_ends_with_one_closed_event(world: World) -> None:
     assert payload.org_unit == "belastingen"
     assert payload.about_official
     assert payload.subject_domain == "klachten"
-    assert decrypt_pseudonym(payload.encrypted_subject, KEY) == klachten_pseudonym("111222333")
-    assert closed.subject not in payload.encrypted_subject  # encrypted, not the bare pseudonym
+    assert payload.encrypted_subject == b""  # stored without the complainant
     with pytest.raises(FailedPrecondition):
         world.lifecycle.close(COORDINATOR, name)
     assert len(_pending(world)) == 1
+
+
+def test_each_delivery_carries_a_fresh_reference_of_the_complainant(world: World) -> None:
+    name = _closed(world)
+    [event] = _pending(world)
+    prepare = ClosedComplaintSubjects(world.deps.unit_of_work, world.pseudonyms)
+    first = prepare(events_pb2.Event.FromString(event.SerializeToString()))
+    second = prepare(events_pb2.Event.FromString(event.SerializeToString()))
+    assert first is not None and second is not None
+    sent = [first.complaint_closed.encrypted_subject, second.complaint_closed.encrypted_subject]
+    with world.engine.connect() as connection:
+        stored = connection.execute(
+            select(complaints.c.subject_reference).where(complaints.c.id == name[11:])
+        ).scalar_one()
+    assert sent[0] != sent[1] and bytes(stored) not in sent
+    for subject in sent:
+        tag = tags.parse(subject)
+        assert (tag.kind, tag.audience, tag.grant_id) == (tags.Kind.REFERENCE, "klachten", "")
+        assert decrypt_pseudonym(subject, world.key) == world.pseudonym("111222333")
+    assert first.complaint_closed.subject_domain == "klachten"
+
+
+def test_a_complaint_without_a_reference_closes_without_an_event(world: World) -> None:
+    name = _filed(world)
+    with world.engine.begin() as connection:
+        connection.execute(update(complaints).values(subject_reference=None))
+    world.lifecycle.record_callback(COORDINATOR, name, None, 1, False)
+    world.lifecycle.decide(COORDINATOR, name, FOUNDED, "kcc", 0)
+    assert world.lifecycle.close(COORDINATOR, name).status is Status.CLOSED
+    assert _pending(world) == []
+
+
+def _closed(world: World) -> str:
+    name = _filed(world)
+    world.lifecycle.record_callback(COORDINATOR, name, None, 1, False)
+    world.lifecycle.decide(COORDINATOR, name, FOUNDED, "kcc", 0)
+    world.lifecycle.close(COORDINATOR, name)
+    return name
 
 
 def test_invalid_transitions_are_refused_and_change_nothing(world: World) -> None:

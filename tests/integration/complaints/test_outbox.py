@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from stadskamer import pep
 from stadskamer.common.db import sqlite_url
 from stadskamer.common.event_sinks import EventIds, GrpcEventSink
 from stadskamer.common.keys import DomainKeyFile
@@ -17,26 +18,21 @@ from stadskamer.common.outbox import OutboxEvent
 from stadskamer.common.outbox_relay import OutboxRelay
 from stadskamer.common.server import ServerSettings
 from stadskamer.common.settings import ConfigurationError
+from stadskamer.complaints.adapters.events import ClosedComplaintSubjects
 from stadskamer.complaints.adapters.orm import outbox
 from stadskamer.complaints.bootstrap import build_component
 from stadskamer.complaints.domain import Outcome
 from stadskamer.complaints.settings import ComplaintsSettings
 from tests.integration.complaints.sink import FAST_RECONNECT, DeduplicatingSink, running_sink
-from tests.integration.complaints.support import (
-    AGENT,
-    COORDINATOR,
-    KEY,
-    KLACHTEN_SECRET,
-    World,
-    bsns,
-    draft,
-)
+from tests.integration.complaints.support import AGENT, COORDINATOR, World, bsns
+
+KLACHTEN_SECRET = pep.random_scalar()
 
 
 def _close_complaints(world: World, count: int) -> list[str]:
     names = []
     for index, bsn in enumerate(bsns(count)):
-        name = world.filing.file(AGENT, draft(f"c{index}", bsn)).complaint.name
+        name = world.filing.file(AGENT, world.draft(f"c{index}", bsn)).complaint.name
         world.lifecycle.record_callback(COORDINATOR, name, None, 1, False)
         world.lifecycle.decide(COORDINATOR, name, int(Outcome.FOUNDED), "kcc", 0)
         world.lifecycle.close(COORDINATOR, name)
@@ -79,8 +75,9 @@ def test_events_wait_for_a_down_sink_and_arrive_once_after_a_lost_ack(world: Wor
     port = _free_port()  # nothing listens there now: the sink is down
     address = f"127.0.0.1:{port}"
     channel = grpc.insecure_channel(address, options=FAST_RECONNECT)
-    ids = EventIds({"klachten": KEY.secret_key})
-    relay = _relay(world, {address: GrpcEventSink(channel, ids, timeout=2.0)})
+    ids = EventIds({"klachten": world.key.secret_key})
+    prepare = ClosedComplaintSubjects(world.deps.unit_of_work, world.pseudonyms)
+    relay = _relay(world, {address: GrpcEventSink(channel, ids, timeout=2.0, prepare=prepare)})
     try:
         for _ in range(3):
             assert relay.run_once() == 0
@@ -95,6 +92,7 @@ def test_events_wait_for_a_down_sink_and_arrive_once_after_a_lost_ack(world: Wor
         relay.stop()
         channel.close()
     assert sorted(e.complaint_closed.complaint for e in sink.accepted.values()) == sorted(names)
+    assert all(e.complaint_closed.encrypted_subject for e in sink.accepted.values())
     assert len(sink.accepted) == 3
     assert all(sink.deliveries.count(event_id) >= 2 for event_id in sink.accepted)
     first_seen = list(dict.fromkeys(sink.deliveries))
@@ -131,7 +129,7 @@ def test_an_event_is_done_only_when_every_sink_has_it(world: World) -> None:
 
 def test_closing_the_component_stops_the_relay(tmp_path: Path) -> None:
     key_file = tmp_path / "klachten.key.json"
-    DomainKeyFile("klachten", "v1", KLACHTEN_SECRET, KEY.public_key).dump(key_file)
+    DomainKeyFile("klachten", "v1", KLACHTEN_SECRET, pep.public_key(KLACHTEN_SECRET)).dump(key_file)
     settings = ComplaintsSettings.embedded(
         ServerSettings(port=0),
         tmp_path,
@@ -154,7 +152,7 @@ def test_closing_the_component_stops_the_relay(tmp_path: Path) -> None:
 
 def test_a_domain_key_of_another_domain_is_refused(tmp_path: Path) -> None:
     key_file = tmp_path / "kcc.key.json"
-    DomainKeyFile("kcc", "v1", KLACHTEN_SECRET, KEY.public_key).dump(key_file)
+    DomainKeyFile("kcc", "v1", KLACHTEN_SECRET, pep.public_key(KLACHTEN_SECRET)).dump(key_file)
     settings = ComplaintsSettings.embedded(
         ServerSettings(port=0),
         tmp_path,

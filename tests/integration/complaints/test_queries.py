@@ -9,7 +9,7 @@ import pytest
 from stadskamer.common.errors import InvalidArgument, PermissionDenied
 from stadskamer.complaints.domain import Outcome, Status
 from stadskamer.complaints.queries import ListQuery
-from tests.integration.complaints.support import AGENT, ANALYST, COORDINATOR, World, bsns, draft
+from tests.integration.complaints.support import AGENT, ANALYST, COORDINATOR, World, bsns
 
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def _names(world: World, **filters: object) -> list[str]:
 
 def _file(world: World, request_id: str, received: datetime, **changes: object) -> str:
     return world.filing.file(
-        AGENT, draft(request_id, received_at=received, **changes)
+        AGENT, world.draft(request_id, received_at=received, **changes)
     ).complaint.name
 
 

@@ -1,4 +1,9 @@
-"""The surveys use cases on a real database with in-process stand-ins for the peers."""
+"""The surveys use cases on a real database with in-process peers.
+
+The pseudonym service is the real one in process (:mod:`tests.support.pseudonyms`), so the
+use cases claim and convert real tagged pseudonyms; the consent service is a fake
+(:class:`tests.unit.surveys.fakes.FakeConsents`).
+"""
 
 from __future__ import annotations
 
@@ -13,20 +18,19 @@ from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.surveys.adapters.database import scrubber, secure_delete
 from stadskamer.surveys.adapters.orm import invitations
-from stadskamer.surveys.bootstrap import MIGRATIONS, use_cases
+from stadskamer.surveys.bootstrap import MIGRATIONS, migration_inputs, use_cases
+from stadskamer.surveys.citizens import Citizens
 from stadskamer.surveys.domain import InvitationRules, Sampler
 from stadskamer.surveys.entrypoint import UseCases
 from stadskamer.surveys.inputs import Address, Answer, InvitationDraft
 from stadskamer.surveys.sealing import Keyring
 from stadskamer.surveys.service import Dependencies
+from tests.support.pseudonyms import LocalPseudonyms
 from tests.unit.surveys.fakes import (
-    ONDERZOEK_SECRET,
     Clock,
     FakeConsents,
-    FakeSubjects,
     MemoryDelivery,
     MemoryLog,
-    polymorphic,
     token_in,
 )
 
@@ -35,6 +39,7 @@ ANALYST = Principal("analyst-1", frozenset({"onderzoek"}), frozenset({"analyst"}
 COORDINATOR = Principal("coordinator-1", frozenset({"onderzoek"}), frozenset({"coordinator"}))
 SYSTEM = Principal("front-end", frozenset({"onderzoek"}), frozenset({"system"}))
 COMPLAINTS = Principal("complaints-service", frozenset({"klachten"}), frozenset({"service"}))
+SENDERS = {"klachten": COMPLAINTS}
 ADDRESS = "petra.jansen@example.nl"
 
 
@@ -46,7 +51,7 @@ class World:
     engine: Engine
     deps: Dependencies
     cases: UseCases
-    subjects: FakeSubjects
+    pseudonyms: LocalPseudonyms
     consents: FakeConsents
     delivery: MemoryDelivery
     log: MemoryLog
@@ -73,19 +78,56 @@ class World:
         """The token of the last message sent."""
         return token_in(self.delivery.messages[-1])
 
+    def subject(self, bsn: str = "111222333") -> bytes:
+        """A fresh tagged onderzoek pseudonym of ``bsn``, as a front end has it issued."""
+        return self.pseudonyms.issue(bsn, "onderzoek", "satisfaction-survey")
 
-def build_world(url: str, rules: InvitationRules | None = None, min_group_size: int = 10) -> World:
-    """Migrate the database and wire the use cases with the stand-ins."""
+    def pseudonym(self, bsn: str = "111222333") -> bytes:
+        """The onderzoek pseudonym of ``bsn``."""
+        return self.pseudonyms.pseudonym(self.subject(bsn))
+
+    def pushed(self, bsn: str = "111222333", domain: str = "klachten") -> bytes:
+        """What a sender of ``domain`` puts in an event: a fresh reference of its own."""
+        sender = self.pseudonyms.as_caller(
+            Principal(f"{domain}-service", frozenset({domain}), frozenset({"service"}))
+        )
+        claimed = sender.claim(self.pseudonyms.issue(bsn, domain), domain)
+        return sender.convert(claimed.reference, domain)
+
+    def draft(
+        self, request_id: str, bsn: str | None = "111222333", **changes: object
+    ) -> InvitationDraft:
+        """A valid invitation request after a phone contact, with an address unless changed."""
+        fields: dict[str, object] = {
+            "request_id": request_id,
+            "subject": self.subject(bsn) if bsn else b"",
+            "trigger": 1,
+            "channel": 2,
+            "topic": "paspoort",
+            "org_unit": "kcc-noord",
+            "address": Address(1, ADDRESS),
+        }
+        fields.update(changes)
+        return InvitationDraft(**fields)  # type: ignore[arg-type]
+
+
+def build_world(
+    url: str,
+    pseudonyms: LocalPseudonyms,
+    rules: InvitationRules | None = None,
+    min_group_size: int = 10,
+) -> World:
+    """Migrate the database and wire the use cases with the peers in process."""
     engine = make_engine(url, "surveys")
     secure_delete(engine)
-    migrate(engine, MIGRATIONS, "surveys")
-    subjects = FakeSubjects()
-    consents = FakeConsents(subjects)
+    key = pseudonyms.key("onderzoek")
+    migrate(engine, MIGRATIONS, "surveys", migration_inputs(key))
+    consents = FakeConsents(pseudonyms)
     delivery, log, clock = MemoryDelivery(), MemoryLog(), Clock()
-    keys = Keyring(ONDERZOEK_SECRET)
+    keys = Keyring(key.secret_key)
     deps = Dependencies(
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
-        subjects=subjects,
+        citizens=Citizens(pseudonyms, consents, key),
         consents=consents,
         delivery=delivery,
         keys=keys,
@@ -96,22 +138,7 @@ def build_world(url: str, rules: InvitationRules | None = None, min_group_size: 
         min_group_size=min_group_size,
         clock=clock,
     )
-    return World(url, engine, deps, use_cases(deps), subjects, consents, delivery, log, clock)
-
-
-def draft(request_id: str, bsn: str | None = "111222333", **changes: object) -> InvitationDraft:
-    """A valid invitation request after a phone contact, with an address unless changed."""
-    fields: dict[str, object] = {
-        "request_id": request_id,
-        "subject": polymorphic(bsn) if bsn else b"",
-        "trigger": 1,
-        "channel": 2,
-        "topic": "paspoort",
-        "org_unit": "kcc-noord",
-        "address": Address(1, ADDRESS),
-    }
-    fields.update(changes)
-    return InvitationDraft(**fields)  # type: ignore[arg-type]
+    return World(url, engine, deps, use_cases(deps), pseudonyms, consents, delivery, log, clock)
 
 
 def answer(token: str, score: int = 8, **changes: object) -> Answer:

@@ -7,14 +7,16 @@ import pytest
 from stadskamer.common.errors import FailedPrecondition, NotFound
 from stadskamer.surveys.domain import AddressKind, DeliveryStatus
 from stadskamer.surveys.inputs import Address
-from tests.integration.surveys.support import ADDRESS, AGENT, World, answer, draft
+from tests.integration.surveys.support import ADDRESS, AGENT, World, answer
 from tests.support.databases import dump_database_text
 
 
 def test_an_invitation_awaiting_an_address_is_delivered_once_one_is_attached(
     world: World,
 ) -> None:
-    created = world.cases.intake.create(AGENT, draft("r-1", address=None, source_reference="KL-1"))
+    created = world.cases.intake.create(
+        AGENT, world.draft("r-1", address=None, source_reference="KL-1")
+    )
     assert created.invitation is not None
     assert created.invitation.status is DeliveryStatus.AWAITING_ADDRESS
     assert world.delivery.messages == []
@@ -41,7 +43,7 @@ def test_attaching_to_an_unknown_invitation_is_not_found(world: World) -> None:
 
 def test_a_failed_delivery_stays_pending_and_is_retried_with_a_fresh_token(world: World) -> None:
     world.delivery.failing = True
-    created = world.cases.intake.create(AGENT, draft("r-1"))
+    created = world.cases.intake.create(AGENT, world.draft("r-1"))
     assert created.invitation is not None
     assert created.invitation.status is DeliveryStatus.PENDING_DELIVERY
     assert world.cases.deliveries.deliver_pending() == 0

@@ -18,7 +18,6 @@ from tests.integration.surveys.support import (
     COORDINATOR,
     World,
     answer,
-    draft,
 )
 from tests.support.databases import dump_database_text
 from tests.unit.surveys.fakes import START, bsns
@@ -27,14 +26,18 @@ from tests.unit.surveys.fakes import START, bsns
 def answered(world: World, org_unit: str, scores: list[int], aspect: str, first: int) -> None:
     """Invite one citizen per score for ``org_unit`` and answer with that score."""
     for offset, (bsn, score) in enumerate(zip(bsns(len(scores), first), scores, strict=True)):
-        world.cases.intake.create(AGENT, draft(f"{org_unit}-{offset}", bsn=bsn, org_unit=org_unit))
+        world.cases.intake.create(
+            AGENT, world.draft(f"{org_unit}-{offset}", bsn=bsn, org_unit=org_unit)
+        )
         world.cases.answering.submit(answer(world.last_token(), score, aspect=aspect))
 
 
 def test_insights_group_the_answers_and_suppress_small_groups(world: World) -> None:
     answered(world, "kcc-noord", [9, 9, 10, 8, 7, 7, 6, 5, 3, 2, 9, 8], "bejegening", 10_000_000)
     answered(world, "kcc-zuid", [1, 2, 3], "uitkomst", 20_000_000)
-    world.cases.intake.create(AGENT, draft("unanswered", bsn="111222333", org_unit="kcc-noord"))
+    world.cases.intake.create(
+        AGENT, world.draft("unanswered", bsn="111222333", org_unit="kcc-noord")
+    )
     end = START + timedelta(days=1)
     insights = world.cases.queries.insights(ANALYST, START, end, int(GroupBy.ORG_UNIT))
     overall = insights.overall.figures

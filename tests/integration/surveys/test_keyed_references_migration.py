@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
+from stadskamer import pep
 from stadskamer.common.db import migrate
 from stadskamer.surveys.bootstrap import MIGRATIONS
 from stadskamer.surveys.sealing import Keyring
-from tests.unit.surveys.fakes import ONDERZOEK_SECRET
 
 EVENT = "event:835f02a5-3f31-5a73-b91e-30c744884e48"
 CONSENT = "consents/0ceb2a41d1114e3ba0290c2b868e2d10"
+ONDERZOEK_SECRET = pep.random_scalar()
 
 
 def test_stored_trigger_keys_and_consent_names_are_rewritten(database_url: str) -> None:
@@ -40,7 +41,8 @@ def test_stored_trigger_keys_and_consent_names_are_rewritten(database_url: str) 
             ),
             {"consent": CONSENT},
         )
-    migrate(engine, MIGRATIONS, "surveys", {"domain_secret_key": ONDERZOEK_SECRET})
+    secrets = {"secrets": {"domain_secret_key": ONDERZOEK_SECRET}}
+    migrate(engine, MIGRATIONS, "surveys", secrets, revision="0002")
     with engine.connect() as connection:
         [key] = connection.execute(text("SELECT trigger_key FROM triggers")).scalars()
         [sealed] = connection.execute(text("SELECT consent_sealed FROM callback_tasks")).scalars()

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from stadskamer.common.errors import FailedPrecondition, InvalidArgument
+from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from stadskamer.surveys.domain import Channel
 from stadskamer.surveys.inputs import Address
 from stadskamer.surveys.panel import AgeBand, DigitalSkills, DrawRequest, JoinRequest, MemberState
 from stadskamer.surveys.sampler import Target
 from tests.integration.surveys.support import ANALYST, SYSTEM, World, database_files
 from tests.support.databases import dump_database_text, files_containing
-from tests.unit.surveys.fakes import bsns, onderzoek_pseudonym, polymorphic
+from tests.unit.surveys.fakes import bsns
 
 OLD, YOUNG = AgeBand.FROM_75, AgeBand.FROM_18_TO_29
 
@@ -34,9 +34,9 @@ def join(
 ) -> str:
     """Give consent (in the stand-in) and join; the member's name."""
     if consent:
-        world.consents.panel.add(onderzoek_pseudonym(bsn))
+        world.consents.panel.add(world.pseudonym(bsn))
     request = JoinRequest(
-        polymorphic(bsn),
+        world.subject(bsn),
         int(age),
         "overvecht",
         int(Channel.PHONE),
@@ -63,7 +63,7 @@ def test_joining_needs_an_active_research_panel_consent(world: World) -> None:
 
 
 def test_a_bad_join_names_the_field(world: World) -> None:
-    request = JoinRequest(polymorphic("111222333"), 0, "atlantis", 2, 1, Address(2, "123"))
+    request = JoinRequest(world.subject(), 0, "atlantis", 2, 1, Address(2, "123"))
     with pytest.raises(InvalidArgument) as refused:
         world.cases.panel.join(SYSTEM, request)
     fields = {v.field for v in refused.value.violations}
@@ -107,18 +107,18 @@ def test_a_withdrawn_consent_removes_the_member_at_the_next_draw_and_shreds_the_
                     "SELECT wrapped_key FROM panel_member_keys k JOIN panel_members m "
                     "ON m.id = k.member_id WHERE m.subject_pseudonym = :s"
                 ),
-                {"s": onderzoek_pseudonym(leaving)},
+                {"s": world.pseudonym(leaving)},
             ).scalar_one()
         )
-    world.consents.panel.discard(onderzoek_pseudonym(leaving))
+    world.consents.panel.discard(world.pseudonym(leaving))
     drawn = world.cases.panel.draw(ANALYST, draw("d-1", 2))
-    assert [m.subject for m in drawn.members] == [onderzoek_pseudonym(staying)]
+    assert [m.subject for m in drawn.members] == [world.pseudonym(staying)]
     assert drawn.left_without_consent == 1
     assert [m.address for m in world.delivery.messages] == [address_of(staying)]
     with world.engine.connect() as connection:
         rows = connection.execute(
             text("SELECT state, address_sealed FROM panel_members WHERE subject_pseudonym = :s"),
-            {"s": onderzoek_pseudonym(leaving)},
+            {"s": world.pseudonym(leaving)},
         ).all()
         keys = connection.execute(text("SELECT count(*) FROM panel_member_keys")).scalar_one()
     assert rows == [(MemberState.LEFT.name, None)] and keys == 1
@@ -133,8 +133,35 @@ def test_a_sweep_checks_every_member_and_lets_those_without_consent_leave(world:
     people = bsns(4)
     for bsn in people:
         join(world, bsn)
-    world.consents.panel.discard(onderzoek_pseudonym(people[0]))
-    world.consents.panel.discard(onderzoek_pseudonym(people[1]))
+    world.consents.panel.discard(world.pseudonym(people[0]))
+    world.consents.panel.discard(world.pseudonym(people[1]))
     assert world.cases.panel.sweep(SYSTEM) == (4, 2)
     assert world.cases.panel.sweep(SYSTEM) == (2, 0)
-    assert [r.name for r in world.log.records].count("surveys.panel-leave") == 2
+    leaves = [r for r in world.log.records if r.name == "surveys.panel-leave"]
+    assert len(leaves) == 2 and all(r.subject_tagged and not r.subject for r in leaves)
+
+
+def test_a_member_is_rechecked_by_the_consent_it_joined_with(world: World) -> None:
+    name = join(world, "111222333")
+    with world.engine.connect() as connection:
+        sealed = connection.execute(text("SELECT consent_sealed FROM panel_members")).scalar_one()
+    assert sealed is not None and b"consents/" not in bytes(sealed)
+    checks = world.consents.checks
+    assert world.cases.panel.sweep(SYSTEM) == (1, 0)
+    assert world.consents.checks == checks + 1
+    with world.engine.begin() as connection:
+        connection.execute(text("UPDATE panel_members SET consent_sealed = NULL"))
+    assert world.cases.panel.sweep(SYSTEM) == (1, 1)  # a member with no consent kept leaves
+    assert name.startswith("panelMembers/")
+
+
+def test_joining_claims_the_subject_once(world: World) -> None:
+    world.consents.panel.add(world.pseudonym())
+    subject = world.subject()
+    request = JoinRequest(subject, int(YOUNG), "overvecht", 2, 3, Address(1, address_of("x")))
+    world.cases.panel.join(SYSTEM, request)
+    with pytest.raises(PermissionDenied) as spent:
+        world.cases.panel.join(SYSTEM, request)
+    assert spent.value.reason == "TAG_SPENT"
+    [record] = [r for r in world.log.records if r.name == "surveys.panel-join"]
+    assert record.subject_tagged

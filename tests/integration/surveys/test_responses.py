@@ -16,14 +16,13 @@ from stadskamer.common.errors import (
     Unavailable,
 )
 from stadskamer.surveys.domain import new_token
-from tests.integration.surveys.support import AGENT, COORDINATOR, World, answer, draft
+from tests.integration.surveys.support import AGENT, COORDINATOR, World, answer
 from tests.support.databases import dump_database_text
-from tests.unit.surveys.fakes import onderzoek_pseudonym
 
 
 def delivered_token(world: World, request_id: str = "r-1", bsn: str = "111222333") -> str:
     """Invite with an address and return the token from the message."""
-    world.cases.intake.create(AGENT, draft(request_id, bsn=bsn))
+    world.cases.intake.create(AGENT, world.draft(request_id, bsn=bsn))
     return world.last_token()
 
 
@@ -85,7 +84,7 @@ def test_texts_are_sealed_and_a_call_back_opens_a_task_with_a_consent(world: Wor
     )
     assert granted is not None and granted.name.startswith("consents/")
     [(request_id, pseudonym)] = world.consents.followups.items()
-    assert pseudonym == onderzoek_pseudonym("111222333") and request_id.startswith("surveys-")
+    assert pseudonym == world.pseudonym("111222333") and request_id.startswith("surveys-")
     text = dump_database_text(world.url)
     assert "Karin" not in text and "twintig" not in text
     tasks, next_token = world.cases.answering.tasks(COORDINATOR, "kcc-noord", 0, "")

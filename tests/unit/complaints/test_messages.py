@@ -14,7 +14,10 @@ from stadskamer.api.complaints.v1 import complaints_pb2 as pb
 from stadskamer.common.errors import FieldViolation
 from stadskamer.complaints import messages
 from stadskamer.complaints.domain import Status
+from tests.support.tagged import tagged
 from tests.unit.complaints.factories import complaint
+
+SUBJECT = tagged("klachten")
 
 NAME = "complaints/0f6ad1c0-8a7e-4c1f-9d3e-1b2c3d4e5f60"
 
@@ -22,7 +25,7 @@ NAME = "complaints/0f6ad1c0-8a7e-4c1f-9d3e-1b2c3d4e5f60"
 def _file(**changes: object) -> pb.FileComplaintRequest:
     fields: dict[str, object] = {
         "request_id": "req-1",
-        "subject": bytes(96),
+        "subject": SUBJECT,
         "channel": channel_pb2.CHANNEL_WEB_FORM,
         "org_unit": "burgerzaken",
         "description": "De balie was dicht.",
@@ -48,6 +51,9 @@ def test_a_complete_filing_has_no_violations() -> None:
         ({"request_id": "x" * 129}, "request_id"),
         ({"subject": b""}, "subject"),
         ({"subject": bytes(95)}, "subject"),
+        ({"subject": bytes(96)}, "subject"),
+        ({"subject": tagged("kcc")}, "subject"),
+        ({"subject": SUBJECT + b"x"}, "subject"),
         ({"channel": 0}, "channel"),
         ({"channel": 99}, "channel"),
         ({"org_unit": ""}, "org_unit"),
@@ -113,27 +119,32 @@ def test_list_filters_are_checked() -> None:
 
 def test_the_citizen_filter_takes_one_pseudonym_and_a_grant_only_with_the_encrypted_one() -> None:
     since = Timestamp(seconds=1_800_000_000)
+    bound = tagged("klachten", grant_id="g" * 32)
     linked = pb.ListComplaintsRequest(
-        encrypted_subject=bytes(96), link_grant="a.b.c", start_time=since, include_open=True
+        encrypted_subject=bound, link_grant="a.b.c", start_time=since, include_open=True
     )
     assert messages.list_violations(linked) == []
     query = messages.list_query(linked)
-    assert (query.subject.encrypted, query.subject.link_grant) == (bytes(96), "a.b.c")
+    assert (query.subject.encrypted, query.subject.link_grant) == (bound, "a.b.c")
     assert query.include_open and query.start == datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+    assert messages.list_violations(pb.ListComplaintsRequest(subject=SUBJECT)) == []
     bad = pb.ListComplaintsRequest(
-        subject=bytes(95),
-        encrypted_subject=bytes(96),
+        subject=bytes(96),
+        encrypted_subject=tagged("kcc"),
         link_grant="x" * 5000,
         start_time=Timestamp(seconds=0),
     )
     assert _fields(messages.list_violations(bad)) == [
         "subject",
         "encrypted_subject",
+        "encrypted_subject",
         "link_grant",
         "start_time",
     ]
-    alone = pb.ListComplaintsRequest(subject=bytes(96), link_grant="a.b.c", include_open=True)
+    alone = pb.ListComplaintsRequest(subject=SUBJECT, link_grant="a.b.c", include_open=True)
     assert _fields(messages.list_violations(alone)) == ["link_grant", "include_open"]
+    ungranted = pb.ListComplaintsRequest(encrypted_subject=bound)
+    assert _fields(messages.list_violations(ungranted)) == ["encrypted_subject"]
 
 
 def test_lifecycle_requests_are_checked() -> None:

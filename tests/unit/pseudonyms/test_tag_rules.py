@@ -58,7 +58,6 @@ def test_the_audience_claims_an_issued_pseudonym_once_into_a_reference() -> None
         (KCC_AGENT, Kind.ENCRYPTED, "kcc", "NOT_THE_AUDIENCE"),
         (KCC_SERVICE, Kind.ENCRYPTED, "sociale-zaken", "LINK_GRANT_REQUIRED"),
         (KCC_SERVICE, Kind.ENCRYPTED, "consent", "LINK_GRANT_REQUIRED"),
-        (CONSENT, Kind.REFERENCE, "consent", "REFERENCE_REFUSED"),
         (KCC_AGENT, Kind.ENCRYPTED, "audit", "NOT_THE_AUDIENCE"),
         (ONDERZOEK, Kind.ENCRYPTED, "audit", "NOT_THE_AUDIENCE"),
     ],

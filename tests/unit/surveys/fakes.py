@@ -1,9 +1,10 @@
-"""Test doubles of the surveys ports: pseudonyms, consents, delivery, log and a clock.
+"""Test doubles of the surveys ports: consents, delivery, log and a clock.
 
-The pseudonym stand-in does what the pseudonym service and the domain keys do together: it
-decrypts a polymorphic pseudonym with the test master key and applies a fixed onderzoek
-factor, and converts a klachten pseudonym (encrypted under the test klachten key) with the
-factor ratio, so one BSN always gives the same 32-byte onderzoek pseudonym either way.
+The pseudonym service is not faked: the use-case tests run the real one in process
+(:mod:`tests.support.pseudonyms`). :class:`FakeConsents` stands in for the consent service:
+it reads the citizens' onderzoek pseudonyms with the test deployment's keys (as the consent
+service would convert them), keeps research-panel consents by citizen, signs push grants with
+the test consent key, and records follow-up consents.
 """
 
 from __future__ import annotations
@@ -13,21 +14,16 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from stadskamer import pep
-from stadskamer.client import make_polymorphic_pseudonym
-from stadskamer.common.errors import InvalidArgument, Unavailable
+from stadskamer.common.auth import Principal
+from stadskamer.common.errors import Unavailable
 from stadskamer.common.processing_log import ProcessingRecord
-from stadskamer.pep import group
 from stadskamer.surveys.domain import AddressKind
 from stadskamer.surveys.ports import GrantedConsent, LinkDenied, Message
+from tests.support.pseudonyms import LocalPseudonyms
 
-MASTER_SECRET = pep.random_scalar()
-MASTER_PUBLIC = pep.public_key(MASTER_SECRET)
-ONDERZOEK_FACTOR = pep.random_scalar()
-KLACHTEN_FACTOR = pep.random_scalar()
-ONDERZOEK_SECRET = pep.random_scalar()
-KLACHTEN_SECRET = pep.random_scalar()
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
+SURVEYS = Principal("surveys-service", frozenset({"onderzoek"}), frozenset({"service"}))
+SURVEY_RULE = "onderzoek-satisfaction-survey-public-task"
 
 
 def bsns(count: int, start: int = 10_000_000) -> list[str]:
@@ -43,92 +39,62 @@ def bsns(count: int, start: int = 10_000_000) -> list[str]:
     return found
 
 
-def polymorphic(bsn: str) -> bytes:
-    """A fresh polymorphic pseudonym of ``bsn`` under the test master key."""
-    return make_polymorphic_pseudonym(bsn, MASTER_PUBLIC)
-
-
-def onderzoek_pseudonym(bsn: str) -> bytes:
-    """The onderzoek pseudonym the stand-in gives ``bsn``."""
-    return group.point_mul(ONDERZOEK_FACTOR, pep.identity_point(bsn))
-
-
-def pushed_subject(bsn: str) -> bytes:
-    """The klachten pseudonym of ``bsn`` encrypted under the klachten key, as in an event."""
-    klachten = group.point_mul(KLACHTEN_FACTOR, pep.identity_point(bsn))
-    return pep.encrypt(klachten, pep.public_key(KLACHTEN_SECRET)).to_bytes()
-
-
-class FakeSubjects:
-    """The pseudonym service, the consent service's link grants and the onderzoek key."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.denial = ""
-        self.calls = 0
-
-    def own(self, polymorphic: bytes) -> bytes:
-        """Decrypt with the master key and apply the onderzoek factor."""
-        self._call()
-        try:
-            point = pep.decrypt(pep.Ciphertext.from_bytes(polymorphic), MASTER_SECRET)
-        except pep.InvalidEncodingError:
-            raise InvalidArgument.for_field("subject", "not a polymorphic pseudonym") from None
-        return group.point_mul(ONDERZOEK_FACTOR, point)
-
-    def pushed(self, encrypted: bytes, source_domain: str) -> bytes:
-        """Convert a pushed klachten pseudonym, unless a denial is set."""
-        self._call()
-        if self.denial:
-            raise LinkDenied("the consent service does not allow this link", self.denial)
-        klachten = pep.decrypt(pep.Ciphertext.from_bytes(encrypted), KLACHTEN_SECRET)
-        ratio = group.scalar_mul(ONDERZOEK_FACTOR, group.scalar_invert(KLACHTEN_FACTOR))
-        return group.point_mul(ratio, klachten)
-
-    def encrypted(self, pseudonym: bytes) -> bytes:
-        """The onderzoek pseudonym under the onderzoek test key."""
-        return pep.encrypt(pseudonym, pep.public_key(ONDERZOEK_SECRET)).to_bytes()
-
-    def _call(self) -> None:
-        self.calls += 1
-        if self.down:
-            raise Unavailable("the pseudonyms service is unavailable", "DEPENDENCY_UNAVAILABLE")
+def consent_name(pseudonym: bytes) -> str:
+    """The name the fake gives a citizen's research-panel consent."""
+    return "consents/" + hashlib.sha256(pseudonym).hexdigest()[:32]
 
 
 class FakeConsents:
-    """Research-panel consents per onderzoek pseudonym, and recorded follow-up consents."""
+    """Research-panel consents per onderzoek pseudonym, push grants, follow-up consents."""
 
-    def __init__(self, subjects: FakeSubjects) -> None:
-        self._subjects = subjects
+    def __init__(self, pseudonyms: LocalPseudonyms) -> None:
+        self._pseudonyms = pseudonyms
         self.panel: set[bytes] = set()
         self.followups: dict[str, bytes] = {}
         self.checks = 0
+        self.grants = 0
+        self.denial = ""
         self.down = False
         self._lock = threading.Lock()
 
-    def _pseudonym(self, subject: bytes, subject_domain: str) -> bytes:
-        if subject_domain == "onderzoek":
-            return pep.decrypt(pep.Ciphertext.from_bytes(subject), ONDERZOEK_SECRET)
-        return self._subjects.own(subject)
-
-    def allowed(self, subject: bytes, subject_domain: str, purpose: str, target: str) -> bool:
-        """Whether the pseudonym has a research-panel consent."""
+    def _call(self) -> None:
         if self.down:
             raise Unavailable("the consent service is unavailable", "DEPENDENCY_UNAVAILABLE")
         with self._lock:
             self.checks += 1
-        return (
-            purpose == "research-panel" and self._pseudonym(subject, subject_domain) in self.panel
+
+    def check(self, subject: bytes, purpose: str, target: str) -> str | None:
+        """The research-panel consent of the citizen, if there is one."""
+        self._call()
+        pseudonym = self._pseudonyms.pseudonym(subject)
+        if purpose == "research-panel" and pseudonym in self.panel:
+            return consent_name(pseudonym)
+        return None
+
+    def active(self, name: str) -> bool:
+        """Whether the named consent is (still) given."""
+        self._call()
+        return name in {consent_name(p) for p in self.panel}
+
+    def push_grant(self, subject: bytes, sender: str) -> str:
+        """A push grant for satisfaction-survey, unless a denial is set."""
+        self._call()
+        if self.denial:
+            raise LinkDenied("the consent service does not allow this link", self.denial)
+        with self._lock:
+            self.grants += 1
+        _, token = self._pseudonyms.grant(
+            subject, "onderzoek", sender, "satisfaction-survey", SURVEYS.subject, SURVEY_RULE
         )
+        return token
 
     def grant_followup(
-        self, request_id: str, encrypted: bytes, purpose_version: int
+        self, request_id: str, subject: bytes, purpose_version: int
     ) -> GrantedConsent:
         """Record the follow-up consent once per request id."""
-        if self.down:
-            raise Unavailable("the consent service is unavailable", "DEPENDENCY_UNAVAILABLE")
+        self._call()
         with self._lock:
-            self.followups.setdefault(request_id, self._pseudonym(encrypted, "onderzoek"))
+            self.followups.setdefault(request_id, self._pseudonyms.pseudonym(subject))
         name = "consents/" + hashlib.sha256(request_id.encode()).hexdigest()[:32]
         return GrantedConsent(name, f"receipt-of-{name}")
 

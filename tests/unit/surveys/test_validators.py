@@ -10,8 +10,10 @@ from stadskamer.api.surveys.v1 import surveys_pb2 as pb
 from stadskamer.surveys.domain import Channel, Outcome, TriggerKind
 from stadskamer.surveys.events import incoming
 from stadskamer.surveys.validators import PUBLIC_METHODS, SERVICE_NAME, SINK_NAME, VALIDATORS
+from tests.support.tagged import tagged
 
-SUBJECT = bytes(96)
+SUBJECT = tagged("onderzoek")
+KLACHTEN = tagged("klachten")
 
 
 def fields(method: str, request: Message, service: str = SERVICE_NAME) -> set[str]:
@@ -122,7 +124,7 @@ def closed_event(**changes: object) -> epb.Event:
         "org_unit": "burgerzaken",
         "handled_by_org_unit": "klachtenteam",
         "outcome": 1,
-        "encrypted_subject": SUBJECT,
+        "encrypted_subject": KLACHTEN,
         "subject_domain": "klachten",
         **changes,
     }
@@ -137,12 +139,21 @@ def test_events_are_checked_and_turned_into_triggers() -> None:
     assert event.context.trigger is TriggerKind.COMPLAINT
     assert event.context.org_unit == "klachtenteam"
     assert event.context.complaint_outcome is Outcome.FOUNDED
-    assert event.reference == "complaints/9a1b" and event.subject_domain == "klachten"
+    assert event.reference == "complaints/9a1b" and event.sender_domain == "klachten"
+    assert event.subject_field == "event.complaint_closed.encrypted_subject"
     bad = epb.DeliverEventRequest(event=closed_event(channel=0, encrypted_subject=b"x"))
     assert fields("DeliverEvent", bad, SINK_NAME) == {
         "event.complaint_closed.channel",
         "event.complaint_closed.encrypted_subject",
     }
+    for wrong in (
+        closed_event(encrypted_subject=SUBJECT),
+        closed_event(encrypted_subject=bytes(96)),
+        closed_event(subject_domain="kcc"),
+    ):
+        assert fields("DeliverEvent", epb.DeliverEventRequest(event=wrong), SINK_NAME) != set()
+    no_domain = epb.DeliverEventRequest(event=closed_event(subject_domain=""))
+    assert fields("DeliverEvent", no_domain, SINK_NAME) == set()
     assert fields("DeliverEvent", epb.DeliverEventRequest(), SINK_NAME) == {"event"}
 
 
@@ -168,10 +179,11 @@ def test_an_anonymous_contact_and_a_product_become_triggers() -> None:
             domain="burgerzaken",
             channel=channel_pb2.CHANNEL_COUNTER,
             org_unit="stadswinkel-noord",
-            encrypted_subject=SUBJECT,
+            encrypted_subject=tagged("burgerzaken"),
             subject_domain="burgerzaken",
         ),
     )
+    assert fields("DeliverEvent", epb.DeliverEventRequest(event=product), SINK_NAME) == set()
     event = incoming(product)
     assert event is not None and event.context.topic == "paspoort"
     assert event.context.channel is Channel.COUNTER

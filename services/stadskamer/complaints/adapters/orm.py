@@ -6,7 +6,10 @@ PostgreSQL; due dates are ``Date`` columns (Dutch calendar days). The subject is
 contact a complaint was made in are stored sealed (:mod:`stadskamer.complaints.texts`), that
 contact id also as its keyed digest, so no other domain's identifier is stored as it is; the
 caller's request_id only as its keyed digest. Enumerations are stored by name. No BSN, no
-polymorphic pseudonym and no free text in clear is stored.
+polymorphic pseudonym and no free text in clear is stored. The complainant's stored reference
+(a tagged klachten pseudonym the pseudonym service handed out when it was claimed) names them
+in later records and events; only the pseudonym service can turn it into anything else. A
+spent link grant is kept only until it expires.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ complaints = Table(
     # The keyed digest of the caller's request_id (see stadskamer.common.request_ids).
     Column("request_digest", LargeBinary(32), nullable=False),
     Column("subject_pseudonym", LargeBinary(32), nullable=False),
+    # The complainant's stored reference (NULL: filed before references were kept).
+    Column("subject_reference", LargeBinary, nullable=True),
     Column("channel", SmallInteger, nullable=False),
     Column("received_at_us", BigInteger, nullable=False),
     Column("org_unit", String(64), nullable=False),
@@ -99,6 +104,15 @@ assignments = Table(
     Column("reason_sealed", LargeBinary, nullable=True),
     Column("assigned_by", String(255), nullable=False),
     Column("assigned_at_us", BigInteger, nullable=False),
+)
+
+# Link grants a read was made under: each opens one read, and is forgotten once expired.
+spent_grants = Table(
+    "spent_grants",
+    metadata,
+    Column("grant_id", String(32), primary_key=True),
+    Column("expires_at_us", BigInteger, nullable=False),
+    Index("ix_spent_grants_expiry", "expires_at_us"),
 )
 
 outbox = Outbox(metadata)

@@ -47,7 +47,8 @@ def outcome(name: str | None) -> Outcome | None:
 class ComplaintRecord:
     """A complaint as stored: the texts and the contact id are sealed (read back, ``complaint``
     has them empty, and no history); ``contact_reference`` is the contact id's keyed digest,
-    ``request_digest`` the request_id's (``complaint.request_id`` is empty)."""
+    ``request_digest`` the request_id's (``complaint.request_id`` is empty),
+    ``subject_reference`` the complainant's stored reference (None for older complaints)."""
 
     complaint: Complaint
     description_sealed: bytes
@@ -56,6 +57,7 @@ class ComplaintRecord:
     request_digest: bytes
     contact_reference: bytes | None = None
     contact_sealed: bytes | None = None
+    subject_reference: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def values(record: ComplaintRecord, **extra: Any) -> dict[str, Any]:
         "case_number": c.case_number,
         "request_digest": record.request_digest,
         "subject_pseudonym": c.subject,
+        "subject_reference": record.subject_reference,
         "channel": int(c.channel),
         "received_at_us": to_us(c.received_at),
         "org_unit": c.org_unit,
@@ -146,6 +149,7 @@ def from_row(row: Any) -> ComplaintRecord:
         bytes(row.request_digest),
         _optional_bytes(row.contact_reference),
         _optional_bytes(row.contact_sealed),
+        _optional_bytes(row.subject_reference),
     )
 
 

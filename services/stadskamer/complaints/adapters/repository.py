@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.complaints.adapters import records
-from stadskamer.complaints.adapters.orm import assignments, case_counters, complaints, outbox
+from stadskamer.complaints.adapters.orm import (
+    assignments,
+    case_counters,
+    complaints,
+    outbox,
+    spent_grants,
+)
 from stadskamer.complaints.adapters.records import AssignmentRecord, ComplaintRecord
 from stadskamer.complaints.domain import OPEN_STATUSES, Status
 from stadskamer.complaints.stats import StatsRow
@@ -102,7 +108,14 @@ class ComplaintRepository:
     def update(self, record: ComplaintRecord) -> None:
         """Write the changeable columns of a locked complaint."""
         values = records.values(record)
-        fixed = ("id", "case_number", "request_digest", "subject_pseudonym", "created_at_us")
+        fixed = (
+            "id",
+            "case_number",
+            "request_digest",
+            "subject_pseudonym",
+            "subject_reference",
+            "created_at_us",
+        )
         for column in (*fixed, "contact_reference", "contact_sealed"):
             values.pop(column)
         self._session.execute(update(complaints).where(_c.id == record.complaint.id).values(values))
@@ -135,6 +148,30 @@ class ComplaintRepository:
                 assigned_at_us=records.to_us(record.assigned_at),
             )
         )
+
+    def spend_grant(self, grant_id: str, expires_at: datetime, now: datetime) -> bool:
+        """Record that a read was made under ``grant_id``; False when one was before. Grants
+        past their expiry are forgotten first (they open nothing any more)."""
+        self._session.execute(
+            delete(spent_grants).where(spent_grants.c.expires_at_us < records.to_us(now))
+        )
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    insert(spent_grants).values(
+                        grant_id=grant_id, expires_at_us=records.to_us(expires_at)
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def subject_reference(self, complaint_id: str) -> bytes | None:
+        """The stored reference of a complaint's complainant, if it has one."""
+        value = self._session.execute(
+            select(_c.subject_reference).where(_c.id == complaint_id)
+        ).scalar_one_or_none()
+        return None if value is None else bytes(value)
 
     def add_event(self, event: OutboxEvent) -> None:
         """Write an event into the outbox, in this transaction."""

@@ -64,13 +64,14 @@ class UsedGrantRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def claim(self, grant_id: str, expires_at: datetime) -> bool:
-        """Record the grant as used; False when it was used before (by anyone)."""
+    def add(self, grant_id: str, expires_at: datetime) -> bool:
+        """Record the grant as used; False when it was used before (by anyone), and then the
+        caller must roll the transaction back (no savepoint: a SQLite savepoint opened
+        outside a transaction commits on release)."""
         try:
-            with self._session.begin_nested():
-                self._session.execute(
-                    insert(used_link_grants).values(grant_id=grant_id, expires_at=expires_at)
-                )
+            self._session.execute(
+                insert(used_link_grants).values(grant_id=grant_id, expires_at=expires_at)
+            )
         except IntegrityError:
             return False
         return True
@@ -89,13 +90,11 @@ class SpentTagRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def spend(self, use_key: bytes, expires_at: datetime) -> bool:
-        """Record the tag as spent; False when it was spent before (by anyone)."""
+    def add(self, use_key: bytes, expires_at: datetime) -> bool:
+        """Record the tag as spent; False when it was spent before (by anyone), and then the
+        caller must roll the transaction back."""
         try:
-            with self._session.begin_nested():
-                self._session.execute(
-                    insert(spent_tags).values(use_key=use_key, expires_at=expires_at)
-                )
+            self._session.execute(insert(spent_tags).values(use_key=use_key, expires_at=expires_at))
         except IntegrityError:
             return False
         return True
@@ -113,26 +112,27 @@ class IssuanceCounter:
         self._session = session
 
     def add(self, actor: str, hour: datetime, count: int, limit: int) -> bool:
-        """Add ``count`` to the actor's hour unless that passes ``limit``; whether it was added."""
-        row = self._session.execute(
-            select(issuance_counts.c.issued)
-            .where(issuance_counts.c.actor == actor, issuance_counts.c.hour == hour)
-            .with_for_update()
-        ).first()
-        issued = row.issued if row is not None else 0
-        if issued + count > limit:
-            return False
-        if row is None:
-            self._session.execute(
-                insert(issuance_counts).values(actor=actor, hour=hour, issued=count)
-            )
-        else:
-            self._session.execute(
-                update(issuance_counts)
-                .where(issuance_counts.c.actor == actor, issuance_counts.c.hour == hour)
-                .values(issued=issued + count)
-            )
-        return True
+        """Add ``count`` to the actor's hour unless that passes ``limit``; whether it was added.
+
+        The row is created first (a concurrent creator's row is then updated instead), and the
+        update is conditional, so concurrent callers of several processes never pass the limit.
+        """
+        key = (issuance_counts.c.actor == actor, issuance_counts.c.hour == hour)
+        exists = self._session.execute(select(issuance_counts.c.issued).where(*key)).first()
+        if exists is None:
+            try:
+                with self._session.begin_nested():
+                    self._session.execute(
+                        insert(issuance_counts).values(actor=actor, hour=hour, issued=0)
+                    )
+            except IntegrityError:
+                pass  # created concurrently: update it below
+        result = self._session.execute(
+            update(issuance_counts)
+            .where(*key, issuance_counts.c.issued + count <= limit)
+            .values(issued=issuance_counts.c.issued + count)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def prune(self, before: datetime) -> None:
         """Forget hours before ``before``."""

@@ -1,14 +1,15 @@
 """Tables of the surveys service's own database.
 
 Moments are UTC microseconds since the Unix epoch (``*_us``), identical on SQLite and
-PostgreSQL. A citizen is the 32-byte ``onderzoek`` domain pseudonym only. Free texts, source
-references, a call-back task's consent name and contact addresses are stored sealed
-(:mod:`stadskamer.surveys.sealing`); a trigger's key and a source reference's lookup hash
-are keyed digests, so no value another domain stores is stored here as it is; an
-invitation's address is set to NULL once delivered, a panel member's address key row is
-deleted when the member leaves. A response token is stored only as its SHA-256, a caller's
-request_id only as its keyed digest. No BSN, no polymorphic pseudonym, no address and no free
-text in clear is stored.
+PostgreSQL. A citizen is the 32-byte ``onderzoek`` domain pseudonym, with the stored
+reference the pseudonym service gave when it was last claimed. Free texts, source
+references, the consent names of call-back tasks and panel members, and contact addresses
+are stored sealed (:mod:`stadskamer.surveys.sealing`); a trigger's key and a source
+reference's lookup hash are keyed digests, so no value another domain stores is stored here
+as it is; an invitation's address is set to NULL once delivered, a panel member's address
+key row is deleted when the member leaves. A response token is stored only as its SHA-256, a
+caller's request_id only as its keyed digest. No BSN, no polymorphic pseudonym, no address
+and no free text in clear is stored.
 """
 
 from __future__ import annotations
@@ -73,13 +74,15 @@ invitations = Table(
     Index("ix_invitations_status", "status", "created_at_us"),
 )
 
-# One row per citizen seen: the survey-fatigue clock (when last invited), and the row every
-# change about the citizen locks first (a revision bump), so that an invitation and an
-# objection of one citizen serialise.
+# One row per citizen seen: the survey-fatigue clock (when last invited), the citizen's stored
+# reference (the newest claim's: it names the citizen in later records; NULL for a citizen
+# seen before references were kept), and the row every change about the citizen locks first
+# (a revision bump), so that an invitation and an objection of one citizen serialise.
 survey_subjects = Table(
     "survey_subjects",
     metadata,
     Column("subject_pseudonym", LargeBinary(32), primary_key=True),
+    Column("subject_reference", LargeBinary, nullable=True),
     Column("last_invited_at_us", BigInteger, nullable=True),
     Column("revision", Integer, nullable=False),
 )
@@ -171,6 +174,9 @@ panel_members = Table(
     Column("state", String(8), nullable=False),
     Column("address_kind", String(8), nullable=True),
     Column("address_sealed", LargeBinary, nullable=True),
+    # The research-panel consent the member joined with, sealed (NULL: joined before it was
+    # kept; such a member cannot be re-checked and leaves at the next draw or sweep).
+    Column("consent_sealed", LargeBinary, nullable=True),
     Column("joined_at_us", BigInteger, nullable=False),
     Column("left_at_us", BigInteger, nullable=True),
     Column("last_drawn_at_us", BigInteger, nullable=True),

@@ -1,8 +1,9 @@
 """The research panel's members, their wrapped data keys and the draws, with SQLAlchemy Core.
 
-Leaving the panel erases the member's sealed address and deletes the row with the member's
-data key (crypto-shredding), in one transaction. Joining locks the citizen's row of
-``survey_subjects`` first (see the invitation repository), so one citizen is one member.
+Leaving the panel erases the member's sealed address and consent name and deletes the row
+with the member's data key (crypto-shredding), in one transaction. Joining locks the
+citizen's row of ``survey_subjects`` first (see the invitation repository), so one citizen is
+one member.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ def _member(row: Any) -> PanelMember:
     )
 
 
-def _values(member: PanelMember, address: SealedAddress) -> dict[str, Any]:
+def _values(member: PanelMember, address: SealedAddress, consent: bytes) -> dict[str, Any]:
     return {
+        "consent_sealed": consent,
         "age_band": member.strata.age_band.name,
         "district": member.strata.district,
         "preferred_channel": int(member.strata.preferred_channel),
@@ -102,19 +104,23 @@ class PanelRepository:
         found = {row.id: _member(row) for row in rows}
         return [found[i] for i in member_ids if i in found]
 
-    def add(self, member: PanelMember, address: SealedAddress) -> None:
-        """Insert a new member and its key (the citizen's row is locked by the caller)."""
+    def add(self, member: PanelMember, address: SealedAddress, consent: bytes) -> None:
+        """Insert a new member and its key (the citizen's row is locked by the caller);
+        ``consent`` is the sealed name of the consent it joined with."""
         self._session.execute(
             insert(panel_members).values(
-                id=member.id, subject_pseudonym=member.subject, **_values(member, address)
+                id=member.id, subject_pseudonym=member.subject, **_values(member, address, consent)
             )
         )
         self._set_key(member.id, address.wrapped_key)
 
-    def rejoin(self, member: PanelMember, address: SealedAddress) -> None:
-        """Overwrite a member's strata and address, and give it a new key (active again)."""
+    def rejoin(self, member: PanelMember, address: SealedAddress, consent: bytes) -> None:
+        """Overwrite a member's strata, address and consent, and give it a new key (active
+        again)."""
         self._session.execute(
-            update(panel_members).where(_m.id == member.id).values(_values(member, address))
+            update(panel_members)
+            .where(_m.id == member.id)
+            .values(_values(member, address, consent))
         )
         self._set_key(member.id, address.wrapped_key)
 
@@ -144,8 +150,17 @@ class PanelRepository:
             AddressKind[row.address_kind], bytes(row.address_sealed), bytes(row.wrapped_key)
         )
 
+    def consent(self, member_id: str) -> tuple[bytes, bytes] | None:
+        """An active member's sealed consent name and wrapped key (None: none kept)."""
+        row = self._session.execute(
+            select(_m.consent_sealed, _k.wrapped_key)
+            .select_from(panel_members.join(panel_member_keys, _k.member_id == _m.id))
+            .where(_m.id == member_id, _m.consent_sealed.is_not(None))
+        ).first()
+        return None if row is None else (bytes(row.consent_sealed), bytes(row.wrapped_key))
+
     def leave(self, member_id: str, now: datetime) -> bool:
-        """Mark an active member left, erase the address and delete the key."""
+        """Mark an active member left, erase the address and consent, delete the key."""
         result = self._session.execute(
             update(panel_members)
             .where(_m.id == member_id, _m.state == MemberState.ACTIVE.name)
@@ -154,6 +169,7 @@ class PanelRepository:
                 left_at_us=to_us(now),
                 address_kind=None,
                 address_sealed=None,
+                consent_sealed=None,
             )
         )
         self._session.execute(delete(panel_member_keys).where(_k.member_id == member_id))

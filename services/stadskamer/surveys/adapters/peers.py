@@ -1,26 +1,27 @@
-"""The pseudonym and consent services over their gRPC contracts, as the surveys ports.
+"""The consent service over its gRPC contract, as the surveys port :class:`Consents`.
 
-The surveys service calls both with its own service token (domain ``onderzoek``, role
-``service``) and decrypts converted pseudonyms with the onderzoek domain key: the 32-byte
-onderzoek pseudonym is the only subject value it stores.
+The surveys service calls it with its own service token (domain ``onderzoek``, role
+``service``). Every subject it sends is a tagged pseudonym as the pseudonym service handed
+it out: issued for the request, a fresh reference of onderzoek, or the pushed pseudonym of
+the event's sender. The pseudonym service itself is reached through the one client,
+:class:`stadskamer.client.PseudonymClient`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
-from stadskamer import pep
 from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.consent.v1 import consent_pb2 as cpb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as cpb_grpc
-from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2 as ppb
-from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2_grpc as ppb_grpc
-from stadskamer.client import DomainKey, decrypt_pseudonym, neutral_refusal
-from stadskamer.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from stadskamer.common.errors import InvalidArgument, NotFound, PermissionDenied
 from stadskamer.common.status import from_rpc_error
 from stadskamer.surveys.ports import GrantedConsent, LinkDenied
 from stadskamer.surveys.service import FOLLOWUP_PURPOSE, SURVEY_PURPOSE
 
+PEER = "consent"
 # The consent service's reasons for refusing a link: final answers, not failures.
 DENIALS = frozenset(
     {
@@ -30,90 +31,9 @@ DENIALS = frozenset(
         "CONSENT_WITHDRAWN",
         "CONSENT_EXPIRED",
         "PURPOSE_DOES_NOT_COVER_DOMAIN",
+        "TRIGGER_MISSING",
     }
 )
-
-
-def encrypt_pseudonym(pseudonym: bytes, key: DomainKey) -> bytes:
-    """Stand-in for the client helper that issue 14 removed, until the surveys service
-    moves to tagged pseudonyms: ``Enc_Y_d(P_d)`` of the domain's own pseudonym."""
-    return pep.encrypt(pseudonym, key.public_key).to_bytes()
-
-
-class GrpcSubjects:
-    """Implements :class:`stadskamer.surveys.ports.Subjects`."""
-
-    def __init__(
-        self, pseudonyms: grpc.Channel, consent: grpc.Channel, key: DomainKey, timeout: float = 5.0
-    ) -> None:
-        self._pseudonyms = ppb_grpc.PseudonymServiceStub(pseudonyms)
-        self._consent = cpb_grpc.ConsentServiceStub(consent)
-        self._key = key
-        self._timeout = timeout
-
-    def own(self, polymorphic: bytes) -> bytes:
-        """Transcrypt a polymorphic pseudonym into onderzoek and decrypt it."""
-        request = ppb.TranscryptRequest(
-            polymorphic_pseudonym=polymorphic, target_domain=self._key.domain
-        )
-        try:
-            return self._transcrypt(request, "subject")
-        except InvalidArgument as refusal:
-            if any(v.field == "polymorphic_pseudonym" for v in refusal.violations):
-                raise InvalidArgument.for_field(
-                    "subject", "not a polymorphic pseudonym of this deployment", refusal.reason
-                ) from None
-            raise
-
-    def pushed(self, encrypted: bytes, source_domain: str) -> bytes:
-        """Ask the consent service for a link grant, then have the pseudonym converted."""
-        request = cpb.IssueLinkGrantRequest(
-            subject=encrypted,
-            subject_domain=source_domain,
-            purpose=SURVEY_PURPOSE,
-            requester_domain=self._key.domain,
-            target_domain=source_domain,
-        )
-        try:
-            grant = self._consent.IssueLinkGrant(request, timeout=self._timeout)
-        except grpc.RpcError as error:
-            refusal = from_rpc_error(error, "consent")
-            if isinstance(refusal, PermissionDenied) and refusal.reason in DENIALS:
-                raise LinkDenied(
-                    "the consent service does not allow this link", refusal.reason
-                ) from None
-            raise refusal from None
-        return self._transcrypt(
-            ppb.TranscryptRequest(
-                encrypted_pseudonym=encrypted,
-                source_domain=source_domain,
-                target_domain=self._key.domain,
-                link_grant=grant.link_grant,
-            ),
-            "encrypted_subject",
-        )
-
-    def encrypted(self, pseudonym: bytes) -> bytes:
-        """``Enc_{Y_onderzoek}(P)``, freshly randomised."""
-        from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
-
-        return bytes(encrypt_pseudonym(pseudonym, self._key))
-
-    def _transcrypt(self, request: ppb.TranscryptRequest, field: str) -> bytes:
-        """Convert into onderzoek and decrypt; ``field`` names the subject for a refusal."""
-        try:
-            answer = self._pseudonyms.Transcrypt(request, timeout=self._timeout)
-        except grpc.RpcError as error:
-            raise from_rpc_error(error, "pseudonyms") from None
-        try:
-            return decrypt_pseudonym(answer.encrypted_pseudonym, self._key)
-        except pep.NeutralPlaintextError:
-            raise neutral_refusal(field) from None
-        except pep.InvalidEncodingError:
-            raise FailedPrecondition(
-                "the pseudonym service answered under another key than the onderzoek key",
-                "DOMAIN_KEY_MISMATCH",
-            ) from None
 
 
 class GrpcConsents:
@@ -124,28 +44,56 @@ class GrpcConsents:
         self._requester = requester_domain
         self._timeout = timeout
 
-    def allowed(self, subject: bytes, subject_domain: str, purpose: str, target: str) -> bool:
-        """CheckConsent for onderzoek as the requester."""
+    def _call(self, method: Callable[..., object], request: object) -> object:
+        try:
+            return method(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, PEER) from None
+
+    def check(self, subject: bytes, purpose: str, target: str) -> str | None:
+        """CheckConsent for onderzoek as the requester: the consent's name when allowed."""
         request = cpb.CheckConsentRequest(
+            subject=subject, purpose=purpose, requester_domain=self._requester, target_domain=target
+        )
+        answer = self._call(self._stub.CheckConsent, request)
+        assert isinstance(answer, cpb.CheckConsentResponse)
+        return answer.basis.consent if answer.allowed and answer.basis.consent else None
+
+    def active(self, name: str) -> bool:
+        """GetConsent: whether the consent is active now."""
+        try:
+            consent = self._call(self._stub.GetConsent, cpb.GetConsentRequest(name=name))
+        except NotFound:
+            return False
+        assert isinstance(consent, cpb.Consent)
+        return consent.state == cpb.CONSENT_STATE_ACTIVE
+
+    def push_grant(self, subject: bytes, sender: str) -> str:
+        """IssueLinkGrant for a pushed pseudonym of ``sender`` (satisfaction-survey)."""
+        request = cpb.IssueLinkGrantRequest(
             subject=subject,
-            subject_domain=subject_domain,
-            purpose=purpose,
+            purpose=SURVEY_PURPOSE,
             requester_domain=self._requester,
-            target_domain=target,
+            target_domain=sender,
         )
         try:
-            return bool(self._stub.CheckConsent(request, timeout=self._timeout).allowed)
-        except grpc.RpcError as error:
-            raise from_rpc_error(error, "consent") from None
+            grant = self._call(self._stub.IssueLinkGrant, request)
+        except PermissionDenied as refusal:
+            if refusal.reason in DENIALS:
+                raise LinkDenied(
+                    "the consent service does not allow this link", refusal.reason
+                ) from None
+            raise
+        assert isinstance(grant, cpb.IssueLinkGrantResponse)
+        return grant.link_grant
 
     def grant_followup(
-        self, request_id: str, encrypted: bytes, purpose_version: int
+        self, request_id: str, subject: bytes, purpose_version: int
     ) -> GrantedConsent:
         """GrantConsent for ``survey-followup-call``, self-service on the web form."""
         request = cpb.GrantConsentRequest(
             request_id=request_id,
-            subject=encrypted,
-            subject_domain=self._requester,
+            subject=subject,
             purpose=FOLLOWUP_PURPOSE,
             purpose_version=purpose_version,
             capture=cpb.Capture(
@@ -153,14 +101,14 @@ class GrpcConsents:
             ),
         )
         try:
-            consent = self._stub.GrantConsent(request, timeout=self._timeout)
-        except grpc.RpcError as error:
-            refusal = from_rpc_error(error, "consent")
-            if isinstance(refusal, InvalidArgument):
-                raise InvalidArgument.for_field(
-                    "consent_purpose_version",
-                    "not a version of the survey-followup-call consent text",
-                    refusal.reason,
-                ) from None
-            raise refusal from None
+            consent = self._call(self._stub.GrantConsent, request)
+        except InvalidArgument as refusal:
+            if not any(v.field == "purpose_version" for v in refusal.violations):
+                raise
+            raise InvalidArgument.for_field(
+                "consent_purpose_version",
+                "not a version of the survey-followup-call consent text",
+                refusal.reason,
+            ) from None
+        assert isinstance(consent, cpb.Consent)
         return GrantedConsent(consent.name, consent.receipt)

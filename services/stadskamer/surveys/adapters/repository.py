@@ -12,6 +12,7 @@ back and reads the first outcome.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,10 @@ class DuplicateTrigger(Exception):
 
 def _rowcount(result: Any) -> int:
     return int(result.rowcount or 0)
+
+
+def _optional_bytes(value: bytes | None) -> bytes | None:
+    return None if value is None else bytes(value)
 
 
 class InvitationRepository:
@@ -92,20 +97,37 @@ class InvitationRepository:
         ).scalar_one_or_none()
         return records.optional_time(value)
 
-    def lock_subject(self, subject: bytes) -> None:
-        """Take the citizen's row lock (creating the row on first sight) before reading."""
+    def lock_subject(self, subject: bytes, reference: bytes | None = None) -> None:
+        """Take the citizen's row lock (creating the row on first sight) before reading;
+        with ``reference``, keep it as the citizen's stored reference (the newest claim's)."""
         s = survey_subjects.c
+        kept = {"subject_reference": reference} if reference else {}
         bump = update(survey_subjects).where(s.subject_pseudonym == subject)
-        bump = bump.values(revision=s.revision + 1)
+        bump = bump.values(revision=s.revision + 1, **kept)
         if _rowcount(self._session.execute(bump)) == 1:
             return
         try:
             with self._session.begin_nested():
                 self._session.execute(
-                    insert(survey_subjects).values(subject_pseudonym=subject, revision=1)
+                    insert(survey_subjects).values(subject_pseudonym=subject, revision=1, **kept)
                 )
         except IntegrityError:
             self._session.execute(bump)  # created concurrently: wait for its lock
+
+    def references(self, subjects: Sequence[bytes]) -> list[bytes | None]:
+        """The stored reference of each citizen, in order (None: none kept)."""
+        s = survey_subjects.c
+        rows = self._session.execute(
+            select(s.subject_pseudonym, s.subject_reference).where(
+                s.subject_pseudonym.in_(set(subjects))
+            )
+        )
+        found = {bytes(r.subject_pseudonym): r.subject_reference for r in rows}
+        return [_optional_bytes(found.get(subject)) for subject in subjects]
+
+    def reference(self, subject: bytes) -> bytes | None:
+        """:meth:`references` of one citizen."""
+        return self.references([subject])[0]
 
     def set_last_invited(self, subject: bytes, now: datetime) -> None:
         """Start the citizen's fatigue period (the row is locked)."""

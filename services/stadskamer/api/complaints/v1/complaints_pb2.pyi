@@ -439,8 +439,9 @@ class FileComplaintRequest(_message.Message):
     request_id: _builtins.str
     """Idempotency key chosen by the caller (1-128 printable ASCII characters, e.g. a UUID)."""
     subject: _builtins.bytes
-    """The complainant: a polymorphic pseudonym (96 bytes, made with the deployment's public
-    key, e.g. by `stadskamer.client.make_polymorphic_pseudonym`). Never a BSN.
+    """The complainant: a tagged pseudonym of `klachten` as issued for this request (e.g. by
+    `stadskamer.client.PseudonymClient.issue_one(bsn, "klachten", purpose)`), exactly as
+    received; claimed once. Never a BSN.
     """
     channel: _channel_pb2.Channel.ValueType
     """The channel; required."""
@@ -580,17 +581,20 @@ class ListComplaintsRequest(_message.Message):
     filters is INVALID_ARGUMENT.
     """
     subject: _builtins.bytes
-    """Only complaints of this citizen: a polymorphic pseudonym (96 bytes), converted to the
-    klachten pseudonym. Not with encrypted_subject nor link_grant.
+    """Only complaints of this citizen, for a caller acting for `klachten`: a tagged pseudonym
+    of `klachten` issued for this request, claimed once. Not with encrypted_subject nor
+    link_grant.
     """
     encrypted_subject: _builtins.bytes
-    """Only complaints of this citizen, given as the encrypted pseudonym of `klachten` (96
-    bytes), e.g. as converted by the pseudonym service under `link_grant`. Not with subject.
+    """Only complaints of this citizen, under `link_grant`: the tagged pseudonym of `klachten`
+    that the pseudonym service produced under that grant (its tag names the grant and its
+    requester), claimed once. Only with link_grant; not with subject.
     """
     link_grant: _builtins.str
     """A link grant from ConsentService.IssueLinkGrant that lets a caller who does not act for
-    `klachten` read one citizen's complaints: it must name `klachten` as target and one of
-    the caller's domains as requester, and be unexpired. Requires encrypted_subject.
+    `klachten` read one citizen's complaints once: it must name `klachten` as target, one of
+    the caller's domains as requester and the caller as presenter, and be unexpired; a grant
+    used before is PERMISSION_DENIED (LINK_GRANT_REPLAYED). Requires encrypted_subject.
     """
     include_open: _builtins.bool
     """Only with start_time: also the complaints received before it that are still open

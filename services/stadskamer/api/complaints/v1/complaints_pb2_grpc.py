@@ -34,7 +34,11 @@ class ComplaintsServiceStub:
     transactional outbox.
 
     Every complaint belongs to the organisational domain `klachten`; its subject is stored as
-    the klachten domain pseudonym only, and its description is encrypted at rest.
+    the klachten domain pseudonym (with the stored reference the pseudonym service gave when it
+    was claimed) only, and its description is encrypted at rest. A field that names a citizen
+    takes a tagged pseudonym exactly as the pseudonym service handed it out
+    (PseudonymService.IssuePolymorphicPseudonyms or Transcrypt); it is claimed once, so a
+    second request with the same bytes is PERMISSION_DENIED (TAG_SPENT).
 
     Dates: a `*_date` field is a calendar date in the Netherlands (Europe/Amsterdam) as ISO 8601
     text, `YYYY-MM-DD`. Working days exclude Saturdays, Sundays and the general holidays of the
@@ -49,8 +53,9 @@ class ComplaintsServiceStub:
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
     ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
     - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
-    the domains in the token, and a role among agent, coordinator and system (e.g. the
-    history fan-out for a KCC agent, with the citizen's consent);
+    the domains in the token and naming the caller as its presenter, and a role among
+    agent, coordinator and system (e.g. the history fan-out for a KCC agent, with the
+    citizen's consent); each grant opens one read;
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -128,7 +133,11 @@ class ComplaintsServiceServicer:
     transactional outbox.
 
     Every complaint belongs to the organisational domain `klachten`; its subject is stored as
-    the klachten domain pseudonym only, and its description is encrypted at rest.
+    the klachten domain pseudonym (with the stored reference the pseudonym service gave when it
+    was claimed) only, and its description is encrypted at rest. A field that names a citizen
+    takes a tagged pseudonym exactly as the pseudonym service handed it out
+    (PseudonymService.IssuePolymorphicPseudonyms or Transcrypt); it is claimed once, so a
+    second request with the same bytes is PERMISSION_DENIED (TAG_SPENT).
 
     Dates: a `*_date` field is a calendar date in the Netherlands (Europe/Amsterdam) as ISO 8601
     text, `YYYY-MM-DD`. Working days exclude Saturdays, Sundays and the general holidays of the
@@ -143,8 +152,9 @@ class ComplaintsServiceServicer:
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
     ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
     - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
-    the domains in the token, and a role among agent, coordinator and system (e.g. the
-    history fan-out for a KCC agent, with the citizen's consent);
+    the domains in the token and naming the caller as its presenter, and a role among
+    agent, coordinator and system (e.g. the history fan-out for a KCC agent, with the
+    citizen's consent); each grant opens one read;
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -168,7 +178,8 @@ class ComplaintsServiceServicer:
     def ListComplaints(self, request, context):
         """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
         Filtered by one citizen, the read is recorded in the processing log with the citizen
-        (and with the link grant's purpose and basis when one opened it).
+        (and with the link grant, its purpose and basis when one opened it); unfiltered, with
+        the number of citizens listed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -312,7 +323,11 @@ class ComplaintsService:
     transactional outbox.
 
     Every complaint belongs to the organisational domain `klachten`; its subject is stored as
-    the klachten domain pseudonym only, and its description is encrypted at rest.
+    the klachten domain pseudonym (with the stored reference the pseudonym service gave when it
+    was claimed) only, and its description is encrypted at rest. A field that names a citizen
+    takes a tagged pseudonym exactly as the pseudonym service handed it out
+    (PseudonymService.IssuePolymorphicPseudonyms or Transcrypt); it is claimed once, so a
+    second request with the same bytes is PERMISSION_DENIED (TAG_SPENT).
 
     Dates: a `*_date` field is a calendar date in the Netherlands (Europe/Amsterdam) as ISO 8601
     text, `YYYY-MM-DD`. Working days exclude Saturdays, Sundays and the general holidays of the
@@ -327,8 +342,9 @@ class ComplaintsService:
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
     ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
     - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
-    the domains in the token, and a role among agent, coordinator and system (e.g. the
-    history fan-out for a KCC agent, with the citizen's consent);
+    the domains in the token and naming the caller as its presenter, and a role among
+    agent, coordinator and system (e.g. the history fan-out for a KCC agent, with the
+    citizen's consent); each grant opens one read;
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.

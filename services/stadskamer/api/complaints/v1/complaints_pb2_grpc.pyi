@@ -35,7 +35,11 @@ class ComplaintsServiceStub:
     transactional outbox.
 
     Every complaint belongs to the organisational domain `klachten`; its subject is stored as
-    the klachten domain pseudonym only, and its description is encrypted at rest.
+    the klachten domain pseudonym (with the stored reference the pseudonym service gave when it
+    was claimed) only, and its description is encrypted at rest. A field that names a citizen
+    takes a tagged pseudonym exactly as the pseudonym service handed it out
+    (PseudonymService.IssuePolymorphicPseudonyms or Transcrypt); it is claimed once, so a
+    second request with the same bytes is PERMISSION_DENIED (TAG_SPENT).
 
     Dates: a `*_date` field is a calendar date in the Netherlands (Europe/Amsterdam) as ISO 8601
     text, `YYYY-MM-DD`. Working days exclude Saturdays, Sundays and the general holidays of the
@@ -50,8 +54,9 @@ class ComplaintsServiceStub:
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
       ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
     - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
-      the domains in the token, and a role among agent, coordinator and system (e.g. the
-      history fan-out for a KCC agent, with the citizen's consent);
+      the domains in the token and naming the caller as its presenter, and a role among
+      agent, coordinator and system (e.g. the history fan-out for a KCC agent, with the
+      citizen's consent); each grant opens one read;
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -70,7 +75,8 @@ class ComplaintsServiceStub:
     ListComplaints: _grpc.UnaryUnaryMultiCallable[_complaints_pb2.ListComplaintsRequest, _complaints_pb2.ListComplaintsResponse]
     """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
     Filtered by one citizen, the read is recorded in the processing log with the citizen
-    (and with the link grant's purpose and basis when one opened it).
+    (and with the link grant, its purpose and basis when one opened it); unfiltered, with
+    the number of citizens listed.
     """
     ReassignComplaint: _grpc.UnaryUnaryMultiCallable[_complaints_pb2.ReassignComplaintRequest, _complaints_pb2.Complaint]
     """Moves an open complaint (RECEIVED or IN_HANDLING) to another coordinator, with a reason
@@ -113,7 +119,11 @@ class ComplaintsServiceAsyncStub(ComplaintsServiceStub):
     transactional outbox.
 
     Every complaint belongs to the organisational domain `klachten`; its subject is stored as
-    the klachten domain pseudonym only, and its description is encrypted at rest.
+    the klachten domain pseudonym (with the stored reference the pseudonym service gave when it
+    was claimed) only, and its description is encrypted at rest. A field that names a citizen
+    takes a tagged pseudonym exactly as the pseudonym service handed it out
+    (PseudonymService.IssuePolymorphicPseudonyms or Transcrypt); it is claimed once, so a
+    second request with the same bytes is PERMISSION_DENIED (TAG_SPENT).
 
     Dates: a `*_date` field is a calendar date in the Netherlands (Europe/Amsterdam) as ISO 8601
     text, `YYYY-MM-DD`. Working days exclude Saturdays, Sundays and the general holidays of the
@@ -128,8 +138,9 @@ class ComplaintsServiceAsyncStub(ComplaintsServiceStub):
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
       ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
     - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
-      the domains in the token, and a role among agent, coordinator and system (e.g. the
-      history fan-out for a KCC agent, with the citizen's consent);
+      the domains in the token and naming the caller as its presenter, and a role among
+      agent, coordinator and system (e.g. the history fan-out for a KCC agent, with the
+      citizen's consent); each grant opens one read;
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -145,7 +156,8 @@ class ComplaintsServiceAsyncStub(ComplaintsServiceStub):
     ListComplaints: _aio.UnaryUnaryMultiCallable[_complaints_pb2.ListComplaintsRequest, _complaints_pb2.ListComplaintsResponse]  # type: ignore[assignment]
     """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
     Filtered by one citizen, the read is recorded in the processing log with the citizen
-    (and with the link grant's purpose and basis when one opened it).
+    (and with the link grant, its purpose and basis when one opened it); unfiltered, with
+    the number of citizens listed.
     """
     ReassignComplaint: _aio.UnaryUnaryMultiCallable[_complaints_pb2.ReassignComplaintRequest, _complaints_pb2.Complaint]  # type: ignore[assignment]
     """Moves an open complaint (RECEIVED or IN_HANDLING) to another coordinator, with a reason
@@ -187,7 +199,11 @@ class ComplaintsServiceServicer(metaclass=_abc_1.ABCMeta):
     transactional outbox.
 
     Every complaint belongs to the organisational domain `klachten`; its subject is stored as
-    the klachten domain pseudonym only, and its description is encrypted at rest.
+    the klachten domain pseudonym (with the stored reference the pseudonym service gave when it
+    was claimed) only, and its description is encrypted at rest. A field that names a citizen
+    takes a tagged pseudonym exactly as the pseudonym service handed it out
+    (PseudonymService.IssuePolymorphicPseudonyms or Transcrypt); it is claimed once, so a
+    second request with the same bytes is PERMISSION_DENIED (TAG_SPENT).
 
     Dates: a `*_date` field is a calendar date in the Netherlands (Europe/Amsterdam) as ISO 8601
     text, `YYYY-MM-DD`. Working days exclude Saturdays, Sundays and the general holidays of the
@@ -202,8 +218,9 @@ class ComplaintsServiceServicer(metaclass=_abc_1.ABCMeta):
     - GetComplaint, ListComplaints, ReassignComplaint, RecordCallback, ChooseHandlingForm,
       ExtendDecisionDeadline, DecideComplaint and CloseComplaint: the role coordinator;
     - ListComplaints with a link_grant instead: a link grant for `klachten` issued to one of
-      the domains in the token, and a role among agent, coordinator and system (e.g. the
-      history fan-out for a KCC agent, with the citizen's consent);
+      the domains in the token and naming the caller as its presenter, and a role among
+      agent, coordinator and system (e.g. the history fan-out for a KCC agent, with the
+      citizen's consent); each grant opens one read;
     - WithdrawComplaint: coordinator or system (the e-form front end, for the complainant);
     - GetComplaintStats: coordinator or analyst.
     Otherwise PERMISSION_DENIED.
@@ -235,7 +252,8 @@ class ComplaintsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_complaints_pb2.ListComplaintsResponse, _abc.Awaitable[_complaints_pb2.ListComplaintsResponse]]:
         """Lists complaints, oldest receipt first (AIP-158 pagination), without descriptions.
         Filtered by one citizen, the read is recorded in the processing log with the citizen
-        (and with the link grant's purpose and basis when one opened it).
+        (and with the link grant, its purpose and basis when one opened it); unfiltered, with
+        the number of citizens listed.
         """
 
     @_abc_1.abstractmethod

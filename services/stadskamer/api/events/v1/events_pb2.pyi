@@ -156,12 +156,14 @@ class ComplaintClosed(_message.Message):
     about_official: _builtins.bool
     """Whether the complaint was about the conduct of an official."""
     encrypted_subject: _builtins.bytes
-    """The complainant: the domain pseudonym of `subject_domain` encrypted under that domain's
-    public key, freshly randomised for this event (96 bytes). A receiver has it converted to
-    its own domain by the pseudonym service, which needs a link grant for that.
+    """The complainant: a stored reference of `klachten` as a tagged pseudonym, refreshed by the
+    pseudonym service for this delivery (never the bytes the complaints service keeps). A
+    receiver has it converted into its own domain by the pseudonym service, which needs a
+    link grant for that (a push: the receiver is the grant's requester, `klachten` its
+    target, these bytes its subject).
     """
     subject_domain: _builtins.str
-    """The domain of encrypted_subject: `klachten`."""
+    """The audience of encrypted_subject's tag: `klachten`."""
     @_builtins.property
     def close_time(self) -> _timestamp_pb2.Timestamp:
         """When the complaint was closed."""
@@ -273,11 +275,12 @@ class ProductCompleted(_message.Message):
     org_unit: _builtins.str
     """The organisational unit that delivered the product."""
     encrypted_subject: _builtins.bytes
-    """The citizen: the domain pseudonym of `subject_domain` encrypted under that domain's public
-    key, freshly randomised for this event (96 bytes).
+    """The citizen: a tagged pseudonym of `domain` as the pseudonym service handed it out to
+    the emitting system (issued, or a fresh reference), never bytes it keeps. The receiver
+    converts it into its own domain only under a link grant.
     """
     subject_domain: _builtins.str
-    """The domain of encrypted_subject (normally `domain`)."""
+    """The audience of encrypted_subject's tag (`domain`); empty means `domain`."""
     @_builtins.property
     def complete_time(self) -> _timestamp_pb2.Timestamp:
         """When the product was completed."""

@@ -474,7 +474,9 @@ class CreateInvitationRequest(_message.Message):
     request_id: _builtins.str
     """Idempotency key (1-128 printable ASCII characters): a retry returns the first result."""
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes); empty for an anonymous contact."""
+    """The citizen: a tagged pseudonym of `onderzoek` issued for this request, claimed once;
+    empty for an anonymous contact.
+    """
     trigger: Global___TriggerKind.ValueType
     """What the invitation follows; required."""
     channel: _channel_pb2.Channel.ValueType
@@ -729,7 +731,7 @@ class RecordObjectionRequest(_message.Message):
 
     SUBJECT_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym of `onderzoek` issued for this request, claimed once."""
     def __init__(
         self,
         *,
@@ -751,7 +753,7 @@ class WithdrawObjectionRequest(_message.Message):
 
     SUBJECT_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym of `onderzoek` issued for this request, claimed once."""
     def __init__(
         self,
         *,
@@ -1433,7 +1435,9 @@ class JoinPanelRequest(_message.Message):
     STRATA_FIELD_NUMBER: _builtins.int
     CONTACT_ADDRESS_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym of `onderzoek` issued for this request. The consent
+    service checks the research-panel consent with it, then it is claimed once.
+    """
     @_builtins.property
     def strata(self) -> Global___Strata:
         """The self-declared strata; all four are required."""

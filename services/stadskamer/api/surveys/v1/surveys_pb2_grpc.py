@@ -30,7 +30,10 @@ class SurveysServiceStub:
     products, the analysis of their answers, the public "you said, we did" improvements and the
     research panel. It belongs to the domain `onderzoek`: a citizen is stored only under the
     onderzoek domain pseudonym (32 bytes); contact addresses are encrypted and erased once no
-    longer needed; free texts are encrypted at rest and never logged.
+    longer needed; free texts are encrypted at rest and never logged. A field that names a
+    citizen (`subject`) takes a tagged pseudonym of `onderzoek` exactly as the pseudonym service
+    issued it for the request; it is claimed once, so a second request with the same bytes is
+    PERMISSION_DENIED (TAG_SPENT).
 
     Authorization (from the caller's access token). Every method except SubmitResponse and
     ListImprovements (public, no token) needs a token acting for the domain `onderzoek`, and:
@@ -41,8 +44,11 @@ class SurveysServiceStub:
     - GetSurveyInsights, DrawPanelSample: role analyst;
     - SweepPanel: role system or service.
     Events arrive through `stadskamer.events.v1.EventSinkService.DeliverEvent`, served by the
-    same component: the sender's service token (role service) must act for the event's subject
-    domain.
+    same component: the sender's service token (role service) must act for the event's domain,
+    and the event's `encrypted_subject` is a tagged pseudonym of that domain. The surveys
+    service asks the consent service for a link grant for it (a push: requester `onderzoek`,
+    target the sender's domain, purpose `satisfaction-survey`), has it converted into
+    `onderzoek` under that grant and claims the result; the event's bytes are not stored.
     """
 
     def __init__(self, channel):
@@ -128,7 +134,10 @@ class SurveysServiceServicer:
     products, the analysis of their answers, the public "you said, we did" improvements and the
     research panel. It belongs to the domain `onderzoek`: a citizen is stored only under the
     onderzoek domain pseudonym (32 bytes); contact addresses are encrypted and erased once no
-    longer needed; free texts are encrypted at rest and never logged.
+    longer needed; free texts are encrypted at rest and never logged. A field that names a
+    citizen (`subject`) takes a tagged pseudonym of `onderzoek` exactly as the pseudonym service
+    issued it for the request; it is claimed once, so a second request with the same bytes is
+    PERMISSION_DENIED (TAG_SPENT).
 
     Authorization (from the caller's access token). Every method except SubmitResponse and
     ListImprovements (public, no token) needs a token acting for the domain `onderzoek`, and:
@@ -139,8 +148,11 @@ class SurveysServiceServicer:
     - GetSurveyInsights, DrawPanelSample: role analyst;
     - SweepPanel: role system or service.
     Events arrive through `stadskamer.events.v1.EventSinkService.DeliverEvent`, served by the
-    same component: the sender's service token (role service) must act for the event's subject
-    domain.
+    same component: the sender's service token (role service) must act for the event's domain,
+    and the event's `encrypted_subject` is a tagged pseudonym of that domain. The surveys
+    service asks the consent service for a link grant for it (a push: requester `onderzoek`,
+    target the sender's domain, purpose `satisfaction-survey`), has it converted into
+    `onderzoek` under that grant and claims the result; the event's bytes are not stored.
     """
 
     def CreateInvitation(self, request, context):
@@ -341,7 +353,10 @@ class SurveysService:
     products, the analysis of their answers, the public "you said, we did" improvements and the
     research panel. It belongs to the domain `onderzoek`: a citizen is stored only under the
     onderzoek domain pseudonym (32 bytes); contact addresses are encrypted and erased once no
-    longer needed; free texts are encrypted at rest and never logged.
+    longer needed; free texts are encrypted at rest and never logged. A field that names a
+    citizen (`subject`) takes a tagged pseudonym of `onderzoek` exactly as the pseudonym service
+    issued it for the request; it is claimed once, so a second request with the same bytes is
+    PERMISSION_DENIED (TAG_SPENT).
 
     Authorization (from the caller's access token). Every method except SubmitResponse and
     ListImprovements (public, no token) needs a token acting for the domain `onderzoek`, and:
@@ -352,8 +367,11 @@ class SurveysService:
     - GetSurveyInsights, DrawPanelSample: role analyst;
     - SweepPanel: role system or service.
     Events arrive through `stadskamer.events.v1.EventSinkService.DeliverEvent`, served by the
-    same component: the sender's service token (role service) must act for the event's subject
-    domain.
+    same component: the sender's service token (role service) must act for the event's domain,
+    and the event's `encrypted_subject` is a tagged pseudonym of that domain. The surveys
+    service asks the consent service for a link grant for it (a push: requester `onderzoek`,
+    target the sender's domain, purpose `satisfaction-survey`), has it converted into
+    `onderzoek` under that grant and claims the result; the event's bytes are not stored.
     """
 
     @staticmethod

@@ -31,7 +31,10 @@ class SurveysServiceStub:
     products, the analysis of their answers, the public "you said, we did" improvements and the
     research panel. It belongs to the domain `onderzoek`: a citizen is stored only under the
     onderzoek domain pseudonym (32 bytes); contact addresses are encrypted and erased once no
-    longer needed; free texts are encrypted at rest and never logged.
+    longer needed; free texts are encrypted at rest and never logged. A field that names a
+    citizen (`subject`) takes a tagged pseudonym of `onderzoek` exactly as the pseudonym service
+    issued it for the request; it is claimed once, so a second request with the same bytes is
+    PERMISSION_DENIED (TAG_SPENT).
 
     Authorization (from the caller's access token). Every method except SubmitResponse and
     ListImprovements (public, no token) needs a token acting for the domain `onderzoek`, and:
@@ -42,8 +45,11 @@ class SurveysServiceStub:
     - GetSurveyInsights, DrawPanelSample: role analyst;
     - SweepPanel: role system or service.
     Events arrive through `stadskamer.api.events.v1.EventSinkService.DeliverEvent`, served by the
-    same component: the sender's service token (role service) must act for the event's subject
-    domain.
+    same component: the sender's service token (role service) must act for the event's domain,
+    and the event's `encrypted_subject` is a tagged pseudonym of that domain. The surveys
+    service asks the consent service for a link grant for it (a push: requester `onderzoek`,
+    target the sender's domain, purpose `satisfaction-survey`), has it converted into
+    `onderzoek` under that grant and claims the result; the event's bytes are not stored.
     """
 
     @_typing.overload
@@ -108,7 +114,10 @@ class SurveysServiceAsyncStub(SurveysServiceStub):
     products, the analysis of their answers, the public "you said, we did" improvements and the
     research panel. It belongs to the domain `onderzoek`: a citizen is stored only under the
     onderzoek domain pseudonym (32 bytes); contact addresses are encrypted and erased once no
-    longer needed; free texts are encrypted at rest and never logged.
+    longer needed; free texts are encrypted at rest and never logged. A field that names a
+    citizen (`subject`) takes a tagged pseudonym of `onderzoek` exactly as the pseudonym service
+    issued it for the request; it is claimed once, so a second request with the same bytes is
+    PERMISSION_DENIED (TAG_SPENT).
 
     Authorization (from the caller's access token). Every method except SubmitResponse and
     ListImprovements (public, no token) needs a token acting for the domain `onderzoek`, and:
@@ -119,8 +128,11 @@ class SurveysServiceAsyncStub(SurveysServiceStub):
     - GetSurveyInsights, DrawPanelSample: role analyst;
     - SweepPanel: role system or service.
     Events arrive through `stadskamer.api.events.v1.EventSinkService.DeliverEvent`, served by the
-    same component: the sender's service token (role service) must act for the event's subject
-    domain.
+    same component: the sender's service token (role service) must act for the event's domain,
+    and the event's `encrypted_subject` is a tagged pseudonym of that domain. The surveys
+    service asks the consent service for a link grant for it (a push: requester `onderzoek`,
+    target the sender's domain, purpose `satisfaction-survey`), has it converted into
+    `onderzoek` under that grant and claims the result; the event's bytes are not stored.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -181,7 +193,10 @@ class SurveysServiceServicer(metaclass=_abc_1.ABCMeta):
     products, the analysis of their answers, the public "you said, we did" improvements and the
     research panel. It belongs to the domain `onderzoek`: a citizen is stored only under the
     onderzoek domain pseudonym (32 bytes); contact addresses are encrypted and erased once no
-    longer needed; free texts are encrypted at rest and never logged.
+    longer needed; free texts are encrypted at rest and never logged. A field that names a
+    citizen (`subject`) takes a tagged pseudonym of `onderzoek` exactly as the pseudonym service
+    issued it for the request; it is claimed once, so a second request with the same bytes is
+    PERMISSION_DENIED (TAG_SPENT).
 
     Authorization (from the caller's access token). Every method except SubmitResponse and
     ListImprovements (public, no token) needs a token acting for the domain `onderzoek`, and:
@@ -192,8 +207,11 @@ class SurveysServiceServicer(metaclass=_abc_1.ABCMeta):
     - GetSurveyInsights, DrawPanelSample: role analyst;
     - SweepPanel: role system or service.
     Events arrive through `stadskamer.api.events.v1.EventSinkService.DeliverEvent`, served by the
-    same component: the sender's service token (role service) must act for the event's subject
-    domain.
+    same component: the sender's service token (role service) must act for the event's domain,
+    and the event's `encrypted_subject` is a tagged pseudonym of that domain. The surveys
+    service asks the consent service for a link grant for it (a push: requester `onderzoek`,
+    target the sender's domain, purpose `satisfaction-survey`), has it converted into
+    `onderzoek` under that grant and claims the result; the event's bytes are not stored.
     """
 
     @_abc_1.abstractmethod
