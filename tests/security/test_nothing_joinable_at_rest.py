@@ -95,7 +95,8 @@ def play_a_day(stack: Stack) -> None:
     )
     listing = consent_pb.ListConsentsRequest(subject=callers.subject(BSN, "kcc"))
     callers.consent.ListConsents(listing, metadata=agent)
-    callers.consent.ListConsents(listing, metadata=callers.auth(ACTORS[4], [], ["privacy-officer"]))
+    officer = callers.auth(ACTORS[4], ["kcc"], ["privacy-officer"])
+    callers.consent.ListConsents(listing, metadata=officer)
 
     onderzoek = callers.auth(ACTORS[3], ["onderzoek"], ["agent"])
     by_contact = spb.GetInvitationRequest(source_reference=contact.name)

@@ -1,8 +1,12 @@
 """Use cases of the door between domains: check a link, and issue a link grant.
 
 The caller must act for the requester domain (``Principal.require_domain``) and have one of
-the roles ``agent``, ``system`` or ``service``. Every check and every grant issued (or
-refused) is appended to the processing log before the answer is returned.
+the roles ``agent``, ``system`` or ``service``. The subject is a tagged pseudonym of the
+requester's domain (a pull: the requester's subject is converted into the target) or of the
+target's (a push: the target's subject is converted into the requester's domain), which is the
+direction the policy decides on; a grant is bound to exactly that tag (its message hash) and
+to the caller as its only presenter. Every check and every grant issued (or refused) is
+appended to the processing log before the answer is returned.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from stadskamer.common.errors import PermissionDenied
 from stadskamer.common.link_grants import LinkGrant
 from stadskamer.consent.adapters.repository import ConsentRepository
 from stadskamer.consent.domain import CheckOutcome, evaluate
-from stadskamer.consent.policy import Policy, Verdict
-from stadskamer.consent.service import Collaborators
+from stadskamer.consent.policy import Direction, Policy, Situation, Verdict
+from stadskamer.consent.service import Collaborators, check_subject_domain
+from stadskamer.consent.subjects import Subject
+from stadskamer.pep.tags import Kind
 
 CHECKERS = ("agent", "system", "service")
 
@@ -28,8 +34,8 @@ CHECKERS = ("agent", "system", "service")
 class LinkQuery:
     """May ``requester_domain`` receive ``target_domain``'s data on ``subject`` for ``purpose``?
 
-    ``subject`` is the polymorphic pseudonym (96 bytes), or the encrypted pseudonym of
-    ``subject_domain`` when that is set; a grant is bound to exactly these bytes.
+    ``subject`` is a tagged pseudonym of the requester or the target domain
+    (``subject_domain``, when set, must be that domain).
     """
 
     subject: bytes
@@ -85,29 +91,40 @@ class AccessService:
                 metadata,
             )
         grant = LinkGrant.create(
-            query.subject,
+            subject.use_key,
             query.requester_domain,
             query.target_domain,
             query.purpose,
             outcome.basis,
             self._parts.clock(),
             self._grant_lifetime,
+            presenter=caller.subject,
         )
         token = link_grants.issue(grant, self._grant_key)
-        self._log("link-grant.issue", "OK", caller, query, outcome, subject, grant.grant_id)
+        reference = f"link-grants/{grant.grant_id}"  # as the conversion and the read name it
+        self._log("link-grant.issue", "OK", caller, query, outcome, subject, reference)
         return IssuedGrant(token, grant, outcome)
 
-    def _decide(self, caller: Principal, query: LinkQuery) -> tuple[CheckOutcome, bytes]:
+    def _decide(self, caller: Principal, query: LinkQuery) -> tuple[CheckOutcome, Subject]:
         caller.require_role(*CHECKERS)
         caller.require_domain(query.requester_domain)
         parts = self._parts
         parts.catalogue.current(query.purpose)
-        subject = parts.resolver.consent_pseudonym(query.subject, query.subject_domain)
-        decision = self._policy.decide(query.requester_domain, query.target_domain, query.purpose)
+        tag = parts.subjects.verified(query.subject, (query.requester_domain, query.target_domain))
+        check_subject_domain(query.subject_domain, tag.audience)
+        situation = Situation(
+            Direction.PULL if tag.audience == query.requester_domain else Direction.PUSH,
+            stored_reference=tag.kind is Kind.REFERENCE,
+        )
+        decision = self._policy.decide(
+            query.requester_domain, query.target_domain, query.purpose, situation
+        )
+        subject = parts.subjects.converted(query.subject, tag)
         consents = []
         if decision.verdict is Verdict.NEEDS_CONSENT:
             with parts.unit_of_work() as uow:
-                consents = ConsentRepository(uow.session).for_subject(subject, query.purpose)
+                repository = ConsentRepository(uow.session)
+                consents = repository.for_subject(subject.pseudonym, query.purpose)
         outcome = evaluate(
             decision, parts.catalogue, query.purpose, query.target_domain, consents, parts.clock()
         )
@@ -120,19 +137,19 @@ class AccessService:
         caller: Principal,
         query: LinkQuery,
         outcome: CheckOutcome,
-        subject: bytes,
+        subject: Subject,
         reference: str = "",
     ) -> None:
         self._parts.log(
             name,
             status,
             caller,
+            subject.record_subject,
             purpose=query.purpose,
             legal_basis=outcome.legal_basis,
             requester_domain=query.requester_domain,
             target_domain=query.target_domain,
             basis=outcome.basis or outcome.rule_id,
-            subject=subject.hex(),
             reference=reference,
         )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import grpc
 
 from stadskamer.api.consent.v1 import consent_pb2_grpc as pb_grpc
-from stadskamer.client import DomainKey
+from stadskamer.client import DomainKey, PseudonymClient
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.keys import read_ed25519_private_key
 from stadskamer.common.peers import peer_channel
@@ -17,7 +17,6 @@ from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.common.server import Component, RunningServer, build_server
 from stadskamer.common.settings import ConfigurationError
 from stadskamer.consent.access import AccessService
-from stadskamer.consent.adapters.pseudonyms import PseudonymServiceResolver
 from stadskamer.consent.catalogue import load_catalogue
 from stadskamer.consent.entrypoint import (
     PUBLIC_METHODS,
@@ -29,6 +28,7 @@ from stadskamer.consent.policy import load_policy
 from stadskamer.consent.receipts import ReceiptSigner
 from stadskamer.consent.service import Collaborators, ConsentService
 from stadskamer.consent.settings import ConsentSettings
+from stadskamer.consent.subjects import Subjects
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 DOMAIN = "consent"
@@ -61,13 +61,12 @@ def build_component(settings: ConsentSettings) -> Component:
     channel = peer_channel(settings.pseudonyms_address, settings.token_source())
     parts = Collaborators(
         catalogue=catalogue,
-        resolver=PseudonymServiceResolver(channel, domain_key),
+        subjects=Subjects(PseudonymClient(channel), domain_key, settings.clock),
         unit_of_work=partial(UnitOfWork, session_factory(engine)),
         receipts=ReceiptSigner(signing_key, settings.controller),
         processing_log=settings.processing_log.open(),
         clock=settings.clock,
         request_digest=request_digest,
-        subject_key=domain_key,
     )
     lifetime = timedelta(seconds=settings.link_grant_ttl_seconds)
     servicer = ConsentServicer(

@@ -55,7 +55,12 @@ class Capture:
 
 @dataclass(frozen=True)
 class Consent:
-    """One consent of one subject (its consent-domain pseudonym) for one purpose version."""
+    """One consent of one subject (its consent-domain pseudonym) for one purpose version.
+
+    ``reference`` is the consent domain's stored reference of the subject (a tagged
+    pseudonym, for the records of later reads), empty for a consent given before they were
+    kept.
+    """
 
     id: str
     subject: bytes
@@ -71,6 +76,7 @@ class Consent:
     withdrawal_reason: WithdrawalReason | None = None
     withdrawn_by: str = ""
     withdrawal_receipt: str = ""
+    reference: bytes = b""
 
     @property
     def name(self) -> str:

@@ -29,7 +29,7 @@ from stadskamer.consent.messages import (
     withdrawal_reason,
 )
 from stadskamer.consent.service import ConsentService, GrantCommand
-from stadskamer.pep import CIPHERTEXT_BYTES
+from stadskamer.pep import tags
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ConsentService"].full_name
 PUBLIC_METHODS = frozenset({f"/{SERVICE_NAME}/ListPurposes", f"/{SERVICE_NAME}/GetReceiptKey"})
@@ -37,8 +37,10 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
 def _subject(value: bytes) -> list[FieldViolation]:
-    if len(value) != CIPHERTEXT_BYTES:
-        return [FieldViolation("subject", f"must be a {CIPHERTEXT_BYTES}-byte pseudonym")]
+    try:
+        tags.parse(value)
+    except tags.InvalidTagError:
+        return [FieldViolation("subject", "must be a tagged pseudonym from the pseudonym service")]
     return []
 
 
@@ -100,8 +102,8 @@ def _link_violations(
         + _name("requester_domain", request.requester_domain)
         + _name("target_domain", request.target_domain)
     )
-    if request.subject_domain not in ("", request.requester_domain, request.target_domain):
-        found.append(FieldViolation("subject_domain", "must be the requester or target domain"))
+    if request.subject_domain:
+        found += _name("subject_domain", request.subject_domain)
     return found
 
 

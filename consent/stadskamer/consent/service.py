@@ -1,14 +1,17 @@
 """Use cases of the consent register: give, read, list and withdraw consents.
 
-Every use case takes the caller's :class:`Principal`. The subject arrives as a polymorphic
-pseudonym (or, with ``subject_domain``, as that domain's encrypted pseudonym) and is converted
-to the consent-domain pseudonym first (the pseudonym service unreachable → UNAVAILABLE,
-nothing written); only that pseudonym is stored, and the request_id only as its keyed digest
-(:mod:`stadskamer.common.request_ids`). The processing log record is appended before the
+Every use case takes the caller's :class:`Principal`. The subject arrives as a tagged
+pseudonym of one of the caller's domains and is converted and claimed into the consent domain
+first (:mod:`stadskamer.consent.subjects`; the pseudonym service unreachable → UNAVAILABLE,
+nothing written). Only the consent-domain pseudonym and the consent domain's stored reference
+are stored, and the request_id only as its keyed digest (:mod:`stadskamer.common.request_ids`).
+The processing log record, whose subject the pseudonym service made, is appended before the
 commit, so a failed log write leaves nothing done.
 
 Roles: ``agent``, ``system`` (the citizen's self-service front end) and ``service`` may give
-and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them.
+and withdraw consents; ``agent``, ``privacy-officer`` and ``system`` may read and list them,
+and a ``service`` may read one it holds the name of (e.g. surveys re-checking a panel
+member's consent).
 A list answers per the caller's domains: only consents whose purpose version lists one of
 them; the ``privacy-officer`` (oversight) sees every consent of the citizen.
 """
@@ -17,12 +20,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
-from stadskamer.client import DomainKey
 from stadskamer.common.auth import Principal
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -40,11 +41,12 @@ from stadskamer.consent.domain import (
     consent_id,
     grantable,
 )
-from stadskamer.consent.ports import SubjectResolver
 from stadskamer.consent.receipts import PublishedKey, ReceiptSigner
+from stadskamer.consent.subjects import Subjects
 
 RECORDERS = ("agent", "system", "service")
 READERS = ("agent", "privacy-officer", "system")
+NAME_READERS = (*READERS, "service")
 OVERSIGHT = "privacy-officer"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -53,8 +55,8 @@ _PAGE_TOKEN = re.compile(r"^v1:(\d{1,18})$")
 
 @dataclass(frozen=True)
 class GrantCommand:
-    """A consent to record; ``subject`` is the polymorphic pseudonym (96 bytes), or the
-    encrypted pseudonym of ``subject_domain`` when that is set."""
+    """A consent to record; ``subject`` is a tagged pseudonym of one of the caller's domains
+    (``subject_domain``, when set, must be that domain)."""
 
     request_id: str
     subject: bytes
@@ -70,34 +72,24 @@ class Collaborators:
     """What the use cases of the consent service share."""
 
     catalogue: PurposeCatalogue
-    resolver: SubjectResolver
+    subjects: Subjects
     unit_of_work: Callable[[], UnitOfWork]
     receipts: ReceiptSigner
     processing_log: ProcessingLog
     clock: Callable[[], datetime]
     request_digest: RequestDigest
-    subject_key: DomainKey | None = None
 
-    def log(self, name: str, status: str, caller: Principal, **fields: str) -> None:
+    def log(
+        self, name: str, status: str, caller: Principal, subject: bytes = b"", **fields: str
+    ) -> None:
         """Append a processing record (UNAVAILABLE if it cannot be made durable).
 
-        A ``subject`` (the consent-domain pseudonym in hex) is also sent freshly encrypted
-        under the consent domain's key, so the audit service can file it under the citizen.
+        ``subject`` is the record's subject as the pseudonym service made it (a tagged
+        ``audit/consent`` pseudonym), or empty.
         """
-        subject: dict[str, Any] = {}
-        if fields.get("subject") and self.subject_key is not None:
-            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
-
-            pseudonym = bytes.fromhex(fields["subject"])
-            from stadskamer.client import encrypt_pseudonym  # type: ignore[attr-defined]  # removed: moves next
-
-            subject = {
-                "subject_encrypted": encrypt_pseudonym(pseudonym, self.subject_key),
-                "subject_domain": self.subject_key.domain,
-            }
         self.processing_log.append(
             ProcessingRecord.now(
-                name, status, self.clock, actor=caller.subject, **fields, **subject
+                name, status, self.clock, actor=caller.subject, subject_tagged=subject, **fields
             )
         )
 
@@ -129,12 +121,17 @@ class ConsentService:
         purpose = grantable(parts.catalogue, command.purpose, command.purpose_version)
         capture = check_capture(command.capture, caller.subject, caller.roles)
         check_expiry(command.expires_at, now)
-        if command.subject_domain:
-            _check_subject_domain(caller, command.subject_domain, purpose.domains)
-        subject = parts.resolver.consent_pseudonym(command.subject, command.subject_domain)
+        tag = parts.subjects.verified(command.subject, caller.domains)
+        check_subject_domain(command.subject_domain, tag.audience)
+        if tag.audience not in purpose.domains:
+            raise InvalidArgument.for_field(
+                "subject", "a pseudonym of a domain of the purpose", "WRONG_AUDIENCE"
+            )
+        subject = parts.subjects.converted(command.subject, tag)
         consent = Consent(
             id=uuid.uuid4().hex,
-            subject=subject,
+            subject=subject.pseudonym,
+            reference=subject.reference,
             purpose=purpose.id,
             purpose_version=purpose.version,
             notice_hash=purpose.notice_hash,
@@ -144,18 +141,22 @@ class ConsentService:
             expires_at=command.expires_at,
         )
         consent = replace(consent, receipt=parts.receipts.sign(consent, purpose, now))
-        fields = {
-            "purpose": purpose.id,
-            "legal_basis": purpose.legal_basis,
-            "subject": subject.hex(),
-        }
+        fields = {"purpose": purpose.id, "legal_basis": purpose.legal_basis}
+        record_subject = subject.record_subject
         digest = parts.request_digest(command.request_id)
         try:
             with parts.unit_of_work() as uow:
                 repository = ConsentRepository(uow.session)
                 if repository.by_request_digest(digest) is None:
                     repository.add(consent, digest)
-                    parts.log("consent.grant", "OK", caller, reference=consent.name, **fields)
+                    parts.log(
+                        "consent.grant",
+                        "OK",
+                        caller,
+                        record_subject,
+                        reference=consent.name,
+                        **fields,
+                    )
                     uow.commit()
                     return consent
         except DuplicateRequest:
@@ -165,20 +166,22 @@ class ConsentService:
             raise FailedPrecondition(
                 "this request_id was used for a different consent", "REQUEST_ID_REUSED"
             )
-        parts.log("consent.grant", "REPLAYED", caller, reference=first.name, **fields)
+        parts.log(
+            "consent.grant", "REPLAYED", caller, record_subject, reference=first.name, **fields
+        )
         return first
 
     def get(self, caller: Principal, name: str) -> Consent:
         """One consent by name."""
-        caller.require_role(*READERS)
+        caller.require_role(*NAME_READERS)
         consent = self._get(consent_id(name))
         self._parts.log(
             "consent.read",
             "OK",
             caller,
+            self._parts.subjects.record_subject(consent.reference),
             purpose=consent.purpose,
             reference=consent.name,
-            subject=consent.subject.hex(),
         )
         return consent
 
@@ -195,6 +198,7 @@ class ConsentService:
                 raise NotFound("no such consent", "CONSENT_NOT_FOUND")
             withdrawn = consent.withdraw(now, reason, caller.subject)
             purpose = parts.catalogue.version_of(consent.purpose, consent.purpose_version)
+            record_subject = parts.subjects.record_subject(consent.reference)
             receipt = parts.receipts.sign(withdrawn, purpose, now)
             withdrawn = replace(withdrawn, withdrawal_receipt=receipt)
             if not repository.withdraw(withdrawn):
@@ -203,10 +207,10 @@ class ConsentService:
                 "consent.withdraw",
                 "OK",
                 caller,
+                record_subject,
                 purpose=consent.purpose,
                 legal_basis=purpose.legal_basis,
                 reference=consent.name,
-                subject=consent.subject.hex(),
             )
             uow.commit()
         return withdrawn
@@ -215,7 +219,10 @@ class ConsentService:
         self, caller: Principal, subject: bytes, page_size: int, page_token: str
     ) -> tuple[list[Consent], str]:
         """A page of the subject's consents that the caller may see (see the module
-        docstring), oldest first, and the next page token."""
+        docstring), oldest first, and the next page token.
+
+        ``subject`` is a tagged pseudonym of one of the caller's domains.
+        """
         caller.require_role(*READERS)
         if page_size < 0:
             raise InvalidArgument.for_field("page_size", "must not be negative")
@@ -225,10 +232,11 @@ class ConsentService:
         visible = None
         if OVERSIGHT not in caller.roles:
             visible = parts.catalogue.versions_listing(caller.domains)
-        pseudonym = parts.resolver.consent_pseudonym(subject)
+        tag = parts.subjects.verified(subject, caller.domains)
+        resolved = parts.subjects.converted(subject, tag)
         with parts.unit_of_work() as uow:
-            rows = ConsentRepository(uow.session).page(pseudonym, after, size + 1, visible)
-        parts.log("consent.list", "OK", caller, subject=pseudonym.hex())
+            rows = ConsentRepository(uow.session).page(resolved.pseudonym, after, size + 1, visible)
+        parts.log("consent.list", "OK", caller, resolved.record_subject)
         page = rows[:size]
         next_token = b64url(f"v1:{page[-1][0]}".encode()) if len(rows) > size else ""
         return [consent for _, consent in page], next_token
@@ -248,11 +256,12 @@ class ConsentService:
         return consent
 
 
-def _check_subject_domain(caller: Principal, domain: str, domains: Iterable[str]) -> None:
-    """A subject given as another domain's pseudonym: a domain of the purpose, and the caller's."""
-    if domain not in domains:
-        raise InvalidArgument.for_field("subject_domain", "not a domain of the purpose")
-    caller.require_domain(domain)
+def check_subject_domain(subject_domain: str, audience: str) -> None:
+    """``subject_domain`` is redundant now that the tag names its audience: empty, or that."""
+    if subject_domain and subject_domain != audience:
+        raise InvalidArgument.for_field(
+            "subject_domain", "must be empty or the audience of the subject's tag"
+        )
 
 
 def _same_request(first: Consent, retry: Consent) -> bool:

@@ -23,7 +23,6 @@ from stadskamer.api.consent.v1 import consent_pb2 as pb
 from stadskamer.api.consent.v1 import consent_pb2_grpc as pb_grpc
 from stadskamer.cli.keys_commands import export_domain_key
 from stadskamer.cli.registry import SERVICES
-from stadskamer.client import PseudonymClient, make_polymorphic_pseudonym
 from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.keys import KeyLayout, init_keys, read_ed25519_public_key
 from stadskamer.common.processing_log_settings import ProcessingLogSettings
@@ -31,6 +30,7 @@ from stadskamer.common.server import ServerSettings
 from stadskamer.consent.adapters.orm import consents
 from stadskamer.consent.bootstrap import create_server
 from stadskamer.consent.settings import ConsentSettings
+from tests.support.citizens import Citizens
 from tests.support.stack import Stack, running_stack
 from tests.unit.consent.fakes import FakeClock
 
@@ -42,7 +42,6 @@ class ConsentStack:
     """A running stack with helpers for the consent suites."""
 
     stack: Stack
-    public_key: bytes = b""
 
     @property
     def consent(self) -> pb_grpc.ConsentServiceStub:
@@ -53,12 +52,9 @@ class ConsentStack:
         """Call metadata with a fresh token."""
         return [("authorization", f"Bearer {self.stack.token(sub, domains, roles)}")]
 
-    def subject(self, bsn: str) -> bytes:
-        """A fresh polymorphic pseudonym of ``bsn`` (made at the edge, as a front end would)."""
-        if not self.public_key:
-            token = self.stack.token("front-end", [], ["system"])
-            self.public_key = PseudonymClient(self.stack.channel, token).public_key()
-        return make_polymorphic_pseudonym(bsn, self.public_key)
+    def subject(self, bsn: str, domain: str = "kcc") -> bytes:
+        """A freshly issued tagged pseudonym of ``bsn`` for ``domain`` (as its edge would)."""
+        return Citizens(self.stack.channel, self.stack.issuer).subject(bsn, domain)
 
     def consent_key(self) -> Ed25519PublicKey:
         """The consent public key from the data folder (as the pseudonym service reads it)."""

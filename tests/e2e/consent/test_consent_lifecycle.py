@@ -30,8 +30,14 @@ from tests.e2e.consent.support import (
 from tests.support.audit import audit_records
 from tests.support.databases import files_containing
 from tests.support.stack import Stack
+from tests.unit.consent.fakes import subject as self_made
 
 BSNS = ["111222333", "123456782"]
+
+
+def self_made_subject() -> bytes:
+    """A well-formed tagged pseudonym of kcc whose tag no pseudonym service of ours signed."""
+    return self_made(1, "kcc")
 
 
 @pytest.fixture
@@ -73,7 +79,7 @@ def test_withdrawal_takes_effect_on_the_very_next_call(world: ConsentStack) -> N
             metadata=agent,
         )
     assert again.value.code() is grpc.StatusCode.FAILED_PRECONDITION
-    officer = world.auth("privacy-1", [], ["privacy-officer"])
+    officer = world.auth("privacy-1", ["kcc"], ["privacy-officer"])
     listed = world.consent.ListConsents(
         pb.ListConsentsRequest(subject=world.subject(BSNS[0])), metadata=officer
     )
@@ -142,16 +148,17 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     world: ConsentStack,
 ) -> None:
     agent = world.auth("agent-1", ["kcc"], ["agent"])
-    bad = grant_request(b"\x01" * 96, purpose_version=0)
+    bad = grant_request(world.subject(BSNS[0]), purpose_version=0)
     bad.capture.channel = 0  # type: ignore[assignment]
     with pytest.raises(grpc.RpcError) as refused:
         world.consent.GrantConsent(bad, metadata=agent)
     assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(refused.value) == {"purpose_version", "capture.channel"}
-    with pytest.raises(grpc.RpcError) as malformed:
-        world.consent.GrantConsent(grant_request(b"\x01" * 96), metadata=agent)
-    assert malformed.value.code() is grpc.StatusCode.INVALID_ARGUMENT
-    assert bad_fields(malformed.value) == {"subject"}
+    for subject in (b"\x01" * 96, self_made_subject(), world.subject(BSNS[0], "burgerzaken")):
+        with pytest.raises(grpc.RpcError) as malformed:
+            world.consent.GrantConsent(grant_request(subject), metadata=agent)
+        assert malformed.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert bad_fields(malformed.value) == {"subject"}
     with pytest.raises(grpc.RpcError) as unknown:
         world.consent.GrantConsent(grant_request(world.subject(BSNS[0]), "spam"), metadata=agent)
     assert bad_fields(unknown.value) == {"purpose"}
@@ -210,7 +217,7 @@ def test_the_pseudonym_service_unreachable_means_unavailable_and_nothing_written
         stub = pb_grpc.ConsentServiceStub(channel)
         metadata = [("authorization", f"Bearer {token}")]
         with pytest.raises(grpc.RpcError) as refused:
-            stub.GrantConsent(grant_request(bytes(96)), metadata=metadata)
+            stub.GrantConsent(grant_request(self_made_subject()), metadata=metadata)
         assert refused.value.code() is grpc.StatusCode.UNAVAILABLE
         assert error_reason(refused.value) == "DEPENDENCY_UNAVAILABLE"
         assert consent_rows(database) == 0

@@ -2,8 +2,9 @@
 
 One stack serves the module. Four citizens hold, for every consent purpose of the matrix, no
 consent, an active one, an expired one (the consent clock is moved past its expiry) and a
-withdrawn one. Every cell is asked through CheckConsent and IssueLinkGrant with a fresh
-polymorphic pseudonym, and the answer must match the table of the issue's policy.
+withdrawn one. Every cell is asked through CheckConsent and IssueLinkGrant with a freshly
+issued pseudonym of the requester's domain (a pull), and the answer must match the table of
+the issue's policy; a grant is bound to that pseudonym's tag and to the asking agent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.consent.v1 import consent_pb2 as pb
 from stadskamer.common import link_grants
+from stadskamer.pep import tags
 from tests.e2e.consent.support import ConsentStack, consent_stack_at, error_reason, grant_request
 from tests.unit.consent.fakes import FakeClock
 
@@ -45,7 +47,8 @@ WITH_CONSENT = {
     ("kcc", "klachten", HISTORY),
     ("onderzoek", "kcc", RESEARCH),
 }
-BY_LEGAL_BASIS = {("klachten", "kcc", HANDLING)}
+# Case-bound: a pull names no case over this contract, so the rule's trigger is missing.
+CASE_BOUND = {("klachten", "kcc", HANDLING)}
 BY_STATE = {
     "none": pb.DENIAL_REASON_NO_CONSENT,
     "expired": pb.DENIAL_REASON_CONSENT_EXPIRED,
@@ -59,8 +62,8 @@ def expected(requester: str, target: str, purpose: str, state: str) -> tuple[int
         return pb.BASIS_KIND_UNSPECIFIED, pb.DENIAL_REASON_NEVER
     if requester == target:
         return pb.BASIS_KIND_OWN_DOMAIN, pb.DENIAL_REASON_UNSPECIFIED
-    if (requester, target, purpose) in BY_LEGAL_BASIS:
-        return pb.BASIS_KIND_LEGAL_BASIS, pb.DENIAL_REASON_UNSPECIFIED
+    if (requester, target, purpose) in CASE_BOUND:
+        return pb.BASIS_KIND_UNSPECIFIED, pb.DENIAL_REASON_TRIGGER_MISSING
     if (requester, target, purpose) in WITH_CONSENT:
         if state == "active":
             return pb.BASIS_KIND_CONSENT, pb.DENIAL_REASON_UNSPECIFIED
@@ -115,7 +118,7 @@ def test_every_cell_of_the_policy_matrix(
     kind, denial = expected(requester, target, purpose, state)
     stack = world.stack
     metadata = stack.auth(f"agent-{requester}", [requester], ["agent"])
-    subject = stack.subject(PEOPLE[state])
+    subject = stack.subject(PEOPLE[state], requester)
     query = {
         "subject": subject,
         "purpose": purpose,
@@ -140,7 +143,8 @@ def test_every_cell_of_the_policy_matrix(
         return
     issued = stack.consent.IssueLinkGrant(request, metadata=metadata)
     grant = link_grants.verify(issued.link_grant, stack.consent_key(), world.clock())
-    assert grant.is_for(subject) and grant.grant_id == issued.grant_id
+    assert grant.is_for(tags.parse(subject).use_key()) and grant.grant_id == issued.grant_id
+    assert grant.presenter == f"agent-{requester}"
     assert (grant.requester_domain, grant.target_domain, grant.purpose) == (
         requester,
         target,

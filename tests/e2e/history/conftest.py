@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from stadskamer.client import PseudonymClient
 from tests.e2e.history.support import BSN, DOMAINS, TOPICS, Citizen
 from tests.support.stack import Stack
 
@@ -14,8 +13,7 @@ from tests.support.stack import Stack
 @pytest.fixture
 def citizen(stack: Stack) -> Iterator[Citizen]:
     """The citizen on a fresh stack, with a contact in each KCC-facing domain."""
-    client = PseudonymClient(stack.channel, stack.token("desk", ["kcc"], ["agent"]))
-    person = Citizen(stack, client.polymorphic_pseudonym(BSN))
+    person = Citizen(stack, BSN)
     for domain, topic in zip(DOMAINS, TOPICS, strict=True):
         person.register(domain, topic)
     yield person

@@ -12,10 +12,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_factory
 from stadskamer.common.link_grants import b64url, sign_jws
+from stadskamer.common.request_ids import RequestDigest, migration_attributes
 from stadskamer.consent.adapters.repository import ConsentRepository
 from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.domain import Capture, CaptureMethod, Consent
 from stadskamer.consent.receipts import RECEIPT_TYPE, verify_receipt
+from tests.integration.consent.harness import insert_before_references
 
 KEY = Ed25519PrivateKey.generate()
 SUBJECT = hashlib.sha256(b"subject").digest()
@@ -23,7 +25,6 @@ CLAIMS = {"jti": "a" * 32, "iat": 1741000000, "record_id": "consents/" + "1" * 3
 OLD = sign_jws({**CLAIMS, "pii_principal_id": b64url(SUBJECT)}, KEY, RECEIPT_TYPE)
 CONSENT = Consent(
     id="1" * 32,
-    request_id="req-1",
     subject=SUBJECT,
     purpose="research-panel",
     purpose_version=1,
@@ -41,13 +42,12 @@ def test_a_receipt_naming_its_citizen_is_signed_again_without_it(database_url: s
     migrate(engine, MIGRATIONS, "consent", revision="0001")
     unit = partial(UnitOfWork, session_factory(engine))
     current = sign_jws({**CLAIMS, "record_id": "consents/" + "2" * 32}, KEY, RECEIPT_TYPE)
-    with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
-        ConsentRepository(uow.session).add(
-            replace(CONSENT, id="2" * 32, request_id="req-2", receipt=current)
-        )
-        uow.commit()
-    migrate(engine, MIGRATIONS, "consent", {"signing_key": KEY})
+    second = replace(CONSENT, id="2" * 32, receipt=current)
+    with engine.begin() as connection:
+        for stored, request_id in ((CONSENT, "req-1"), (second, "req-2")):
+            insert_before_references(connection, stored, request_id=request_id)
+    digests = migration_attributes({"consent": RequestDigest(b"consent secret key of the test")})
+    migrate(engine, MIGRATIONS, "consent", {**digests, "secrets": {"signing_key": KEY}})
     with unit() as uow:
         rewritten = ConsentRepository(uow.session).get(CONSENT.id)
         untouched = ConsentRepository(uow.session).get("2" * 32)

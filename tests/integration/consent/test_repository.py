@@ -1,4 +1,5 @@
-"""The consent repository on SQLite and PostgreSQL: round trip, uniqueness, single withdrawal."""
+"""The consent repository on SQLite and PostgreSQL: round trip, uniqueness, single withdrawal,
+and the subject reference (none for consents stored before revision 0004)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from stadskamer.common.db import UnitOfWork, make_engine, migrate, session_facto
 from stadskamer.consent.adapters.repository import ConsentRepository, DuplicateRequest
 from stadskamer.consent.bootstrap import MIGRATIONS
 from stadskamer.consent.domain import Capture, CaptureMethod, Consent, WithdrawalReason
+from tests.integration.consent.harness import insert_before_references
 
 GIVEN = datetime(2025, 3, 3, 9, 0, 0, 123456, tzinfo=UTC)
 DIGEST = hashlib.sha256(b"request digest").digest()
@@ -60,8 +62,8 @@ def test_a_page_can_be_limited_to_purpose_versions(engine: Engine) -> None:
     unit = partial(UnitOfWork, session_factory(engine))
     other = replace(CONSENT, id="2" * 32, purpose="complaint-callback")
     with unit() as uow:
-        ConsentRepository(uow.session).add(CONSENT)
-        ConsentRepository(uow.session).add(other)
+        ConsentRepository(uow.session).add(CONSENT, DIGEST)
+        ConsentRepository(uow.session).add(other, hashlib.sha256(b"other").digest())
         uow.commit()
     with unit() as uow:
         repository = ConsentRepository(uow.session)
@@ -102,3 +104,27 @@ def test_a_consent_is_withdrawn_once_and_nothing_is_deleted(engine: Engine) -> N
         uow.commit()
     with unit() as uow:
         assert ConsentRepository(uow.session).get(CONSENT.id) == withdrawn
+
+
+def test_a_consent_keeps_its_subject_reference(engine: Engine) -> None:
+    stored = replace(CONSENT, reference=b"\x01" + bytes(203))
+    unit = partial(UnitOfWork, session_factory(engine))
+    with unit() as uow:
+        ConsentRepository(uow.session).add(stored, DIGEST)
+        uow.commit()
+    with unit() as uow:
+        assert ConsentRepository(uow.session).get(CONSENT.id) == stored
+
+
+def test_consents_given_before_references_were_kept_read_without_one(database_url: str) -> None:
+    built = make_engine(database_url, "consent")
+    try:
+        migrate(built, MIGRATIONS, "consent", revision="0003")
+        with built.begin() as connection:
+            insert_before_references(connection, CONSENT, request_digest=DIGEST)
+        migrate(built, MIGRATIONS, "consent")
+        with UnitOfWork(session_factory(built)) as uow:
+            old = ConsentRepository(uow.session).get(CONSENT.id)
+        assert old == CONSENT and old.reference == b""
+    finally:
+        built.dispose()

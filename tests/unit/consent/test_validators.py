@@ -7,8 +7,9 @@ from google.protobuf.message import Message
 from stadskamer.api.common.v1 import channel_pb2
 from stadskamer.api.consent.v1 import consent_pb2 as pb
 from stadskamer.consent.entrypoint import SERVICE_NAME, VALIDATORS
+from tests.unit.consent.fakes import subject
 
-SUBJECT = bytes(96)
+SUBJECT = subject(1)
 
 
 def _fields(method: str, request: Message) -> set[str]:
@@ -73,3 +74,10 @@ def test_names_reasons_pages_and_link_queries_are_checked() -> None:
 def test_the_subject_domain_of_a_grant_must_be_a_domain_name() -> None:
     assert _fields("GrantConsent", _grant(subject_domain="onderzoek")) == set()
     assert _fields("GrantConsent", _grant(subject_domain="Onderzoek!")) == {"subject_domain"}
+
+
+def test_a_subject_must_be_a_tagged_pseudonym_in_its_wire_form() -> None:
+    polymorphic_shaped = subject(1)[2:98]
+    for bad in (polymorphic_shaped, bytes(96), subject(1) + b"\x00", subject(1)[:-1]):
+        assert _fields("GrantConsent", _grant(subject=bad)) == {"subject"}
+        assert _fields("ListConsents", pb.ListConsentsRequest(subject=bad)) == {"subject"}

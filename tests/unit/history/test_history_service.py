@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from stadskamer import pep
 from stadskamer.common.auth import Principal
-from stadskamer.common.errors import PermissionDenied
+from stadskamer.common.errors import InvalidArgument, PermissionDenied
 from stadskamer.common.processing_log import ProcessingRecord
 from stadskamer.gateway.history.domain import (
     OWN_DOMAIN,
@@ -24,11 +23,10 @@ from stadskamer.gateway.history.domain import (
 )
 from stadskamer.gateway.history.ports import Grant
 from stadskamer.gateway.history.service import HistoryService
+from tests.unit.consent.fakes import subject
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-SUBJECT = pep.encrypt(
-    pep.identity_point("111222333"), pep.public_key(pep.random_scalar())
-).to_bytes()
+SUBJECT = subject(1, "kcc")
 CONSENT = Basis(BasisKind.CONSENT, consent="consents/1", legal_basis="AVG art. 6 lid 1 sub a")
 AGENT = Principal("agent-1", frozenset({"kcc"}), frozenset({"agent"}))
 
@@ -67,20 +65,24 @@ class FakePeers:
 
     granted: set[str]
     queried: list[str] = field(default_factory=list)
+    subjects: set[bytes] = field(default_factory=set)
 
     def issue_link_grant(
         self, subject: bytes, purpose: str, requester: str, target: str
     ) -> Grant | None:
+        self.subjects.add(subject)
         return Grant(f"grant-for-{target}", CONSENT) if target in self.granted else None
 
-    def transcrypt(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
+    def convert(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
         assert link_grant == f"grant-for-{target_domain}"
+        self.subjects.add(subject)
         return target_domain.encode()
 
     def own_items(
         self, source: Source, subject: bytes, start: datetime, limit: int
     ) -> list[HistoryItem]:
         self.queried.append(source.domain)
+        self.subjects.add(subject)
         return [_item(source, 1), _item(source, 30)]
 
     def linked_items(
@@ -99,9 +101,9 @@ class MemoryLog:
         self.records.append(record)
 
 
-def _query(max_items: int = 100) -> HistoryQuery:
+def _query(max_items: int = 100, subject: bytes = SUBJECT) -> HistoryQuery:
     return HistoryQuery(
-        SUBJECT, "kcc", "integrated-contact-history", NOW - timedelta(days=90), max_items
+        subject, "kcc", "integrated-contact-history", NOW - timedelta(days=90), max_items
     )
 
 
@@ -129,6 +131,7 @@ def test_granted_domains_are_merged_newest_first_with_their_basis() -> None:
     peers, log = FakePeers(granted={"burgerzaken"}), MemoryLog()
     history = _service(log).get_history(AGENT, _query(), peers)
     assert sorted(peers.queried) == ["burgerzaken", "kcc"]
+    assert peers.subjects == {SUBJECT}
     assert [item.name for item in history.items] == [
         "contacts/kcc-1",
         "contacts/burgerzaken-5",
@@ -156,6 +159,24 @@ def test_every_read_is_recorded_without_personal_data() -> None:
         "kcc",
     )
     assert record.basis == "burgerzaken,kcc"
+    assert (record.subject, record.subject_tagged) == ("", b"")
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (subject(1, "burgerzaken"), "WRONG_AUDIENCE"),
+        (SUBJECT[2:98], "UNTAGGED_PSEUDONYM"),
+    ],
+)
+def test_a_subject_that_is_not_a_tagged_pseudonym_of_the_requester_is_refused_first(
+    bad: bytes, reason: str
+) -> None:
+    peers, log = FakePeers(granted={"burgerzaken"}), MemoryLog()
+    with pytest.raises(InvalidArgument) as refused:
+        _service(log).get_history(AGENT, _query(subject=bad), peers)
+    assert refused.value.reason == reason and refused.value.violations[0].field == "subject"
+    assert peers.queried == [] and peers.subjects == set() and log.records == []
 
 
 def test_a_caller_acting_for_another_domain_is_refused_before_anything_is_asked() -> None:
@@ -181,7 +202,9 @@ def test_complaints_appear_only_with_a_grant_and_keep_their_state() -> None:
 
 def test_the_complaint_coordinator_sees_the_complaints_as_its_own_domain() -> None:
     coordinator = Principal("coordinator-1", frozenset({"klachten"}), frozenset({"coordinator"}))
-    query = HistoryQuery(SUBJECT, "klachten", "complaint-handling", NOW - timedelta(days=90))
+    query = HistoryQuery(
+        subject(1, "klachten"), "klachten", "complaint-handling", NOW - timedelta(days=90)
+    )
     peers = FakePeers(granted={"kcc"})
     history = _service(MemoryLog()).get_history(coordinator, query, peers)
     assert dict(history.consulted) == {"kcc": CONSENT, "klachten": OWN_DOMAIN}

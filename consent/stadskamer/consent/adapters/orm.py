@@ -1,8 +1,10 @@
 """Tables of the consent service's own database.
 
 A consent row is written once when given and updated once when withdrawn (the withdrawal
-columns); rows are never deleted. The subject is the 32-byte consent-domain pseudonym only, the
-caller's request_id only its keyed digest.
+columns); rows are never deleted. The subject is the 32-byte consent-domain pseudonym only,
+next to the consent domain's stored reference of it (a tagged pseudonym that only the consent
+service can have converted, for the subject of later processing records); the caller's
+request_id only its keyed digest.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ consents = Table(
     Column("withdrawal_reason", String(32), nullable=True),
     Column("withdrawn_by", String(255), nullable=True),
     Column("withdrawal_receipt", Text, nullable=True),
+    Column("subject_reference", LargeBinary, nullable=True),
     UniqueConstraint("request_digest", name="uq_consents_request_digest"),
     Index("ix_consents_subject_purpose", "subject", "purpose"),
 )

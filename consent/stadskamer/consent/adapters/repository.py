@@ -108,6 +108,7 @@ def _row(consent: Consent) -> dict[str, Any]:
         "given_at": consent.given_at.astimezone(UTC),
         "expires_at": consent.expires_at.astimezone(UTC) if consent.expires_at else None,
         "receipt": consent.receipt,
+        "subject_reference": consent.reference or None,
     }
 
 
@@ -129,6 +130,7 @@ def _consent(row: Any) -> Consent:
         else None,
         withdrawn_by=row.withdrawn_by or "",
         withdrawal_receipt=row.withdrawal_receipt or "",
+        reference=bytes(row.subject_reference or b""),
     )
 
 

@@ -27,7 +27,7 @@ from stadskamer.gateway.history.domain import (
 )
 from stadskamer.gateway.history.ports import Peers
 from stadskamer.gateway.history.service import HistoryService
-from stadskamer.pep import CIPHERTEXT_BYTES
+from stadskamer.pep import tags
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["HistoryService"].full_name
 _KINDS = {ItemKind.CONTACT: pb.ITEM_KIND_CONTACT, ItemKind.COMPLAINT: pb.ITEM_KIND_COMPLAINT}
@@ -47,10 +47,10 @@ _BASIS_KINDS = {
 
 def _violations(request: pb.GetHistoryRequest) -> Iterable[FieldViolation]:
     found = []
-    if len(request.subject) != CIPHERTEXT_BYTES:
-        found.append(
-            FieldViolation("subject", f"a polymorphic pseudonym of {CIPHERTEXT_BYTES} bytes")
-        )
+    try:
+        tags.parse(request.subject)
+    except tags.InvalidTagError:
+        found.append(FieldViolation("subject", "a tagged pseudonym from the pseudonym service"))
     if not request.requester_domain:
         found.append(FieldViolation("requester_domain", "required"))
     if not request.purpose:

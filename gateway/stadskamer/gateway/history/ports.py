@@ -25,16 +25,16 @@ class Peers(Protocol):
     ) -> Grant | None:
         """A grant for the link, or None when the consent service denies it."""
 
-    def transcrypt(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
-        """The encrypted pseudonym of ``target_domain`` for ``subject``, under the grant."""
+    def convert(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
+        """The tagged pseudonym of ``target_domain`` for ``subject``, bound to the grant."""
 
     def own_items(
         self, source: Source, subject: bytes, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        """Items of the caller's own domain for a polymorphic pseudonym (see :class:`Source`
+        """Items of the caller's own domain for its tagged pseudonym (see :class:`Source`
         for which items count from ``start``)."""
 
     def linked_items(
         self, source: Source, encrypted_subject: bytes, link_grant: str, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        """Items of another domain for its encrypted pseudonym, under the grant."""
+        """Items of another domain for its grant-bound tagged pseudonym, under the grant."""

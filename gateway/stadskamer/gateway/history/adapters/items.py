@@ -34,7 +34,7 @@ _STATUSES = {
 
 @dataclass(frozen=True)
 class Citizen:
-    """The citizen as one list call names it: polymorphic (own domain) or under a grant."""
+    """The citizen as one list call names it: tagged for the own domain, or under a grant."""
 
     subject: bytes = b""
     encrypted_subject: bytes = b""

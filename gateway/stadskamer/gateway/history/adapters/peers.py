@@ -19,7 +19,7 @@ import grpc
 from stadskamer.api.complaints.v1 import complaints_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc
-from stadskamer.api.pseudonyms.v1 import pseudonyms_pb2, pseudonyms_pb2_grpc
+from stadskamer.client import PseudonymClient
 from stadskamer.common.server import TlsFiles
 from stadskamer.common.status import from_rpc_error
 from stadskamer.gateway.channels import open_channels
@@ -86,7 +86,7 @@ class GrpcPeers:
     def __init__(self, channels: PeerChannels, bearer_token: str) -> None:
         self._metadata = (("authorization", f"Bearer {bearer_token}"),)
         self._consent = consent_pb2_grpc.ConsentServiceStub(channels.consent)
-        self._pseudonyms = pseudonyms_pb2_grpc.PseudonymServiceStub(channels.pseudonyms)
+        self._pseudonyms = PseudonymClient(channels.pseudonyms, bearer_token, TIMEOUT_SECONDS)
         self._contacts = contacts_pb2_grpc.ContactsServiceStub(channels.contacts)
         self._complaints = complaints_pb2_grpc.ComplaintsServiceStub(channels.complaints)
 
@@ -110,23 +110,14 @@ class GrpcPeers:
             raise from_rpc_error(error, "consent") from None
         return Grant(response.link_grant, basis_from_proto(response.basis))
 
-    def transcrypt(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
-        """The target domain's encrypted pseudonym, under the grant."""
-        request = pseudonyms_pb2.TranscryptRequest(
-            polymorphic_pseudonym=subject, target_domain=target_domain, link_grant=link_grant
-        )
-        try:
-            response = self._pseudonyms.Transcrypt(
-                request, metadata=self._metadata, timeout=TIMEOUT_SECONDS
-            )
-        except grpc.RpcError as error:
-            raise from_rpc_error(error, "pseudonyms") from None
-        return bytes(response.encrypted_pseudonym)
+    def convert(self, subject: bytes, target_domain: str, link_grant: str) -> bytes:
+        """The target domain's tagged pseudonym of ``subject``, bound to the grant."""
+        return self._pseudonyms.convert(subject, target_domain, link_grant)
 
     def own_items(
         self, source: Source, subject: bytes, start: datetime, limit: int
     ) -> list[HistoryItem]:
-        """Items of the caller's own domain, by polymorphic pseudonym."""
+        """Items of the caller's own domain, by its tagged pseudonym (the service claims it)."""
         return self._items(source, Citizen(subject=subject), start, limit)
 
     def linked_items(

@@ -473,16 +473,18 @@ class GrantConsentRequest(_message.Message):
     request_id: _builtins.str
     """Idempotency key (1-64 of letters, digits, "._:-"): a retry returns the first result."""
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym as the pseudonym service handed it out (exact bytes:
+    issued, produced under a grant, or a refreshed stored reference), whose audience is one of
+    the caller's domains and one of the purpose's domains. The consent service converts it
+    into the consent domain; only that pseudonym and a consent-domain reference are stored.
+    """
     purpose: _builtins.str
     """The purpose id."""
     purpose_version: _builtins.int
     """The purpose version whose text was shown; must be the current version."""
     subject_domain: _builtins.str
-    """When set, `subject` is an encrypted pseudonym of this domain (96 bytes, under the domain's
-    public key) instead of a polymorphic pseudonym, e.g. a domain service recording a consent
-    for a citizen it knows only by its own pseudonym. It must be one of the domains of the
-    purpose, and the caller must act for it.
+    """Redundant (the subject's tag names its audience): empty, or that audience; another
+    domain is refused with INVALID_ARGUMENT.
     """
     @_builtins.property
     def capture(self) -> Global___Capture:
@@ -569,7 +571,9 @@ class ListConsentsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym as the pseudonym service handed it out (exact bytes),
+    whose audience is one of the caller's domains.
+    """
     page_size: _builtins.int
     """At most this many consents (default 50, at most 200)."""
     page_token: _builtins.str
@@ -663,7 +667,10 @@ class CheckConsentRequest(_message.Message):
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
     SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym (exact bytes as handed out: issued, produced under a
+    grant, or a refreshed stored reference) of the requester domain (a pull) or of the target
+    domain (a push); the direction the policy decides on.
+    """
     purpose: _builtins.str
     """The purpose id."""
     requester_domain: _builtins.str
@@ -671,9 +678,8 @@ class CheckConsentRequest(_message.Message):
     target_domain: _builtins.str
     """The domain whose data would be joined."""
     subject_domain: _builtins.str
-    """When set, `subject` is an encrypted pseudonym of this domain (96 bytes, under the domain's
-    public key) instead of a polymorphic pseudonym, e.g. a pseudonym pushed to another domain
-    in an event. It must be the requester or the target domain.
+    """Redundant (the subject's tag names its audience): empty, or that audience; another
+    domain is refused with INVALID_ARGUMENT.
     """
     def __init__(
         self,
@@ -736,7 +742,11 @@ class IssueLinkGrantRequest(_message.Message):
     TARGET_DOMAIN_FIELD_NUMBER: _builtins.int
     SUBJECT_DOMAIN_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen's polymorphic pseudonym (96 bytes); the grant is bound to these exact bytes."""
+    """The citizen: a tagged pseudonym (exact bytes as handed out: issued, produced under a
+    grant, or a refreshed stored reference) of the requester domain (a pull) or of the target
+    domain (a push). The grant is bound to exactly this tag (SHA-256 of its signed message)
+    and names the caller as its only presenter.
+    """
     purpose: _builtins.str
     """The purpose id."""
     requester_domain: _builtins.str
@@ -744,9 +754,8 @@ class IssueLinkGrantRequest(_message.Message):
     target_domain: _builtins.str
     """The domain whose data is joined."""
     subject_domain: _builtins.str
-    """When set, `subject` is an encrypted pseudonym of this domain (96 bytes, under the domain's
-    public key) instead of a polymorphic pseudonym, e.g. a pseudonym pushed to another domain
-    in an event. It must be the requester or the target domain.
+    """Redundant (the subject's tag names its audience): empty, or that audience; another
+    domain is refused with INVALID_ARGUMENT.
     """
     def __init__(
         self,

@@ -59,7 +59,11 @@ class GetHistoryRequest(_message.Message):
     START_TIME_FIELD_NUMBER: _builtins.int
     MAX_ITEMS_FIELD_NUMBER: _builtins.int
     subject: _builtins.bytes
-    """The citizen: a polymorphic pseudonym (96 bytes)."""
+    """The citizen: a tagged pseudonym of requester_domain as the pseudonym service issued it
+    (exact bytes, e.g. the REST edge's issuance into `kcc`). The requester's own service
+    claims it; for every other domain it is the subject of a link grant and of the
+    conversion under that grant.
+    """
     requester_domain: _builtins.str
     """The domain the caller acts for, e.g. "kcc"."""
     purpose: _builtins.str
