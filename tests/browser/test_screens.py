@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.e2e.gateway.support import Rest
 
 BSN = "111222333"
+AGENT = ["agent", "issuer"]  # an agent who identifies citizens has them issued
 DUTCH_MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 Shot = Callable[[str], Path]
 
@@ -30,7 +31,7 @@ def _contact(rest: Rest, domain: str, topic: str, days_ago: int, request_id: str
         "orgUnit": f"{domain}-balie",
         "occurredAt": (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(),
     }
-    desk = rest.auth(f"{domain}-desk", [domain], ["agent"])
+    desk = rest.auth(f"{domain}-desk", [domain], AGENT)
     response = rest.call("POST", "/contacts", desk, json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["contact"]["id"])
@@ -44,7 +45,7 @@ def _complaint(rest: Rest) -> dict[str, str]:
         "orgUnit": "burgerzaken",
         "description": "Ik wacht al weken op mijn paspoort.",
     }
-    desk = rest.auth("kcc-desk", ["kcc", "klachten"], ["agent"])
+    desk = rest.auth("kcc-desk", ["kcc", "klachten"], AGENT)
     response = rest.call("POST", "/complaints", desk, json=body)
     assert response.status_code == 201, response.text
     return dict(response.json()["complaint"])
@@ -86,7 +87,7 @@ def test_the_agent_sees_exactly_the_permitted_history_and_the_repeat_banner(
     other = _contact(rest, "burgerzaken", "paspoort", 2, "bz-1")
     hidden = _contact(rest, "sociale-zaken", "uitkering", 3, "sz-1")
     complaint = _complaint(rest)
-    agent = rest.token("agent-anna", ["kcc"], ["agent"])
+    agent = rest.token("agent-anna", ["kcc"], AGENT)
     _sign_in(browser, rest, "kcc", agent)
     _look_up(browser)
     assert _timeline_ids(browser) == {own}
@@ -158,7 +159,7 @@ def _alter_a_record(data_dir: Path) -> int:
 def test_the_privacy_officer_sees_the_log_intact_then_broken(
     browser: webdriver.Chrome, rest: Rest, screenshot: Shot
 ) -> None:
-    officer = rest.token("privacy-piet", ["audit", "consent"], ["privacy-officer", "agent"])
+    officer = rest.token("privacy-piet", ["audit", "consent"], ["privacy-officer", *AGENT])
     _sign_in(browser, rest, "privacy", officer)
     assert _verify(browser) == "✓ Het log is intact."
     integrity = browser.find_element(By.ID, "integrity").text

@@ -26,7 +26,7 @@ def tagged(audience: str, kind: Kind = Kind.ENCRYPTED, grant_id: str = "") -> by
         kind,
         ciphertext.to_bytes(),
         audience=audience,
-        not_after=datetime.now(UTC) + timedelta(minutes=5),
+        not_after=datetime.now(UTC) + timedelta(hours=2),
         key_version="v1",
         grant_id=grant_id,
     ).to_bytes()

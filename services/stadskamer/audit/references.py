@@ -10,14 +10,16 @@ processed; without one its requester domain). No domain holds ``y_audit``, so no
 the keyed form from what it stores; the same reference of two domains is kept under two
 different values.
 
-A whole number (a count of citizens, a pruned prefix size) is no identifier and is kept as it
-is. The privacy officer finds records by a reference they give: :meth:`ReferenceKeys.forms`
-keys it as it would have been kept for each domain of the log. Plain Python: no gRPC, no SQL.
+A count is no identifier and is kept as it is: a whole number (a pruned prefix size, a page's
+length) or ``citizens=N`` (how many citizens an unfiltered list showed). The privacy officer
+finds records by a reference they give: :meth:`ReferenceKeys.forms` keys it as it would have
+been kept for each domain of the log. Plain Python: no gRPC, no SQL.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 from stadskamer.audit.domain import ProcessingEntry
@@ -26,6 +28,7 @@ from stadskamer.common.references import KeyedDigest
 KEYED_PREFIX = "keyed:"
 LABEL = b"stadskamer/audit/reference/v1/"
 _CACHED_DOMAINS = 256
+_COUNT = re.compile(r"(?:citizens=)?[0-9]+")
 
 
 def key_domain(entry: ProcessingEntry) -> str:
@@ -34,8 +37,8 @@ def key_domain(entry: ProcessingEntry) -> str:
 
 
 def is_count(reference: str) -> bool:
-    """Whether ``reference`` is a whole number, kept as it is."""
-    return reference.isascii() and reference.isdigit()
+    """Whether ``reference`` is a count (``N`` or ``citizens=N``), kept as it is."""
+    return _COUNT.fullmatch(reference) is not None
 
 
 class ReferenceKeys:

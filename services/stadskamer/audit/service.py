@@ -198,17 +198,21 @@ class ProcessingLogService:
             after, snapshot = -1, self.tree_head().head.tree_size
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         found = self._queries.page(wanted, after, int(snapshot), size + 1)
-        self._writer.append([self._query_record(caller, query, wanted)])
+        page = found[:size]
+        self._writer.append([self._query_record(caller, query, wanted, page)])
         if len(found) <= size:
-            return Page(found, "")
-        found = found[:size]
-        return Page(found, paging.encode(fingerprint, (found[-1][0].index, snapshot)))
+            return Page(page, "")
+        return Page(page, paging.encode(fingerprint, (page[-1][0].index, snapshot)))
 
     def _query_record(
-        self, caller: Principal, query: ProcessingQuery, wanted: RecordFilter
+        self,
+        caller: Principal,
+        query: ProcessingQuery,
+        wanted: RecordFilter,
+        page: list[tuple[LogRecord, bytes]],
     ) -> NewRecord:
         """The log record of a privacy officer's query: about the citizen asked for (under the
-        first pseudonym given), if any."""
+        first pseudonym given), if any; else naming how many citizens the page shows."""
         name = query.purpose.value
         activity = self._register.for_operation(name)
         trace_id, operation_id = current_trace_ids()
@@ -229,9 +233,16 @@ class ProcessingLogService:
             requester_domain=OWN_DOMAIN,
             target_domain=wanted.domain,
             basis="role:privacy-officer",
+            reference="" if wanted.subjects else f"citizens={_citizens(page)}",
         )
         subject = wanted.subjects[0] if wanted.subjects else b""
         return NewRecord(entry, activity.id, activity.version, subject, SELF_REPORTER)
+
+
+def _citizens(page: list[tuple[LogRecord, bytes]]) -> int:
+    """How many citizens the records of a page are about, as the log tells them apart: by
+    subject (one citizen's subjects of two reporting domains count twice)."""
+    return len({record.subject for record, _ in page if record.subject})
 
 
 def _refuse_untagged(fields: Sequence[tuple[str, str]]) -> None:

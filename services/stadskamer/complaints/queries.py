@@ -138,7 +138,7 @@ class ComplaintQueries:
             rows = repository.page(selection, after, size + 1)
             found = [self._records.listed(r) for r in rows[:size]]
             if who is None:
-                count = str(len({c.subject for c in found}))
+                count = f"citizens={len({c.subject for c in found})}"
                 self._records.log(caller, "complaints.list", None, reference=count)
             else:
                 record = read_record(self._deps, caller, grant, who, len(found))

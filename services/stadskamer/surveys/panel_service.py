@@ -203,10 +203,18 @@ class PanelService:
             append_all(self._deps.processing_log, records)
 
     def sweep(self, caller: Principal) -> tuple[int, int]:
-        """Check every active member's consent; (checked, left)."""
+        """Check every active member's consent; (checked, left). The sweep is recorded once,
+        naming how many members it checked, before any consent is read."""
         require(caller, SWEEP_ROLES)
         with self._deps.unit_of_work() as uow:
             members = PanelRepository(uow.session).active()
+        log(
+            self._deps,
+            caller.subject,
+            "surveys.panel-sweep",
+            reference=f"citizens={len(members)}",
+            processing=PANEL,
+        )
         gone = [m for m in members if not self._consented(m)]
         return len(members), self._leave_all(caller, gone)
 

@@ -16,7 +16,7 @@ from tests.support.stack import Stack, running_stack
 
 EVERYTHING = ["kcc", "burgerzaken", "sociale-zaken", "belastingen", "klachten", "onderzoek"]
 GENEROUS = Limits(rate_per_second=1000, rate_burst=1000)
-ROLES = ["agent", "coordinator", "analyst", "privacy-officer", "system"]
+ROLES = ["agent", "issuer", "coordinator", "analyst", "privacy-officer", "system"]
 
 
 @dataclass

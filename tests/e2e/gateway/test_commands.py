@@ -95,7 +95,7 @@ def test_serve_gateway_runs_the_fan_out_and_the_rest_api_alone(stack: Stack) -> 
     root = f"http://127.0.0.1:{http_port}/api/v1"
     try:
         assert _until_answered(f"{root}/openapi.json").status_code == 200
-        token = stack.token("agent-1", ["kcc"], ["agent"])
+        token = stack.token("agent-1", ["kcc"], ["agent", "issuer"])
         search = {
             "bsn": "111222333",
             "requesterDomain": "kcc",

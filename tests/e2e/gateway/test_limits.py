@@ -43,7 +43,7 @@ class Edge:
     consent: SlowConsent
 
     def bearer(self, sub: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.issuer.issue(sub, ['kcc'], ['agent'])}"}
+        return {"Authorization": f"Bearer {self.issuer.issue(sub, ['kcc'], ['agent', 'issuer'])}"}
 
 
 def _free_port() -> int:

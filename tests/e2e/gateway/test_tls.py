@@ -25,7 +25,6 @@ from stadskamer.cli.embedded import embedded_server_settings
 from stadskamer.cli.keys_commands import ensure_keys
 from stadskamer.cli.main import main
 from stadskamer.cli.registry import SERVICES, EmbeddedContext
-from stadskamer.client import PseudonymClient
 from stadskamer.common.auth import TokenIssuer
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.processing_log_settings import ProcessingLogSettings
@@ -204,7 +203,7 @@ def _history_server(stack: Stack, peer_tls: TlsFiles | None) -> RunningServer:
 def _history(port: int, citizen: Citizen) -> history_pb2.GetHistoryResponse:
     token = citizen.stack.token("kcc-agent", ["kcc"], ["agent"])
     request = history_pb2.GetHistoryRequest(
-        subject=citizen.subject, requester_domain="kcc", purpose=PURPOSE
+        subject=citizen.subject("kcc"), requester_domain="kcc", purpose=PURPOSE
     )
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         return history_pb2_grpc.HistoryServiceStub(channel).GetHistory(
@@ -216,8 +215,7 @@ def test_the_history_fan_out_reaches_the_services_over_mutual_tls(
     services_over_tls: tuple[Stack, TlsLayout],
 ) -> None:
     stack, layout = services_over_tls
-    client = PseudonymClient(stack.channel, stack.token("desk", ["kcc"], ["agent"]))
-    citizen = Citizen(stack, client.polymorphic_pseudonym(BSN))
+    citizen = Citizen(stack, BSN)
     citizen.register("kcc", "parkeervergunning")
     citizen.register("burgerzaken", "paspoort")
     complaint = citizen.file_complaint("over-tls")

@@ -93,6 +93,24 @@ def test_the_coordinator_lists_one_citizens_complaints_and_the_read_is_recorded(
     assert world.pseudonyms.pseudonym(record.subject_tagged) != world.pseudonym(CITIZEN)
 
 
+def test_a_list_without_a_citizen_is_recorded_once_with_the_number_of_citizens(
+    world: World,
+) -> None:
+    _file(world, "a", CITIZEN)
+    _file(world, "b", CITIZEN, 3)
+    _file(world, "c", OTHER)
+    log = RecordingLog()
+    queries = ComplaintQueries(replace(world.deps, processing_log=log))
+    assert len(queries.list(COORDINATOR, ListQuery()).complaints) == 3
+    (record,) = log.records
+    assert (record.name, record.reference, record.actor) == (
+        "complaints.list",
+        "citizens=2",
+        COORDINATOR.subject,
+    )
+    assert record.subject == "" and not record.subject_tagged
+
+
 def test_a_subject_is_claimed_once_and_a_pseudonym_of_another_domain_is_refused(
     world: World,
 ) -> None:

@@ -139,6 +139,11 @@ def test_a_sweep_checks_every_member_and_lets_those_without_consent_leave(world:
     assert world.cases.panel.sweep(SYSTEM) == (2, 0)
     leaves = [r for r in world.log.records if r.name == "surveys.panel-leave"]
     assert len(leaves) == 2 and all(r.subject_tagged and not r.subject for r in leaves)
+    sweeps = [r for r in world.log.records if r.name == "surveys.panel-sweep"]
+    assert [(r.reference, r.actor, r.subject_tagged) for r in sweeps] == [
+        ("citizens=4", SYSTEM.subject, b""),
+        ("citizens=2", SYSTEM.subject, b""),
+    ]
 
 
 def test_a_member_is_rechecked_by_the_consent_it_joined_with(world: World) -> None:

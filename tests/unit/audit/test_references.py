@@ -35,6 +35,8 @@ def test_an_identifier_is_kept_keyed_per_domain_and_a_count_as_it_is() -> None:
     assert ReferenceKeys(pep.random_scalar()).kept("contacts/7f3a", "kcc") != kept
     assert keys.kept("206", "kcc") == "206" and keys.kept("", "kcc") == ""
     assert keys.kept("²", "kcc").startswith("keyed:")
+    assert keys.kept("citizens=3", "kcc") == "citizens=3"
+    assert keys.kept("citizens=3a", "kcc").startswith("keyed:")
 
 
 def test_a_given_reference_is_keyed_for_every_domain_of_the_log() -> None:

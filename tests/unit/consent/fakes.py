@@ -54,7 +54,7 @@ def tagged(
     audience: str,
     kind: Kind = Kind.ENCRYPTED,
     key: Ed25519PrivateKey = TAG_KEY,
-    lifetime: timedelta = timedelta(minutes=5),
+    lifetime: timedelta = timedelta(hours=2),
 ) -> bytes:
     """``point`` encrypted afresh under ``audience``'s test key and tagged with ``key``."""
     ciphertext = pep.encrypt(point, domain_key(audience).public_key).to_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -65,20 +66,23 @@ def test_the_same_person_from_two_domains_is_one_consent_pseudonym(subjects: Sub
 
 
 @pytest.mark.parametrize(
-    ("raw", "reason"),
+    ("make", "reason"),
     [
-        (subject(1, "sociale-zaken"), "WRONG_AUDIENCE"),
-        (subject(1, "kcc", Kind.POLYMORPHIC), "TAG_KIND_REFUSED"),
-        (tagged(citizen_point(1), "kcc", key=Ed25519PrivateKey.generate()), "TAG_KEY_UNKNOWN"),
-        (tagged(citizen_point(1), "kcc", lifetime=timedelta(seconds=-1)), "TAG_EXPIRED"),
-        (subject(1)[:-1], "UNTAGGED_PSEUDONYM"),
+        (lambda: subject(1, "sociale-zaken"), "WRONG_AUDIENCE"),
+        (lambda: subject(1, "kcc", Kind.POLYMORPHIC), "TAG_KIND_REFUSED"),
+        (
+            lambda: tagged(citizen_point(1), "kcc", key=Ed25519PrivateKey.generate()),
+            "TAG_KEY_UNKNOWN",
+        ),
+        (lambda: tagged(citizen_point(1), "kcc", lifetime=timedelta(seconds=-1)), "TAG_EXPIRED"),
+        (lambda: subject(1)[:-1], "UNTAGGED_PSEUDONYM"),
     ],
 )
 def test_a_subject_that_is_not_an_issued_pseudonym_of_an_allowed_audience_is_refused_first(
-    subjects: Subjects, pseudonyms: FakePseudonyms, raw: bytes, reason: str
+    subjects: Subjects, pseudonyms: FakePseudonyms, make: Callable[[], bytes], reason: str
 ) -> None:
     with pytest.raises(InvalidArgument) as refused:
-        subjects.verified(raw, ["kcc"])
+        subjects.verified(make(), ["kcc"])
     assert refused.value.reason == reason and refused.value.violations[0].field == "subject"
     assert pseudonyms.calls == []
 

@@ -16,8 +16,10 @@ import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import jwt
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -50,6 +52,22 @@ SECURITY_HEADERS = [
 ]
 
 
+@dataclass(frozen=True)
+class Caller:
+    """A verified caller: the token, its rate-limit key, its domains in the token's order."""
+
+    token: str
+    key: str
+    domains: tuple[str, ...] = ()
+
+
+def _domains_in_order(token: str, verified: frozenset[str]) -> tuple[str, ...]:
+    """The ``domains`` claim of a token already verified, in its order (only verified ones)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    listed = claims.get("domains", [])
+    return tuple(dict.fromkeys(str(d) for d in listed if str(d) in verified))
+
+
 class Edge:
     """What every endpoint shares: services, verifier, buckets, validator, limits."""
 
@@ -68,8 +86,8 @@ class Edge:
         self.validator = validator
         self.buckets = TokenBuckets(limits.rate_per_second, limits.rate_burst)
 
-    def authenticate(self, request: Request) -> tuple[str, str]:
-        """The caller's verified token and its rate-limit key; 401 otherwise."""
+    def authenticate(self, request: Request) -> Caller:
+        """The caller's verified token, its rate-limit key and domains; 401 otherwise."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         try:
@@ -79,7 +97,7 @@ class Edge:
         except Unauthenticated as error:
             raise Problem(401, error.message, error.reason) from None
         key = principal.token_id or hashlib.sha256(token.encode()).hexdigest()
-        return token, f"token:{key}"
+        return Caller(token, f"token:{key}", _domains_in_order(token, principal.domains))
 
     async def body(self, request: Request, schema_name: str) -> dict[str, Any]:
         """The JSON body within the size limit, checked against its schema."""
@@ -113,10 +131,10 @@ def endpoint(edge: Edge, operation: Operation) -> Callable[[Request], Awaitable[
     async def handle(request: Request) -> Response:
         started = time.monotonic()
         try:
-            token, key = "", f"client:{request.client.host if request.client else '-'}"
+            caller = Caller("", f"client:{request.client.host if request.client else '-'}")
             if not operation.public:
-                token, key = edge.authenticate(request)
-            wait = edge.buckets.take(key)
+                caller = edge.authenticate(request)
+            wait = edge.buckets.take(caller.key)
             if wait:
                 raise Problem(429, "too many requests", "RATE_LIMITED", retry_after=wait)
             body = await edge.body(request, operation.body) if operation.body else {}
@@ -127,11 +145,12 @@ def endpoint(edge: Edge, operation: Operation) -> Callable[[Request], Awaitable[
                 path,
                 query,
                 body,
-                token,
+                caller.token,
                 started + timeout,
                 edge.stubs,
                 edge.citizens,
                 operation.aliases,
+                caller.domains,
             )
             reply = await asyncio.wait_for(
                 run_in_threadpool(operation.handler, call), timeout + _BACKSTOP_SECONDS

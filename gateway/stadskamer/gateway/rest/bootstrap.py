@@ -120,7 +120,7 @@ def build_app(settings: RestSettings, stubs: Stubs) -> Starlette:
     spec = document(operations, SCHEMAS, TAGS)
     edge = Edge(
         stubs,
-        Citizens(),
+        Citizens(stubs.pseudonyms),
         settings.verifier(),
         settings.limits,
         InputValidator(spec["components"]),

@@ -69,7 +69,7 @@ SCHEMAS: dict[str, s.Schema] = {
         ("id", "caseNumber", "status", "coordinator", "callbackDueDate", "decisionDueDate"),
     ),
     "NewComplaint": s.obj(
-        "A complaint to register.",
+        "A complaint to register; the complainant (`bsn`) is issued into `klachten`.",
         {
             "requestId": s.text("Idempotency key (1-128 printable ASCII).", maxLength=128),
             **s.CITIZEN_PROPERTIES,

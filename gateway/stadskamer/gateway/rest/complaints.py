@@ -2,7 +2,7 @@
 
 The lifecycle steps are sub-resources of the complaint (``/callback``, ``/decision``, …), each
 one RPC; the service decides whether the step is allowed (409 when the complaint's state does
-not allow it).
+not allow it). A complainant (``bsn``) is issued into ``klachten``, the complaints' domain.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from stadskamer.gateway.rest.contacts import CHANNELS, END, PAGE_TOKEN, START
 from stadskamer.gateway.rest.operations import Call, Operation, Param, Reply
 
 TAG = "complaints"
+DOMAIN = "klachten"
+PURPOSE = "complaint-handling"
 
 
 def _name(call: Call) -> str:
@@ -36,7 +38,6 @@ def file_complaint(call: Call) -> Reply:
     body = call.body
     request = pb.FileComplaintRequest(
         request_id=body["requestId"],
-        subject=call.subject(),
         channel=CHANNELS.number(body["channel"], "channel"),  # type: ignore[arg-type]
         org_unit=body["orgUnit"],
         about_official=bool(body.get("aboutOfficial", False)),
@@ -45,6 +46,7 @@ def file_complaint(call: Call) -> Reply:
     )
     if "receiveTime" in body:
         request.receive_time.CopyFrom(timestamp(body["receiveTime"], "receiveTime"))
+    request.subject = call.subject(DOMAIN, PURPOSE)
     filed = call.rpc("complaints", call.stubs.complaints.FileComplaint, request)
     return Reply(
         201, {"complaint": complaint_json(filed.complaint), "receiptText": filed.receipt_text}

@@ -89,6 +89,11 @@ SCHEMAS: dict[str, s.Schema] = {
         {
             "requestId": s.text("Idempotency key (1-64 of letters, digits, `._:-`).", maxLength=64),
             **s.CITIZEN_PROPERTIES,
+            "domain": s.code(
+                "The domain the agent acts for (must be in the token): the citizen is issued "
+                "into it. Default: the token's first domain that the purpose lists, else its "
+                "first domain that is not an oversight domain (`audit`, `consent`)."
+            ),
             "purpose": s.text("The purpose id.", maxLength=64),
             "purposeVersion": s.integer("The current version whose text was shown.", 1),
             "capture": s.ref("Capture"),
@@ -100,6 +105,11 @@ SCHEMAS: dict[str, s.Schema] = {
         "Whose consents to list.",
         {
             **s.CITIZEN_PROPERTIES,
+            "domain": s.code(
+                "The domain the agent acts for (must be in the token): the citizen is issued "
+                "into it. Default: the token's first domain that is not an oversight domain "
+                "(`audit`, `consent`)."
+            ),
             "pageSize": s.integer("At most this many (default 50).", 1, 200),
             "pageToken": s.text("`nextPageToken` of the page before.", maxLength=2048),
         },
@@ -128,7 +138,10 @@ SCHEMAS: dict[str, s.Schema] = {
         {
             **s.CITIZEN_PROPERTIES,
             "purpose": s.text("The purpose id.", maxLength=64),
-            "requesterDomain": s.code("The domain that would receive (must be in the token)."),
+            "requesterDomain": s.code(
+                "The domain that would receive (must be in the token); the citizen is issued "
+                "into it."
+            ),
             "targetDomain": s.code("The domain whose data would be joined."),
         },
         ("purpose", "requesterDomain", "targetDomain"),

@@ -1,4 +1,10 @@
-"""``/purposes``, ``/consents`` and ``/consent-checks``: ConsentService over REST."""
+"""``/purposes``, ``/consents`` and ``/consent-checks``: ConsentService over REST.
+
+The citizen (``bsn``) is issued into the domain the agent acts for: a check's
+``requesterDomain``; for giving and listing consents the body's ``domain``, or by default the
+token's first domain that the purpose lists (giving) or that is not an oversight domain
+(:func:`stadskamer.gateway.rest.citizens.acting_domain`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from typing import Any
 
 from stadskamer.api.consent.v1 import consent_pb2 as pb
 from stadskamer.gateway.rest import schema as s
+from stadskamer.gateway.rest.citizens import acting_domain
 from stadskamer.gateway.rest.codec import timestamp
 from stadskamer.gateway.rest.consent_schemas import (
     DENIALS,
@@ -19,6 +26,8 @@ from stadskamer.gateway.rest.contacts import CHANNELS
 from stadskamer.gateway.rest.operations import Call, Operation, Param, Reply
 
 TAG = "consents"
+GIVE_PURPOSE = "consent-registration"
+LIST_PURPOSE = "consent-administration"
 
 
 def list_purposes(call: Call) -> Reply:
@@ -43,13 +52,30 @@ def list_purposes(call: Call) -> Reply:
     return Reply(200, {"purposes": purposes, "catalogueVersion": catalogue.catalogue_version})
 
 
+def _purpose_domains(call: Call, purpose: str, version: int) -> list[str]:
+    """The domains of one purpose version (empty when the catalogue has no such version)."""
+    catalogue = call.rpc("consent", call.stubs.consent.ListPurposes, pb.ListPurposesRequest())
+    for listed in catalogue.purposes:
+        if listed.id == purpose and listed.version == version:
+            return list(listed.domains)
+    return []
+
+
+def _giving_domain(call: Call) -> str:
+    body = call.body
+    return acting_domain(
+        call.domains,
+        body.get("domain"),
+        lambda: _purpose_domains(call, body["purpose"], body["purposeVersion"]),
+    )
+
+
 def grant(call: Call) -> Reply:
     """GrantConsent."""
     body = call.body
     capture = body["capture"]
     request = pb.GrantConsentRequest(
         request_id=body["requestId"],
-        subject=call.subject(),
         purpose=body["purpose"],
         purpose_version=body["purposeVersion"],
         capture=pb.Capture(
@@ -60,16 +86,18 @@ def grant(call: Call) -> Reply:
     )
     if "expireTime" in body:
         request.expire_time.CopyFrom(timestamp(body["expireTime"], "expireTime"))
+    request.subject = call.subject(_giving_domain(call), GIVE_PURPOSE, audience_field="domain")
     return Reply(201, consent_json(call.rpc("consent", call.stubs.consent.GrantConsent, request)))
 
 
 def search(call: Call) -> Reply:
     """ListConsents of one citizen (the BSN is in the body)."""
     request = pb.ListConsentsRequest(
-        subject=call.subject(),
         page_size=call.body.get("pageSize", 0),
         page_token=call.body.get("pageToken", ""),
     )
+    domain = acting_domain(call.domains, call.body.get("domain"))
+    request.subject = call.subject(domain, LIST_PURPOSE, audience_field="domain")
     page = call.rpc("consent", call.stubs.consent.ListConsents, request)
     consents = [consent_json(c) for c in page.consents]
     return Reply(200, {"consents": consents, "nextPageToken": page.next_page_token})
@@ -96,10 +124,12 @@ def check(call: Call) -> Reply:
     """CheckConsent."""
     body = call.body
     request = pb.CheckConsentRequest(
-        subject=call.subject(),
         purpose=body["purpose"],
         requester_domain=body["requesterDomain"],
         target_domain=body["targetDomain"],
+    )
+    request.subject = call.subject(
+        body["requesterDomain"], body["purpose"], audience_field="requesterDomain"
     )
     answer = call.rpc("consent", call.stubs.consent.CheckConsent, request)
     result: dict[str, Any] = {"allowed": answer.allowed, "basis": basis_json(answer.basis)}

@@ -48,8 +48,8 @@ SCHEMAS: dict[str, s.Schema] = {
         ("id", "domain", "hasSubject", "topic", "occurredAt", "repeat"),
     ),
     "NewContact": s.obj(
-        "A contact to register. Give `bsn` (or `polymorphicPseudonym`) for a known citizen; "
-        "leave both out for an anonymous contact.",
+        "A contact to register. Give `bsn` (or `taggedPseudonym`) for a known citizen, who is "
+        "issued into `domain`; leave both out for an anonymous contact.",
         {
             "requestId": s.text(
                 "Idempotency key (1-128 printable ASCII characters).", maxLength=128

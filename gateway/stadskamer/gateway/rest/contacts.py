@@ -1,4 +1,8 @@
-"""``/contacts`` and ``/topic-signals``: ContactsService over REST."""
+"""``/contacts`` and ``/topic-signals``: ContactsService over REST.
+
+A contact's citizen (``bsn``) is issued into the contact's own ``domain``
+(:mod:`stadskamer.gateway.rest.citizens`).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from stadskamer.gateway.rest.contact_schemas import (
 from stadskamer.gateway.rest.operations import Call, Operation, Param, Reply
 
 TAG = "contacts"
+PURPOSE = "contact-registration"
 
 
 def register(call: Call) -> Reply:
@@ -25,7 +30,6 @@ def register(call: Call) -> Reply:
     request = pb.RegisterContactRequest(
         request_id=body["requestId"],
         domain=body["domain"],
-        subject=call.subject(required=False),
         channel=CHANNELS.number(body["channel"], "channel"),  # type: ignore[arg-type]
         topic=body["topic"],
         org_unit=body["orgUnit"],
@@ -33,6 +37,7 @@ def register(call: Call) -> Reply:
         resolved_first_time=bool(body.get("resolvedFirstTime", False)),
         summary=body.get("summary", ""),
     )
+    request.subject = call.subject(body["domain"], PURPOSE, False, "domain")
     response = call.rpc("contacts", call.stubs.contacts.RegisterContact, request)
     return Reply(
         201, {"contact": contact_json(response.contact), "repeat": repeat_json(response.repeat)}

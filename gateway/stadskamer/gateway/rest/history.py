@@ -1,4 +1,9 @@
-"""``/contact-histories/_search``: the consent-gated history fan-out over REST."""
+"""``/contact-histories/_search``: the consent-gated history fan-out over REST.
+
+The citizen (``bsn``) is issued into the caller's own domain, the ``requesterDomain``, for the
+search's ``purpose``; the history fan-out asks for the link grants and has that pseudonym
+converted into each domain it may consult.
+"""
 
 from __future__ import annotations
 
@@ -88,13 +93,15 @@ def search(call: Call) -> Reply:
     """GetHistory."""
     body = call.body
     request = pb.GetHistoryRequest(
-        subject=call.subject(),
         requester_domain=body["requesterDomain"],
         purpose=body["purpose"],
         max_items=body.get("maxItems", 0),
     )
     if "startTime" in body:
         request.start_time.CopyFrom(timestamp(body["startTime"], "startTime"))
+    request.subject = call.subject(
+        body["requesterDomain"], body["purpose"], audience_field="requesterDomain"
+    )
     history = call.rpc("history", call.stubs.history.GetHistory, request)
     items: list[dict[str, Any]] = []
     for item in history.items:

@@ -145,7 +145,8 @@ def document(
                 "complaints, surveys, consents, the permitted contact history and the "
                 "processing log. Every route maps onto the public gRPC contracts of the "
                 "services, called with the caller's own bearer token. A BSN is accepted only "
-                "in a request body and turned into a polymorphic pseudonym at once."
+                "in a request body and issued at once by the pseudonym service, as the caller, "
+                "into the one domain the route needs."
             ),
             "contact": {
                 "name": "Stadskamer",

@@ -18,9 +18,11 @@ from stadskamer.common.errors import FieldViolation
 from stadskamer.gateway.rest.codec import BadInput, unbase64
 from stadskamer.gateway.rest.problems import Problem, from_rpc_error
 from stadskamer.gateway.rest.schema import Schema
+from stadskamer.pep import tags
 
 Response = TypeVar("Response")
 SUBJECT_ALIASES = {"subject": "bsn", "subject_polymorphic": "bsn"}
+TAGGED = "taggedPseudonym"
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,23 @@ class Reply:
 
 
 class CitizenSource(Protocol):
-    """Turns a BSN into a polymorphic pseudonym (implemented by :mod:`.citizens`)."""
+    """Has a BSN issued into one audience (implemented by :mod:`.citizens`)."""
 
-    def polymorphic(self, bsn: str, field: str, call: Call) -> bytes:
-        """The polymorphic pseudonym of ``bsn``; BadInput naming ``field`` for an invalid one."""
+    def issue(
+        self,
+        bsn: str,
+        audience: str,
+        purpose: str,
+        token: str,
+        timeout: float,
+        audience_field: str = "audiences",
+    ) -> list[bytes]:
+        """The tagged pseudonyms of ``bsn`` for ``audience``; BadInput or a Problem otherwise."""
 
 
 @dataclass
 class Call:
-    """One request being served: input, the caller's token and the deadline."""
+    """One request being served: input, the caller's token and domains, and the deadline."""
 
     path: dict[str, str]
     query: dict[str, Any]
@@ -61,6 +71,7 @@ class Call:
     stubs: Any
     citizens: CitizenSource
     aliases: Mapping[str, str] = field(default_factory=dict)
+    domains: tuple[str, ...] = ()  # the verified token's domains, in the token's order
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
@@ -81,20 +92,56 @@ class Call:
         except grpc.RpcError as error:
             raise from_rpc_error(error, peer, {**SUBJECT_ALIASES, **self.aliases}) from None
 
-    def subject(self, required: bool = True, source: dict[str, Any] | None = None) -> bytes:
-        """The citizen of the body (``bsn`` or ``polymorphicPseudonym``) as a polymorphic
-        pseudonym; empty when absent and not required."""
-        data = self.body if source is None else source
-        bsn, polymorphic = data.get("bsn"), data.get("polymorphicPseudonym")
-        if bsn is not None and polymorphic is not None:
-            raise BadInput.field("bsn", "give either bsn or polymorphicPseudonym, not both")
+    def subject(
+        self,
+        audience: str,
+        purpose: str,
+        required: bool = True,
+        audience_field: str = "audiences",
+    ) -> bytes:
+        """The citizen of the body as a tagged pseudonym of ``audience``; empty when absent and
+        not required.
+
+        A ``bsn`` is issued by the pseudonym service as the caller, for ``purpose``, into
+        ``audience`` (``audience_field`` names the body field that chose it, for errors). A
+        ``taggedPseudonym`` (one the caller had issued itself) is passed on as received, once
+        its tag is seen to name ``audience``; the receiving service verifies it.
+        """
+        found = self.subjects(audience, purpose, required, audience_field)
+        return found[0] if found else b""
+
+    def subjects(
+        self,
+        audience: str,
+        purpose: str,
+        required: bool = True,
+        audience_field: str = "audiences",
+    ) -> list[bytes]:
+        """As :meth:`subject`, with every pseudonym the issuance answers (a privacy officer's
+        ``audit``: one per reporting domain); empty when absent and not required."""
+        bsn, tagged = self.body.get("bsn"), self.body.get(TAGGED)
+        if bsn is not None and tagged is not None:
+            raise BadInput.field("bsn", f"give either bsn or {TAGGED}, not both")
         if bsn is not None:
-            return self.citizens.polymorphic(str(bsn), "bsn", self)
-        if polymorphic is not None:
-            return unbase64(str(polymorphic), "polymorphicPseudonym")
+            return self.citizens.issue(
+                str(bsn), audience, purpose, self.token, self.remaining(), audience_field
+            )
+        if tagged is not None:
+            return [_tagged_for(unbase64(str(tagged), TAGGED), audience)]
         if required:
             raise BadInput([FieldViolation("bsn", "required")])
-        return b""
+        return []
+
+
+def _tagged_for(raw: bytes, audience: str) -> bytes:
+    """``raw`` if it is a tagged pseudonym whose tag names ``audience``; BadInput otherwise."""
+    try:
+        parsed = tags.parse(raw)
+    except tags.InvalidTagError:
+        raise BadInput.field(TAGGED, "must be a tagged pseudonym as issued") from None
+    if parsed.audience != audience:
+        raise BadInput.field(TAGGED, f"must be a pseudonym of domain {audience}")
+    return raw
 
 
 Handler = Callable[[Call], Reply]

@@ -11,19 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from stadskamer import pep
 from stadskamer.api.audit.v1 import audit_pb2 as pb
 from stadskamer.audit import anomalies
 from stadskamer.audit.messages import record_of
-from stadskamer.client import PseudonymClient, validate_bsn
-from stadskamer.common.errors import StadskamerError
 from stadskamer.gateway.rest import schema as s
-from stadskamer.gateway.rest.citizens import INVALID_BSN
-from stadskamer.gateway.rest.codec import BadInput, iso, timestamp
+from stadskamer.gateway.rest.codec import iso, timestamp
 from stadskamer.gateway.rest.contacts import PAGE_TOKEN
 from stadskamer.gateway.rest.log_check import LogChecker
 from stadskamer.gateway.rest.operations import Call, Operation, Param, Reply
-from stadskamer.gateway.rest.problems import from_domain_error
 from stadskamer.gateway.rest.processing_schemas import (
     FILTER,
     INDEX,
@@ -72,29 +67,9 @@ def list_records(call: Call) -> Reply:
 
 
 def search_records(call: Call) -> Reply:
-    """ListProcessing for a citizen named in the body."""
-    return _page(call, call.body, audit_subjects(call))
-
-
-def audit_subjects(call: Call) -> list[bytes]:
-    """The body's citizen issued into ``audit`` as the caller: one tagged pseudonym per
-    reporting domain; none without a ``bsn``. 400 for an invalid BSN (nothing issued); the
-    pseudonym service's refusals as problems (403 ``ROLE_MISSING`` without role issuer)."""
-    bsn = call.body.get("bsn")
-    if bsn is None:
-        return []
-    try:
-        normalized = validate_bsn(str(bsn))
-    except pep.InvalidBsnError:
-        raise BadInput.field("bsn", INVALID_BSN) from None
-    client = PseudonymClient(call.stubs.pseudonyms, call.token, call.remaining())
-    try:
-        issued = client.issue([normalized], [AUDIT], SUBJECT_ACCESS)[0]
-    except StadskamerError as error:
-        raise from_domain_error(error, "pseudonyms", {"bsns": "bsn"}) from None
-    if not issued:
-        raise BadInput.field("bsn", INVALID_BSN)
-    return issued
+    """ListProcessing for a citizen named in the body: the BSN issued into ``audit`` as the
+    caller, one tagged pseudonym per reporting domain (none without a ``bsn``)."""
+    return _page(call, call.body, call.subjects(AUDIT, SUBJECT_ACCESS, required=False))
 
 
 def report(call: Call) -> Reply:

@@ -113,14 +113,16 @@ def page_token() -> Schema:
 
 CITIZEN_PROPERTIES: dict[str, Schema] = {
     "bsn": text(
-        "The citizen's BSN (9 digits passing the 11-check). Turned into a polymorphic "
-        "pseudonym by the gateway at once; it goes no further and is never stored or logged.",
+        "The citizen's BSN (9 digits passing the 11-check). The gateway has it issued at once "
+        "by the pseudonym service, with the caller's token (role `issuer`, counted against "
+        "the caller's hourly issuance limit), into the one domain this route needs; it goes "
+        "no further and is never stored or logged.",
         pattern=BSN_PATTERN,
     ),
-    "polymorphicPseudonym": text(
-        "Instead of `bsn`: a polymorphic pseudonym made with the client library (96 bytes, "
-        "base64).",
+    "taggedPseudonym": text(
+        "Instead of `bsn`: a tagged pseudonym of the domain this route needs, as the pseudonym "
+        "service issued it to the caller (exact bytes, base64). Each one is accepted once.",
         format="byte",
-        maxLength=200,
+        maxLength=2048,
     ),
 }

@@ -85,14 +85,14 @@ def chart_endpoint(edge: Edge, name: str, chart: Chart) -> Callable[[Request], A
 
     async def handle(request: Request) -> Response:
         try:
-            token, key = edge.authenticate(request)
-            wait = edge.buckets.take(key)
+            caller = edge.authenticate(request)
+            wait = edge.buckets.take(caller.key)
             if wait:
                 raise Problem(429, "too many requests", "RATE_LIMITED", retry_after=wait)
             values = edge.validator.parameters(PARAMS, request.query_params)
             timeout = edge.limits.timeout_seconds
             deadline = time.monotonic() + timeout
-            call = Call({}, {}, {}, token, deadline, edge.stubs, edge.citizens)
+            call = Call({}, {}, {}, caller.token, deadline, edge.stubs, edge.citizens)
 
             def render_chart() -> str:
                 title, legend, bars, maximum = chart(
