@@ -19,8 +19,8 @@ from stadskamer.api.complaints.v1 import complaints_pb2, complaints_pb2_grpc
 from stadskamer.api.consent.v1 import consent_pb2, consent_pb2_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from stadskamer.api.surveys.v1 import surveys_pb2, surveys_pb2_grpc
-from stadskamer.client import PseudonymClient
 from tests.e2e.complaints.support import reason
+from tests.support.citizens import Citizens
 from tests.support.stack import Stack, running_stack
 
 BSN = "123456782"
@@ -30,9 +30,11 @@ def _auth(stack: Stack, domains: list[str]) -> list[tuple[str, str]]:
     return [("authorization", f"Bearer {stack.token('agent-1', domains, ['agent'])}")]
 
 
-def _requests(stack: Stack, subject: bytes) -> dict[str, str]:
+def _requests(stack: Stack) -> dict[str, str]:
     """Register a contact, file a complaint, give a consent and ask an invitation, all with
-    request id ``r-1``; the resource name (or replay flag) of each answer."""
+    request id ``r-1`` and the citizen freshly issued into each domain; the resource name (or
+    replay flag) of each answer."""
+    citizens = Citizens(stack.channel, stack.issuer)
     occurred = Timestamp()
     occurred.FromDatetime(datetime.now(UTC) - timedelta(hours=1))
     channel = stack.channel
@@ -40,7 +42,7 @@ def _requests(stack: Stack, subject: bytes) -> dict[str, str]:
         contacts_pb2.RegisterContactRequest(
             request_id="r-1",
             domain="kcc",
-            subject=subject,
+            subject=citizens.subject(BSN, "kcc"),
             channel=channel_pb2.CHANNEL_PHONE,
             topic="afval",
             org_unit="kcc-telefonie",
@@ -51,7 +53,7 @@ def _requests(stack: Stack, subject: bytes) -> dict[str, str]:
     complaint = complaints_pb2_grpc.ComplaintsServiceStub(channel).FileComplaint(
         complaints_pb2.FileComplaintRequest(
             request_id="r-1",
-            subject=subject,
+            subject=citizens.subject(BSN, "klachten"),
             channel=channel_pb2.CHANNEL_WEB_FORM,
             org_unit="burgerzaken",
             description="De balie was dicht.",
@@ -59,12 +61,13 @@ def _requests(stack: Stack, subject: bytes) -> dict[str, str]:
         metadata=_auth(stack, ["klachten"]),
     )
     consent = consent_pb2_grpc.ConsentServiceStub(channel).GrantConsent(
-        _consent(subject, "integrated-contact-history"), metadata=_auth(stack, ["kcc"])
+        _consent(citizens.subject(BSN, "kcc"), "integrated-contact-history"),
+        metadata=_auth(stack, ["kcc"]),
     )
     invitation = surveys_pb2_grpc.SurveysServiceStub(channel).CreateInvitation(
         surveys_pb2.CreateInvitationRequest(
             request_id="r-1",
-            subject=subject,
+            subject=citizens.subject(BSN, "onderzoek"),
             trigger=surveys_pb2.TRIGGER_KIND_CONTACT,
             channel=channel_pb2.CHANNEL_PHONE,
             topic="energietoeslag",
@@ -96,12 +99,10 @@ def _consent(subject: bytes, purpose: str) -> consent_pb2.GrantConsentRequest:
 def test_a_retry_after_a_restart_gets_the_first_answer(tmp_path: Path) -> None:
     data = tmp_path / "var"
     with running_stack(data) as stack:
-        edge = PseudonymClient(stack.channel, stack.token("front-end", [], ["system"]))
-        first = _requests(stack, edge.polymorphic_pseudonym(BSN))
+        first = _requests(stack)
     with running_stack(data) as stack:
-        edge = PseudonymClient(stack.channel, stack.token("front-end", [], ["system"]))
-        subject = edge.polymorphic_pseudonym(BSN)
-        retried = _requests(stack, subject)
+        retried = _requests(stack)
+        subject = Citizens(stack.channel, stack.issuer).subject(BSN, "kcc")
         with pytest.raises(grpc.RpcError) as reused:
             consent_pb2_grpc.ConsentServiceStub(stack.channel).GrantConsent(
                 _consent(subject, "research-panel"), metadata=_auth(stack, ["kcc"])
