@@ -45,10 +45,10 @@ METHODS = _methods()
 
 def _seeds(up: Up) -> dict[str, Message]:
     """Valid requests to mutate, by method name; other methods mutate an empty request."""
-    subject = subjects(up.channel, up.token, 1)[0]
+    citizen = subjects(up.channel, up.token, 1)[0]
     return {
-        "RegisterContact": contact_request("fuzz-seed", subject),
-        "FileComplaint": complaint_request("fuzz-seed", subject),
+        "RegisterContact": contact_request("fuzz-seed", citizen.subject("kcc")),
+        "FileComplaint": complaint_request("fuzz-seed", citizen.subject("klachten")),
     }
 
 

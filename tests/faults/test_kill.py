@@ -30,6 +30,7 @@ from tests.faults.cluster import COMMAND, cluster, free_port, start_announced
 from tests.faults.traffic import (
     DOMAINS,
     ROLES,
+    StockedCitizen,
     Writer,
     in_threads,
     stored_requests,
@@ -68,14 +69,16 @@ class Target:
     keys: KeyLayout
 
 
-def _writer(addresses: tuple[str, str, str], token: str) -> tuple[Writer, list[bytes]]:
+def _writer(addresses: tuple[str, str, str], token: str) -> tuple[Writer, list[StockedCitizen]]:
+    """Channels to the (re)started servers, and citizens with pseudonyms issued before the
+    burst (what is killed is the write, not the issuance)."""
     contacts, complaints, pseudonyms = (grpc.insecure_channel(a) for a in addresses)
-    pool = subjects(pseudonyms, token, 3)
-    pseudonyms.close()
+    citizens = subjects(pseudonyms, token, 3)
+    pool = [StockedCitizen.of(c, ("kcc", "klachten"), 2 * BURST) for c in citizens]
     return Writer(contacts, complaints, token), pool
 
 
-def _call(writer: Writer, request_id: str, subject: bytes) -> Callable[[], str]:
+def _call(writer: Writer, request_id: str, subject: StockedCitizen) -> Callable[[], str]:
     if request_id.startswith("c-"):
         return lambda: writer.register(request_id, subject, timeout=5)
     return lambda: writer.file(request_id, subject, timeout=5)

@@ -44,8 +44,7 @@ def test_an_unreachable_peer_means_unavailable_and_nothing_written(
         for service in ("pseudonyms", "audit", "contacts", "complaints"):
             running.start(service)
         token = running.token(DOMAINS, ROLES)
-        with grpc.insecure_channel(running.address("pseudonyms")) as channel:
-            pool = subjects(channel, token, 2)
+        pool = subjects(grpc.insecure_channel(running.address("pseudonyms")), token, 2)
         contacts = grpc.insecure_channel(running.address("contacts"))
         complaints = grpc.insecure_channel(running.address("complaints"))
         writer = Writer(contacts, complaints, token)

@@ -65,8 +65,7 @@ def test_postgresql_restart_under_load(tmp_path: Path) -> None:
             for service in ("pseudonyms", "audit", "contacts", "complaints"):
                 running.start(service)
             token = running.token(DOMAINS, ROLES)
-            with grpc.insecure_channel(running.address("pseudonyms")) as channel:
-                pool = subjects(channel, token, 2)
+            pool = subjects(grpc.insecure_channel(running.address("pseudonyms")), token, 2)
             contacts = grpc.insecure_channel(running.address("contacts"))
             complaints = grpc.insecure_channel(running.address("complaints"))
             writer = Writer(contacts, complaints, token)

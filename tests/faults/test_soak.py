@@ -38,7 +38,7 @@ def _mix(up: Up) -> list[Callable[[int], object]]:
 
     def check(n: int) -> object:
         request = consent_pb2.CheckConsentRequest(
-            subject=pool[n % 6],
+            subject=pool[n % 6].subject("kcc"),
             purpose=PURPOSE,
             requester_domain="kcc",
             target_domain="burgerzaken",
@@ -47,7 +47,7 @@ def _mix(up: Up) -> list[Callable[[int], object]]:
 
     def read(n: int) -> object:
         request = history_pb2.GetHistoryRequest(
-            subject=pool[n % 6], requester_domain="kcc", purpose=PURPOSE
+            subject=pool[n % 6].subject("kcc"), requester_domain="kcc", purpose=PURPOSE
         )
         return history.GetHistory(request, metadata=up.metadata, timeout=10)
 

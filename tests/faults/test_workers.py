@@ -44,8 +44,7 @@ def _burst(running: Cluster, token: str) -> tuple[dict[str, set[str]], dict[str,
     contacts = _channels(running.address("contacts"), COPIES)
     complaints = _channels(running.address("complaints"), COPIES)
     writers = [Writer(a, b, token) for a, b in zip(contacts, complaints, strict=True)]
-    with grpc.insecure_channel(running.address("pseudonyms")) as pseudonyms:
-        pool = subjects(pseudonyms, token, 4)
+    pool = subjects(grpc.insecure_channel(running.address("pseudonyms")), token, 4)
     calls = []
     for n in range(IDS):
         for writer in writers:

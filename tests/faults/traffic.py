@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ from stadskamer.api.complaints.v1 import complaints_pb2_grpc as cpb_grpc
 from stadskamer.api.contacts.v1 import contacts_pb2 as pb
 from stadskamer.api.contacts.v1 import contacts_pb2_grpc as pb_grpc
 from stadskamer.client import DomainKey, PseudonymClient
+from stadskamer.common.errors import StadskamerError, Unavailable
 from stadskamer.common.keys import KeyLayout
 from stadskamer.common.request_ids import RequestDigest
+from stadskamer.common.status import code_of
 
 DOMAINS = ["kcc", "burgerzaken", "sociale-zaken", "belastingen", "klachten", "onderzoek"]
-ROLES = ["system", "agent"]
+ROLES = ["system", "agent", "issuer"]
 BSNS = ["111222333", "123456782", "012345672"]
 
 
@@ -31,10 +34,54 @@ def metadata(token: str) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {token}"),)
 
 
-def subjects(channel: grpc.Channel, token: str, count: int = 6) -> list[bytes]:
-    """Polymorphic pseudonyms of the test citizens (fresh randomisation each)."""
-    client = PseudonymClient(channel, token)
-    return [client.polymorphic_pseudonym(BSNS[i % len(BSNS)]) for i in range(count)]
+@dataclass(frozen=True)
+class Citizen:
+    """A test citizen, issued afresh for every call that names it (each issue is claimed once)."""
+
+    client: PseudonymClient
+    bsn: str
+
+    def subject(self, domain: str, attempts: int = 20) -> bytes:
+        """A fresh tagged pseudonym of the citizen for ``domain``; issuance is retried while
+        the pseudonym service (just restarted, or its audit log) is unavailable: what these
+        tests put under fault is the write that follows, not the issuance."""
+        for _ in range(attempts - 1):
+            try:
+                return self.client.issue_one(self.bsn, domain, "contact-registration")
+            except Unavailable:
+                time.sleep(0.25)
+        return self.client.issue_one(self.bsn, domain, "contact-registration")
+
+
+@dataclass(frozen=True)
+class StockedCitizen:
+    """A test citizen with pseudonyms issued up front (each handed out once), for tests that
+    put the writes under fault and not the issuance; issues afresh when the stock is empty."""
+
+    citizen: Citizen
+    stock: dict[str, deque[bytes]]
+
+    @classmethod
+    def of(cls, citizen: Citizen, domains: Iterable[str], count: int) -> StockedCitizen:
+        """``count`` pseudonyms of ``citizen`` issued now for each of ``domains``."""
+        stock: dict[str, deque[bytes]] = {}
+        for domain in domains:
+            answers = citizen.client.issue([citizen.bsn] * count, [domain], "contact-registration")
+            stock[domain] = deque(answer[0] for answer in answers if answer)
+        return cls(citizen, stock)
+
+    def subject(self, domain: str) -> bytes:
+        """The next stocked pseudonym for ``domain``."""
+        try:
+            return self.stock[domain].popleft()
+        except (KeyError, IndexError):
+            return self.citizen.subject(domain)
+
+
+def subjects(channel: grpc.Channel, token: str, count: int = 6) -> list[Citizen]:
+    """The test citizens, issued through the pseudonym service at ``channel``."""
+    client = PseudonymClient(channel, token, timeout=10.0)
+    return [Citizen(client, BSNS[i % len(BSNS)]) for i in range(count)]
 
 
 def _ago(seconds: float) -> Timestamp:
@@ -77,29 +124,37 @@ class Writer:
     complaints: grpc.Channel
     token: str
 
-    def register(self, request_id: str, subject: bytes, timeout: float = 10.0) -> str:
-        """RegisterContact; the stored contact's resource name."""
+    def register(
+        self, request_id: str, citizen: Citizen | StockedCitizen, timeout: float = 10.0
+    ) -> str:
+        """RegisterContact for a freshly issued kcc pseudonym; the contact's resource name."""
         stub = pb_grpc.ContactsServiceStub(self.contacts)
-        response = stub.RegisterContact(
-            contact_request(request_id, subject), metadata=metadata(self.token), timeout=timeout
-        )
+        request = contact_request(request_id, citizen.subject("kcc"))
+        response = stub.RegisterContact(request, metadata=metadata(self.token), timeout=timeout)
         return str(response.contact.name)
 
-    def file(self, request_id: str, subject: bytes, timeout: float = 10.0) -> str:
-        """FileComplaint; the case number."""
+    def file(
+        self, request_id: str, citizen: Citizen | StockedCitizen, timeout: float = 10.0
+    ) -> str:
+        """FileComplaint for a freshly issued klachten pseudonym; the case number."""
         stub = cpb_grpc.ComplaintsServiceStub(self.complaints)
-        response = stub.FileComplaint(
-            complaint_request(request_id, subject), metadata=metadata(self.token), timeout=timeout
-        )
+        request = complaint_request(request_id, citizen.subject("klachten"))
+        response = stub.FileComplaint(request, metadata=metadata(self.token), timeout=timeout)
         return str(response.complaint.case_number)
 
 
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
 def attempt(call: Callable[[], str]) -> tuple[str | None, grpc.StatusCode | None]:
-    """Run one call; (result, None) or (None, status code of the failure)."""
+    """Run one call; (result, None) or (None, status code of the failure, also when the
+    pseudonym client refused or could not reach the pseudonym service)."""
     try:
         return call(), None
     except grpc.RpcError as error:
         return None, error.code()
+    except StadskamerError as error:
+        return None, _CODES[code_of(error)]
 
 
 def in_threads(
