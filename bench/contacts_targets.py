@@ -40,7 +40,8 @@ POSTGRES_URL = os.environ.get(
 @dataclass(frozen=True)
 class Target:
     """A running contacts service: address, a token for every domain (roles system and
-    issuer: the bench has its citizens issued), its database."""
+    issuer: the bench has its citizens issued; service: it measures a claim alone), its
+    database."""
 
     name: str
     address: str
@@ -82,7 +83,9 @@ def sqlite_target(folder: Path) -> Iterator[Target]:
     )
     try:
         issuer = TokenIssuer.from_file(KeyLayout.under(data).token_private_key)
-        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system", "issuer"], 8 * 3600)
+        token = issuer.issue(
+            "bench", list(DEFAULT_DOMAINS), ["system", "issuer", "service"], 8 * 3600
+        )
         database = f"sqlite:///{(data / 'contacts.db').resolve()}"
         key = KeyLayout.under(data).domain_key(DOMAIN)
         yield Target("SQLite", address, address, token, database, key, delivers_events=True)
@@ -185,7 +188,9 @@ def served_target(data: Path, name: str, urls: list[str]) -> Iterator[Target]:
             },
         )
         processes.append(contacts)
-        token = issuer.issue("bench", list(DEFAULT_DOMAINS), ["system", "issuer"], 8 * 3600)
+        token = issuer.issue(
+            "bench", list(DEFAULT_DOMAINS), ["system", "issuer", "service"], 8 * 3600
+        )
         key = layout.domain_key(DOMAIN)
         yield Target(name, address, pseudonyms_address, token, urls[1], key)
     finally:
