@@ -197,16 +197,6 @@ class PseudonymClient:
         )
         return self._transcrypt([request])[0].tagged_pseudonym
 
-    def convert_many(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        """Each (tagged pseudonym, target domain) converted without a grant, in one call: e.g.
-        fresh stored references of the caller's own domain (a refresh) for its events."""
-        requests = [pb.TranscryptRequest(tagged_pseudonym=t, target_domain=d) for t, d in items]
-        return [answer.tagged_pseudonym for answer in self._transcrypt(requests)]
-
-    def transcrypt(self, tagged: bytes, target_domain: str, link_grant: str = "") -> bytes:
-        """The same as :meth:`convert` (the name of the RPC)."""
-        return self.convert(tagged, target_domain, link_grant)
-
     def report_subjects(self, references: Sequence[bytes]) -> list[bytes]:
         """Processing-record subjects (tagged ``audit/<domain>``) for stored references."""
         requests = [

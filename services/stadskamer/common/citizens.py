@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from stadskamer.client import Claim, DomainKey, decrypt_pseudonym
@@ -23,7 +24,7 @@ from stadskamer.common.errors import FailedPrecondition, InvalidArgument
 from stadskamer.pep import tags
 from stadskamer.pep.tags import Kind
 
-MAX_TAGGED_BYTES = 2048
+MAX_TAGGED_BYTES = tags.MAX_WIRE_BYTES
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,24 @@ def audience_of(raw: bytes, field: str, audiences: Collection[str]) -> str:
         reason = "UNTAGGED_PSEUDONYM" if description.startswith("required") else "WRONG_AUDIENCE"
         raise InvalidArgument.for_field(name, description, reason)
     return tags.parse(raw).audience
+
+
+class Refreshes(Protocol):
+    """What :func:`fresh_reference` needs of the pseudonym client."""
+
+    def convert(self, tagged: bytes, target_domain: str, link_grant: str = "") -> bytes:
+        """``tagged`` converted (here: refreshed) into ``target_domain``."""
+        ...
+
+
+def fresh_reference(
+    pseudonyms: Refreshes, reference: bytes | None, domain: str, now: datetime
+) -> bytes | None:
+    """A fresh rerandomization of a stored reference, to send in an event (a stored reference
+    never leaves its domain as is); None when there is none or it has expired."""
+    if reference is None or tags.parse(reference).expired(now):
+        return None
+    return pseudonyms.convert(reference, domain)
 
 
 def claim(pseudonyms: Claims, tagged: bytes, key: DomainKey, field: str = "subject") -> Citizen:

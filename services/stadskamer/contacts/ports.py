@@ -29,9 +29,9 @@ class PseudonymPort(Protocol):
         stored reference and the processing record's subject. A claim spends the pseudonym."""
         ...
 
-    def convert_many(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        """Each (tagged pseudonym, target domain) converted, in one call: for a stored
-        reference of the caller's own domain, a fresh one (a refresh)."""
+    def convert(self, tagged: bytes, target_domain: str, link_grant: str = "") -> bytes:
+        """``tagged`` converted into ``target_domain``: for a stored reference of the caller's
+        own domain, a fresh one (a refresh)."""
         ...
 
     def report_subjects(self, references: Sequence[bytes]) -> list[bytes]:

@@ -37,6 +37,7 @@ from stadskamer.pep.group import InvalidEncodingError
 LABEL = b"stadskamer/tag/v1\x00"
 FORMAT = 1
 SIGNATURE_BYTES = 64
+MAX_WIRE_BYTES = 2048  # a request field holding a tagged pseudonym (about 200 bytes) at most
 MAX_TEXT = 255
 _NEUTRAL = bytes(32)
 

@@ -21,8 +21,6 @@ from stadskamer.pseudonyms.service import (
     TranscryptCommand,
 )
 
-MAX_TAGGED_BYTES = 2048
-
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["PseudonymService"].full_name
 
 
@@ -44,7 +42,7 @@ def transcrypt_violations(request: pb.TranscryptRequest, prefix: str = "") -> li
         found.append(FieldViolation(f"{prefix}source", "give tagged_pseudonym"))
     elif source != "tagged_pseudonym":
         found.append(FieldViolation(f"{prefix}{source}", "untagged pseudonyms are not converted"))
-    elif len(request.tagged_pseudonym) > MAX_TAGGED_BYTES:
+    elif len(request.tagged_pseudonym) > tags.MAX_WIRE_BYTES:
         found.append(FieldViolation(f"{prefix}tagged_pseudonym", "too long"))
     if not request.target_domain:
         found.append(FieldViolation(f"{prefix}target_domain", "required"))

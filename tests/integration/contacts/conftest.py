@@ -75,13 +75,13 @@ class ServicePseudonyms:
             for c in self._convert(items)
         ]
 
-    def convert_many(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        """One call of conversions without a grant."""
-        return [c.tagged.to_bytes() for c in self._convert(items)]
+    def convert(self, tagged: bytes, target_domain: str, link_grant: str = "") -> bytes:
+        """One conversion without a grant."""
+        return self._convert([(tagged, target_domain)])[0].tagged.to_bytes()
 
     def report_subjects(self, references: Sequence[bytes]) -> list[bytes]:
         """Record subjects of stored references."""
-        return self.convert_many([(r, "audit") for r in references])
+        return [c.tagged.to_bytes() for c in self._convert([(r, "audit") for r in references])]
 
     def _convert(self, items: Sequence[tuple[bytes, str]]) -> list[Converted]:
         self.calls.append(len(items))

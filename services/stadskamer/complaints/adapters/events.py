@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.events.v1 import events_pb2 as pb
+from stadskamer.common.citizens import fresh_reference
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.complaints.adapters.repository import ComplaintRepository
 from stadskamer.complaints.domain import DOMAIN, NAME_PREFIX, Complaint
 from stadskamer.complaints.ports import Pseudonyms
-from stadskamer.pep import tags
 
 SOURCE = "complaints"
 COMPLAINT_CLOSED = pb.ComplaintClosed.DESCRIPTOR.full_name
@@ -86,9 +86,10 @@ class ClosedComplaintSubjects:
             reference = ComplaintRepository(uow.session).subject_reference(
                 closed.complaint.removeprefix(NAME_PREFIX)
             )
-        if reference is None or tags.parse(reference).expired(self._clock()):
+        fresh = fresh_reference(self._pseudonyms, reference, DOMAIN, self._clock())
+        if fresh is None:
             _log.warning("closed complaint without a valid reference: no subject to send")
             return None
-        closed.encrypted_subject = self._pseudonyms.convert(reference, DOMAIN)
+        closed.encrypted_subject = fresh
         closed.subject_domain = DOMAIN
         return event

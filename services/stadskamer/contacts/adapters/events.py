@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from stadskamer.api.events.v1 import events_pb2 as pb
+from stadskamer.common.citizens import fresh_reference
 from stadskamer.common.db import UnitOfWork
 from stadskamer.common.outbox import OutboxEvent
 from stadskamer.contacts.adapters.repository import ContactRepository
 from stadskamer.contacts.domain import Contact
 from stadskamer.contacts.ports import PseudonymPort
-from stadskamer.pep import tags
 
 SOURCE = "contacts"
 CONTACT_REGISTERED = pb.ContactRegistered.DESCRIPTOR.full_name
@@ -69,11 +69,11 @@ class RegisteredContactSubjects:
             return None
         if stored.contact.subject is None:
             return event
-        reference = stored.reference
-        if reference is None or tags.parse(reference).expired(self._clock()):
+        domain = stored.contact.domain
+        fresh = fresh_reference(self._pseudonyms, stored.reference, domain, self._clock())
+        if fresh is None:
             _log.warning("registered contact without a valid reference: no subject to send")
             return None
-        [fresh] = self._pseudonyms.convert_many([(reference, stored.contact.domain)])
         registered.encrypted_subject = fresh
         registered.subject_domain = stored.contact.domain
         return event
